@@ -1,0 +1,196 @@
+public import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A child process that lavavisor spawned and reaps itself: its own process group, default signal
+/// dispositions, and a dedicated thread that waits for it (never the cooperative pool).
+///
+/// Signals are sent only while the child is not yet reaped, so a recycled pid is never hit.
+public final class ChildProcess: Sendable {
+    /// What a child's standard stream is connected to.
+    public enum Stream: Sendable {
+        /// The same file as lavavisor's.
+        case inherit
+        /// A pipe whose other end lavavisor keeps.
+        case pipe
+        /// `/dev/null`.
+        case null
+    }
+
+    /// The child's process id, which is also its process group id.
+    public let pid: pid_t
+    /// The write end of the child's stdin, when `stdin` was `.pipe`; the caller closes it.
+    public let standardInput: Int32?
+    /// The read end of the child's stdout and stderr together, when `output` was `.pipe`; the caller closes it.
+    public let output: Int32?
+
+    private struct State {
+        var reaping = false
+        var exit: ProcessExit?
+        var waiters: [CheckedContinuation<ProcessExit, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    private init(pid: pid_t, standardInput: Int32?, output: Int32?) {
+        self.pid = pid
+        self.standardInput = standardInput
+        self.output = output
+    }
+
+    /// Spawns `executable` with `arguments` (argv[1...]) in a new process group.
+    ///
+    /// `output` applies to stdout and stderr together. `environment` nil inherits lavavisor's.
+    public static func spawn(
+        executable: String, arguments: [String], environment: [String: String]? = nil,
+        stdin: Stream = .inherit, output: Stream = .inherit
+    ) throws(SpawnError) -> ChildProcess {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+
+        // Own process group; signals that lavavisor ignores or catches are reset to default in the child.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+
+        var parentEnds: [Int32] = []
+        var childEnds: [Int32] = []
+        func closeAll() { for fd in parentEnds + childEnds { close(fd) } }
+
+        var stdinWriter: Int32?
+        switch stdin {
+        case .inherit: break
+        case .null: posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        case .pipe:
+            guard let pipe = Posix.pipe() else { throw SpawnError(executable: executable, code: errno) }
+            posix_spawn_file_actions_adddup2(&actions, pipe.read, 0)
+            childEnds.append(pipe.read)
+            parentEnds.append(pipe.write)
+            stdinWriter = pipe.write
+        }
+        var outputReader: Int32?
+        switch output {
+        case .inherit: break
+        case .null:
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        case .pipe:
+            guard let pipe = Posix.pipe() else {
+                closeAll()
+                throw SpawnError(executable: executable, code: errno)
+            }
+            posix_spawn_file_actions_adddup2(&actions, pipe.write, 1)
+            posix_spawn_file_actions_adddup2(&actions, pipe.write, 2)
+            childEnds.append(pipe.write)
+            parentEnds.append(pipe.read)
+            outputReader = pipe.read
+        }
+
+        let argv = ([executable] + arguments).map { strdup($0) }
+        defer { for pointer in argv { free(pointer) } }
+        let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } }
+        defer { for pointer in envp ?? [] { free(pointer) } }
+
+        var pid: pid_t = 0
+        let result = (argv + [nil]).withUnsafeBufferPointer { argvBuffer in
+            if let envp {
+                return (envp + [nil]).withUnsafeBufferPointer { envBuffer in
+                    posix_spawn(&pid, executable, &actions, &attributes, argvBuffer.baseAddress!, envBuffer.baseAddress!)
+                }
+            }
+            return posix_spawn(&pid, executable, &actions, &attributes, argvBuffer.baseAddress!, environ)
+        }
+        for fd in childEnds { close(fd) }
+        guard result == 0 else {
+            for fd in parentEnds { close(fd) }
+            throw SpawnError(executable: executable, code: result)
+        }
+        let child = ChildProcess(pid: pid, standardInput: stdinWriter, output: outputReader)
+        child.startReaper()
+        return child
+    }
+
+    /// Sends `signal` to the child's whole process group; false when the child is already gone.
+    @discardableResult
+    public func signal(_ signal: Int32) -> Bool {
+        state.withLock { state in
+            guard !state.reaping else { return false }
+            return kill(-pid, signal) == 0 || kill(pid, signal) == 0
+        }
+    }
+
+    /// Whether the child has ended.
+    public var hasExited: Bool { state.withLock { $0.reaping } }
+
+    /// Waits until the child ends and returns how it ended.
+    public func wait() async -> ProcessExit {
+        await withCheckedContinuation { continuation in
+            let done: ProcessExit? = state.withLock { state in
+                if let exit = state.exit { return exit }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+    }
+
+    /// Waits for the end of the child, at most `timeout`; nil when it is still running then.
+    public func wait(timeout: Duration) async -> ProcessExit? {
+        await withTaskGroup(of: ProcessExit?.self) { group in
+            group.addTask { await self.wait() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    private func startReaper() {
+        let pid = self.pid
+        let thread = Thread { [self] in
+            // Wait without reaping, mark the child gone under the lock, then reap: no signal can race the reap.
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+            state.withLock { $0.reaping = true }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let exit: ProcessExit = (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+            let waiters = state.withLock { state in
+                state.exit = exit
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume(returning: exit) }
+        }
+        thread.name = "lavavisor-reaper-\(pid)"
+        thread.stackSize = 64 * 1024
+        thread.start()
+    }
+}
+
+/// A process that could not be started.
+public struct SpawnError: Error, Sendable, CustomStringConvertible {
+    /// The program lavavisor tried to start.
+    public let executable: String
+    /// The system's error number.
+    public let code: Int32
+
+    public var description: String {
+        "cannot start \(executable): \(String(cString: strerror(code))); check that the file exists and is executable"
+    }
+}

@@ -1,0 +1,49 @@
+public import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Copies a file's bytes on a dedicated thread, so that a slow source (a network mount, a pipe)
+/// never blocks the cooperative pool; memory stays at one buffer whatever the size.
+public enum FileCopy {
+    /// Copies `source` to a new file `destination` (which must not exist) and flushes it.
+    public static func copy(from source: URL, to destination: URL) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                do {
+                    try copyBlocking(from: source.path, to: destination.path)
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.stackSize = 256 * 1024
+            thread.start()
+        }
+    }
+
+    private static func copyBlocking(from source: String, to destination: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw SystemError("opening \(source)") }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw SystemError("creating \(destination)") }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = read(input, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw SystemError("reading \(source)") }
+            if count == 0 { break }
+            var written = 0
+            while written < count {
+                let result = buffer[written..<count].withUnsafeBytes { write(output, $0.baseAddress, $0.count) }
+                if result < 0 && errno == EINTR { continue }
+                guard result > 0 else { throw SystemError("writing \(destination)") }
+                written += result
+            }
+        }
+        guard fsync(output) == 0 else { throw SystemError("flushing \(destination) to disk") }
+    }
+}

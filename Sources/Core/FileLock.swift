@@ -1,0 +1,68 @@
+import Foundation
+public import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An advisory `flock` held by this process; the kernel releases it when the process dies.
+///
+/// Waiting never blocks a thread: the lock is tried without blocking and retried after a short sleep.
+public final class FileLock: Sendable {
+    private let descriptor: Int32
+    /// The lock file.
+    public let path: String
+
+    private init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    deinit { close(descriptor) }
+
+    /// Takes the exclusive lock on `path`, waiting at most `timeout`; logs while it waits.
+    public static func acquire(
+        _ path: String, timeout: Duration, logger: Logger, purpose: String
+    ) async throws -> FileLock {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError("opening lock file \(path)") }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var nextNotice = clock.now
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            guard code == EWOULDBLOCK || code == EINTR else {
+                close(fd)
+                throw SystemError("locking \(path)", code: code)
+            }
+            if clock.now >= deadline {
+                close(fd)
+                throw LockTimeoutError(path: path, purpose: purpose, timeout: timeout)
+            }
+            if clock.now >= nextNotice {
+                logger.info("waiting for another lavavisor to finish \(purpose)", metadata: ["lock": "\(path)"])
+                nextNotice = clock.now + .seconds(30)
+            }
+            do { try await Task.sleep(for: .milliseconds(100)) } catch {
+                close(fd)
+                throw error
+            }
+        }
+        return FileLock(descriptor: fd, path: path)
+    }
+}
+
+/// Another process held a lock for longer than lavavisor waits.
+public struct LockTimeoutError: Error, Sendable, CustomStringConvertible {
+    /// The lock file.
+    public let path: String
+    /// What the holder is doing.
+    public let purpose: String
+    /// How long lavavisor waited.
+    public let timeout: Duration
+
+    public var description: String {
+        "gave up after \(timeout) waiting for another lavavisor to finish \(purpose) (lock \(path)); "
+            + "check that process, or remove nothing: the lock frees itself when its holder exits"
+    }
+}

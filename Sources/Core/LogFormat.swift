@@ -1,0 +1,80 @@
+import Foundation
+public import Logging
+
+/// How lavavisor writes its log lines.
+public enum LogFormat: String, Sendable, CaseIterable {
+    /// `INF [Lavavisor] message key=value`, one line per event.
+    case text
+    /// One JSON object per line: `{"time":…,"level":"info","message":…,key:value…}`.
+    case json
+}
+
+/// A swift-log backend that writes one line per event to a file descriptor (stderr by default).
+public struct LavavisorLogHandler: LogHandler {
+    /// The line format.
+    public let format: LogFormat
+    /// The sink; tests pass their own.
+    public let sink: @Sendable (String) -> Void
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+
+    /// A handler writing `format` lines to `sink`.
+    public init(format: LogFormat, level: Logger.Level = .info, sink: @escaping @Sendable (String) -> Void = Self.standardError) {
+        self.format = format
+        self.logLevel = level
+        self.sink = sink
+    }
+
+    /// Writes a line to stderr with a single `write` call, so that lines from threads never interleave.
+    public static let standardError: @Sendable (String) -> Void = { line in
+        let bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeBytes { buffer in _ = Foundation.write(2, buffer.baseAddress, buffer.count) }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        sink(Self.render(level: event.level, message: "\(event.message)", metadata: merged, format: format))
+    }
+
+    /// Renders one event as one line.
+    public static func render(level: Logger.Level, message: String, metadata: Logger.Metadata, format: LogFormat) -> String {
+        let keys = metadata.keys.sorted()
+        switch format {
+        case .text:
+            let pairs = keys.map { key in "\(key)=\(quoted("\(metadata[key]!)"))" }
+            let flat = message.replacingOccurrences(of: "\n", with: " ")
+            return ([tag(level), "[Lavavisor]", flat] + pairs).joined(separator: " ")
+        case .json:
+            var object: [String: String] = [
+                "time": ISO8601DateFormatter().string(from: Date()), "level": "\(level)", "message": message,
+            ]
+            for key in keys where object[key] == nil { object[key] = "\(metadata[key]!)" }
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    /// zerolog's three-letter level names, as the original prints them.
+    private static func tag(_ level: Logger.Level) -> String {
+        switch level {
+        case .trace: "TRC"
+        case .debug: "DBG"
+        case .info: "INF"
+        case .notice: "INF"
+        case .warning: "WRN"
+        case .error: "ERR"
+        case .critical: "FTL"
+        }
+    }
+
+    private static func quoted(_ value: String) -> String {
+        value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline })
+            ? value.debugDescription : value
+    }
+}

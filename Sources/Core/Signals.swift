@@ -1,0 +1,34 @@
+import Dispatch
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Turns POSIX signals into an async stream, as swift-service-lifecycle does.
+public enum Signals {
+    /// Ignores SIGPIPE (a child closing its stdin must not kill lavavisor) and streams `signals`.
+    ///
+    /// Each signal's default action is replaced by "ignore" before it is listened to, so it never
+    /// kills lavavisor; children get default dispositions back at spawn.
+    public static func stream(_ signals: [Int32]) -> AsyncStream<Int32> {
+        signal(SIGPIPE, SIG_IGN)
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let sources = SourceBox(
+            signals.map { number in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { continuation.yield(number) }
+                source.resume()
+                return source
+            })
+        continuation.onTermination = { _ in sources.cancel() }
+        return stream
+    }
+
+    /// Keeps the dispatch sources alive for as long as the stream is.
+    private final class SourceBox: @unchecked Sendable {
+        private let sources: [any DispatchSourceSignal]
+        init(_ sources: [any DispatchSourceSignal]) { self.sources = sources }
+        func cancel() { for source in sources { source.cancel() } }
+    }
+}

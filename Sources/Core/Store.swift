@@ -1,0 +1,126 @@
+public import Foundation
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The `<dir>/.lavavisor/` folder: `config.yml`, `upgrades/vX.Y.Z/lavap`, the `current` link,
+/// and the `staging/` and `locks/` folders that make installs crash-safe and shared.
+public struct Store: Sendable {
+    /// `<dir>/.lavavisor`.
+    public let root: URL
+
+    /// The store under `directory` (the original's `--directory`).
+    public init(directory: URL) {
+        root = directory.appendingPathComponent(".lavavisor", isDirectory: true)
+    }
+
+    /// `upgrades/`.
+    public var upgrades: URL { root.appendingPathComponent("upgrades", isDirectory: true) }
+    /// `staging/`: where binaries are written before they are whole.
+    public var staging: URL { root.appendingPathComponent("staging", isDirectory: true) }
+    /// `locks/`: one lock file per version being installed.
+    public var locks: URL { root.appendingPathComponent("locks", isDirectory: true) }
+    /// `current`: a relative link to `upgrades/vX.Y.Z`.
+    public var current: URL { root.appendingPathComponent("current") }
+    /// The binary processes run: `current/lavap`.
+    public var currentBinary: URL { current.appendingPathComponent("lavap") }
+    /// `config.yml`.
+    public var configFile: URL { root.appendingPathComponent("config.yml") }
+
+    /// The folder of one installed version.
+    public func folder(for version: SemanticVersion) -> URL {
+        upgrades.appendingPathComponent(version.tag, isDirectory: true)
+    }
+
+    /// The binary of one installed version.
+    public func binary(for version: SemanticVersion) -> URL {
+        folder(for: version).appendingPathComponent("lavap")
+    }
+
+    /// Creates the folders and an empty `config.yml` when they are missing; keeps what exists.
+    public func prepare() throws {
+        for folder in [root, upgrades, staging, locks] {
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError("cannot create \(folder.path): \(error.localizedDescription); choose another --directory or fix its permissions")
+            }
+        }
+        if !FileManager.default.fileExists(atPath: configFile.path) {
+            try writeConfig(StoreConfig())
+        }
+    }
+
+    /// Whether `prepare()` has run here.
+    public var isPrepared: Bool { FileManager.default.fileExists(atPath: upgrades.path) }
+
+    /// The versions whose `upgrades/vX.Y.Z/lavap` is an executable file, sorted.
+    public func installedVersions() -> [SemanticVersion] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: upgrades.path)) ?? []
+        return names.compactMap { name in
+            guard name.hasPrefix("v"), let version = try? SemanticVersion(parsing: name) else { return nil }
+            return isInstalled(version) ? version : nil
+        }.sorted()
+    }
+
+    /// Whether `upgrades/vX.Y.Z/lavap` is an executable file.
+    public func isInstalled(_ version: SemanticVersion) -> Bool {
+        FileManager.default.isExecutableFile(atPath: binary(for: version).path)
+    }
+
+    /// The version `current` links to, read from the link (no process is run); nil when there is no link.
+    public func currentVersion() -> SemanticVersion? {
+        guard let target = Posix.readLink(current.path) else { return nil }
+        let name = target.split(separator: "/").last.map(String.init) ?? target
+        return try? SemanticVersion(parsing: name)
+    }
+
+    /// What `current/lavap version` reports; nil when there is no binary or it cannot tell.
+    public func runningVersion() async -> SemanticVersion? {
+        guard FileManager.default.isExecutableFile(atPath: currentBinary.path) else { return nil }
+        return await BinaryProbe.version(of: currentBinary.path)
+    }
+
+    /// Points `current` at `upgrades/vX.Y.Z` atomically: a new link renamed over the old one.
+    public func switchCurrent(to version: SemanticVersion) throws {
+        guard isInstalled(version) else {
+            throw StoreError("cannot switch to \(version): \(binary(for: version).path) is not installed")
+        }
+        let temporary = root.appendingPathComponent(".current.\(Posix.uniqueSuffix())").path
+        guard symlink("upgrades/\(version.tag)", temporary) == 0 else {
+            throw SystemError("creating the link \(temporary)")
+        }
+        do {
+            try Posix.rename(temporary, current.path)
+            try Posix.fsync(path: root.path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Reads `config.yml`.
+    public func readConfig() throws -> StoreConfig {
+        do {
+            return try StoreConfig.decode(Data(contentsOf: configFile))
+        } catch {
+            throw StoreError("cannot read \(configFile.path): \(error); fix the file or remove it and run 'lavavisor init'")
+        }
+    }
+
+    /// Writes `config.yml` atomically.
+    public func writeConfig(_ config: StoreConfig) throws {
+        try AtomicFile.write(config.encoded(), to: configFile)
+    }
+}
+
+/// A store operation that cannot be done, with what to do about it.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    /// The full sentence for the user.
+    public let description: String
+
+    /// Builds the error from its message.
+    public init(_ description: String) { self.description = description }
+}
