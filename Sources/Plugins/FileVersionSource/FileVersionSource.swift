@@ -1,0 +1,81 @@
+public import Core
+public import Foundation
+import Yams
+
+/// The `file` version source: the four versions from a JSON or YAML file kept by the operator.
+///
+/// The file is read again on every check, so editing it triggers an upgrade. Accepted shapes: the
+/// four fields at the top, under `version:`, or under `params.version` (the REST answer, saved as is).
+public struct FileVersionSource: VersionSource {
+    public static let id = "file"
+    public static let summary = "reads the four versions from a JSON or YAML file (--versions-file), re-read on every check"
+
+    /// The versions file.
+    public let path: URL
+
+    /// A source reading `path`.
+    public init(path: URL) { self.path = path }
+
+    public static func make(context: PluginContext) throws -> FileVersionSource {
+        guard let file = context.options.versionsFile, !file.isEmpty else {
+            throw OptionError(
+                "--version-source file needs --versions-file PATH: a JSON or YAML file with provider_target, provider_min, consumer_target and consumer_min")
+        }
+        return FileVersionSource(path: context.options.resolve(file))
+    }
+
+    public func read() async throws -> VersionReading {
+        let text: String
+        do { text = try String(contentsOf: path, encoding: .utf8) } catch {
+            throw VersionFileError(path: path.path, problem: "cannot be read (\(error.localizedDescription)); create it or fix --versions-file")
+        }
+        return VersionReading(versions: try Self.parse(text, path: path.path), location: path.path)
+    }
+
+    /// Parses the file's text; every problem names the file and the field.
+    public static func parse(_ text: String, path: String) throws(VersionFileError) -> ProtocolVersion {
+        let document: Any?
+        do { document = try Yams.load(yaml: text) } catch {
+            throw VersionFileError(path: path, problem: "is neither JSON nor YAML (\(error))")
+        }
+        guard let root = document as? [String: Any] else {
+            throw VersionFileError(path: path, problem: "must hold a mapping with provider_target, provider_min, consumer_target and consumer_min")
+        }
+        let fields = locateFields(in: root)
+        var texts: [ProtocolVersion.CodingKeys: String] = [:]
+        for key in ProtocolVersion.CodingKeys.allCases {
+            guard let value = fields[key.rawValue] else {
+                throw VersionFileError(path: path, problem: "has no \(key.rawValue); add it as \"X.Y.Z\"")
+            }
+            guard let string = value as? String else {
+                throw VersionFileError(path: path, problem: "has \(key.rawValue): \(value), which is not a version text; write it as \"X.Y.Z\"")
+            }
+            texts[key] = string
+        }
+        do {
+            return try ProtocolVersion(
+                providerTarget: texts[.providerTarget]!, providerMin: texts[.providerMin]!,
+                consumerTarget: texts[.consumerTarget]!, consumerMin: texts[.consumerMin]!)
+        } catch {
+            throw VersionFileError(path: path, problem: "has an \(error)")
+        }
+    }
+
+    /// The mapping that holds the fields: the top, `version`, or `params.version`.
+    private static func locateFields(in root: [String: Any]) -> [String: Any] {
+        if root["provider_target"] != nil { return root }
+        if let version = root["version"] as? [String: Any] { return version }
+        if let params = root["params"] as? [String: Any], let version = params["version"] as? [String: Any] { return version }
+        return root
+    }
+}
+
+/// A versions file that is missing or wrong.
+public struct VersionFileError: Error, Sendable, CustomStringConvertible {
+    /// The file.
+    public let path: String
+    /// What is wrong and what to do.
+    public let problem: String
+
+    public var description: String { "versions file \(path) \(problem)" }
+}
