@@ -1,0 +1,20 @@
+import ChildBackend
+import Core
+import FileVersionSource
+import LocalBinarySource
+
+// The composition root: the only file that knows every plugin. Adding a plugin is one import and
+// one line below.
+extension PluginRegistry {
+    /// The plugins built into this lavavisor.
+    static var builtIn: PluginRegistry {
+        do {
+            return try PluginRegistry(
+                versionSources: [FileVersionSource.self],
+                binarySources: [LocalBinarySource.self],
+                processBackends: [ChildBackend.self])
+        } catch {
+            fatalError("the built-in plugin list is wrong: \(error)")
+        }
+    }
+}

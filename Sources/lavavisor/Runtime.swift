@@ -1,0 +1,71 @@
+import ArgumentParser
+import Core
+import Foundation
+import Logging
+
+/// What one command needs, built from its flags: options, logger, store, and the plugins it picks.
+struct Runtime {
+    let options: LavavisorOptions
+    let logger: Logger
+    let store: Store
+    let registry: PluginRegistry
+    let global: GlobalOptions
+
+    init(_ global: GlobalOptions, supervision: SupervisionOptions? = nil, registry: PluginRegistry = .builtIn) {
+        var options = LavavisorOptions(directory: global.directoryURL)
+        options.chainID = global.chainID
+        options.node = global.node
+        options.versionsFile = global.versionsFile
+        options.binariesDir = global.binariesDir
+        options.pollInterval = .milliseconds(Int64((global.pollInterval * 1000).rounded()))
+        if let supervision {
+            options.command = supervision.cmd
+            options.autoDownload = supervision.autoDownload
+            options.enterKeyringPassword = supervision.enterKeyringPassword
+            options.stopTimeout = .milliseconds(Int64((supervision.stopTimeout * 1000).rounded()))
+        }
+        let format = global.logFormat
+        let level: Logger.Level = global.verbose ? .debug : .info
+        self.logger = Logger(label: "lavavisor") { _ in LavavisorLogHandler(format: format, level: level) }
+        self.options = options
+        self.store = Store(directory: options.directory)
+        self.registry = registry
+        self.global = global
+    }
+
+    var context: PluginContext { PluginContext(options: options, logger: logger, store: store) }
+
+    func versionSource() throws -> any VersionSource {
+        let plugin = try choose("--version-source") { try registry.versionSource(global.versionSource) }
+        return try plugin.make(context: context)
+    }
+
+    func binarySource(default id: String) throws -> any BinarySource {
+        let plugin = try choose("--source") { try registry.binarySource(global.source ?? id) }
+        return try plugin.make(context: context)
+    }
+
+    func backendType(default id: String) throws -> any ProcessBackend.Type {
+        try choose("--backend") { try registry.processBackend(global.backend ?? id) }
+    }
+
+    func monitor(binaries: any BinarySource, source: any VersionSource) -> Monitor {
+        Monitor(source: source, binaries: binaries, store: store, autoDownload: options.autoDownload, logger: logger)
+    }
+
+    /// Runs `body`; an error is logged as one line and becomes exit status 1.
+    func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    private func choose<T>(_ flag: String, _ lookup: () throws -> T) throws -> T {
+        do { return try lookup() } catch let error as RegistryError {
+            throw OptionError("\(error) (choose with \(flag); 'lavavisor plugins' lists what this build has)")
+        }
+    }
+}
