@@ -31,6 +31,8 @@ public final class ChildProcess: Sendable {
         var reaping = false
         var exit: ProcessExit?
         var waiters: [CheckedContinuation<ProcessExit, Never>] = []
+        var timedWaiters: [Int: CheckedContinuation<ProcessExit?, Never>] = [:]
+        var nextWaiter = 0
     }
     private let state = Mutex(State())
 
@@ -149,7 +151,7 @@ public final class ChildProcess: Sendable {
     /// Waits for the end of the child, at most `timeout`; nil when it is still running then.
     public func wait(timeout: Duration) async -> ProcessExit? {
         await withTaskGroup(of: ProcessExit?.self) { group in
-            group.addTask { await self.wait() }
+            group.addTask { await self.waitUnlessCancelled() }
             group.addTask {
                 try? await Task.sleep(for: timeout)
                 return nil
@@ -157,6 +159,47 @@ public final class ChildProcess: Sendable {
             let first = await group.next() ?? nil
             group.cancelAll()
             return first
+        }
+    }
+
+    /// Waits for the end of the child; returns nil as soon as the task is cancelled.
+    private func waitUnlessCancelled() async -> ProcessExit? {
+        let id = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<ProcessExit?, Never>) in
+                let done: ProcessExit?? = state.withLock { state in
+                    if let exit = state.exit { return .some(exit) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.timedWaiters[id] = continuation
+                    return nil
+                }
+                if let done { continuation.resume(returning: done) }
+            }
+        } onCancel: {
+            state.withLock { $0.timedWaiters.removeValue(forKey: id) }?.resume(returning: nil)
+        }
+    }
+
+    /// Spawns like `spawn`, retrying for a moment while the executable is busy (ETXTBSY).
+    ///
+    /// A file just written can be briefly held open for writing by a child that another thread is
+    /// forking; exec then fails with ETXTBSY until that child has exec'd in turn.
+    public static func spawnWhenReady(
+        executable: String, arguments: [String], environment: [String: String]? = nil,
+        stdin: Stream = .inherit, output: Stream = .inherit
+    ) async throws -> ChildProcess {
+        var attempt = 0
+        while true {
+            do {
+                return try spawn(executable: executable, arguments: arguments, environment: environment, stdin: stdin, output: output)
+            } catch {
+                guard error.code == ETXTBSY, attempt < 50 else { throw error }
+            }
+            attempt += 1
+            try await Task.sleep(for: .milliseconds(10 * min(attempt, 10)))
         }
     }
 
@@ -170,12 +213,16 @@ public final class ChildProcess: Sendable {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             let exit: ProcessExit = (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
-            let waiters = state.withLock { state in
+            let (waiters, timedWaiters) = state.withLock { state in
                 state.exit = exit
-                defer { state.waiters = [] }
-                return state.waiters
+                defer {
+                    state.waiters = []
+                    state.timedWaiters = [:]
+                }
+                return (state.waiters, state.timedWaiters.values)
             }
             for waiter in waiters { waiter.resume(returning: exit) }
+            for waiter in timedWaiters { waiter.resume(returning: exit) }
         }
         thread.name = "lavavisor-reaper-\(pid)"
         thread.stackSize = 64 * 1024

@@ -17,8 +17,8 @@ public enum ProcessRunner {
     /// Runs `executable` with `arguments`; kills its process group when it outlives `timeout`.
     public static func run(
         _ executable: String, _ arguments: [String], timeout: Duration, outputLimit: Int = 64 * 1024
-    ) async throws(SpawnError) -> Outcome {
-        let child = try ChildProcess.spawn(executable: executable, arguments: arguments, stdin: .null, output: .pipe)
+    ) async throws -> Outcome {
+        let child = try await ChildProcess.spawnWhenReady(executable: executable, arguments: arguments, stdin: .null, output: .pipe)
         let reader = child.output!
         let deadline = ContinuousClock.now + timeout
         async let bytes = readAll(reader, until: deadline, limit: outputLimit)

@@ -102,5 +102,11 @@ public struct ProtocolVersionError: Error, Sendable, Equatable, CustomStringConv
     /// What is wrong with it.
     public let problem: String
 
+    /// The error for `field`.
+    public init(field: String, problem: String) {
+        self.field = field
+        self.problem = problem
+    }
+
     public var description: String { "invalid protocol version field \(field): \(problem)" }
 }

@@ -57,6 +57,9 @@ public struct VersionParseError: Error, Sendable, Equatable, CustomStringConvert
     /// The text that failed to parse.
     public let text: String
 
+    /// The error for `text`.
+    public init(text: String) { self.text = text }
+
     public var description: String {
         "'\(text)' is not a version: expected X.Y.Z (three whole numbers, optional leading 'v', no suffix)"
     }

@@ -59,7 +59,7 @@ public actor ChildBackend: ProcessBackend {
     }
 
     public func start() async throws {
-        try launch()
+        try await launch()
     }
 
     public func restart() async throws {
@@ -75,7 +75,7 @@ public actor ChildBackend: ProcessBackend {
             finish(lastExit ?? .exited(0))
             return
         }
-        do { try launch() } catch {
+        do { try await launch() } catch {
             logger.error("cannot start lavap after the switch; lavavisor exits", metadata: ["error": "\(error)"])
             finish(.exited(127))
             throw error
@@ -96,8 +96,8 @@ public actor ChildBackend: ProcessBackend {
         return await withCheckedContinuation { waiters.append($0) }
     }
 
-    private func launch() throws {
-        let process = try ChildProcess.spawn(
+    private func launch() async throws {
+        let process = try await ChildProcess.spawnWhenReady(
             executable: binary.path, arguments: arguments, stdin: password == nil ? .inherit : .pipe)
         if let input = process.standardInput {
             handOver(password, to: input)

@@ -1,0 +1,64 @@
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite struct ChildProcessTests {
+    @Test func reportsTheExitStatus() async throws {
+        let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", "exit 7"], output: .null)
+        #expect(await child.wait() == .exited(7))
+        #expect(child.hasExited)
+        #expect(!child.signal(SIGTERM))
+    }
+
+    @Test func runsInItsOwnProcessGroupWithDefaultSignals() async throws {
+        // lavavisor ignores SIGTERM; the child must still die of it.
+        let previous = signal(SIGTERM, SIG_IGN)
+        defer { signal(SIGTERM, previous) }
+        let child = try ChildProcess.spawn(executable: "/bin/sleep", arguments: ["30"], output: .null)
+        #expect(getpgid(child.pid) == child.pid)
+        #expect(child.signal(SIGTERM))
+        #expect(await child.wait() == .signaled(SIGTERM))
+    }
+
+    @Test func signalsReachTheWholeGroup() async throws {
+        let temp = try TemporaryDirectory()
+        let pidFile = temp.path("grandchild")
+        let child = try ChildProcess.spawn(
+            executable: "/bin/sh", arguments: ["-c", "sleep 30 & echo $! > '\(pidFile.path)'; wait"], output: .null)
+        try await waitUntil("the grandchild's pid") { (try? String(contentsOf: pidFile, encoding: .utf8))?.hasSuffix("\n") == true }
+        let grandchild = pid_t(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+        child.signal(SIGKILL)
+        #expect(await child.wait() == .signaled(SIGKILL))
+        try await waitUntil("the grandchild to die") { kill(grandchild, 0) != 0 }
+    }
+
+    @Test func runnerCapturesOutputAndKillsOnTimeout() async throws {
+        let done = try await ProcessRunner.run("/bin/sh", ["-c", "echo out; echo err >&2"], timeout: .seconds(10))
+        #expect(done.exit == .exited(0))
+        #expect(done.output == "out\nerr\n")
+        let hung = try await ProcessRunner.run("/bin/sh", ["-c", "sleep 30"], timeout: .milliseconds(200))
+        #expect(hung.exit == nil)
+    }
+
+    @Test func spawnErrorsNameTheProgram() {
+        #expect(throws: SpawnError.self) { try ChildProcess.spawn(executable: "/nonexistent/lavap", arguments: []) }
+        do { _ = try ChildProcess.spawn(executable: "/nonexistent/lavap", arguments: []) } catch {
+            #expect(error.description.contains("cannot start /nonexistent/lavap"))
+        }
+    }
+
+    @Test func probeReadsTheVersionOrSaysWhyNot() async throws {
+        let temp = try TemporaryDirectory()
+        let good = try StandIn.install(version: "6.2.5", at: temp.path("good/lavap"), events: nil)
+        #expect(await BinaryProbe.version(of: good.path) == v("6.2.5"))
+        let old = try temp.write("#!/bin/sh\necho 'Error: unknown command \"version\"' >&2; exit 1\n", to: "old/lavap", executable: true)
+        #expect(await BinaryProbe.version(of: old.path) == nil)
+        let chatty = try temp.write("#!/bin/sh\necho 'v1.2.3-dirty'\n", to: "chatty/lavap", executable: true)
+        await #expect(throws: ProbeError.self) { try await BinaryProbe.checkedVersion(of: chatty.path) }
+    }
+}

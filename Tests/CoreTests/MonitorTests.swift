@@ -1,0 +1,88 @@
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct MonitorTests {
+    let temp: TemporaryDirectory
+    let store: Store
+    let logs = CapturedLogs()
+
+    init() throws {
+        temp = try TemporaryDirectory()
+        store = Store(directory: temp.url)
+        try store.prepare()
+    }
+
+    func monitor(_ source: ScriptedVersionSource, _ binaries: StandInBinarySource, autoDownload: Bool = true) -> Monitor {
+        Monitor(source: source, binaries: binaries, store: store, autoDownload: autoDownload, logger: logs.logger())
+    }
+
+    @Test func installsAndSwitchesToTheTarget() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        let monitor = monitor(source, binaries)
+        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .unchanged(.keep(v("1.0.0"))))
+        source.set(.success(required(target: "1.1.0", min: "1.0.0")))
+        #expect(await monitor.check() == .switched(v("1.1.0")))
+        #expect(store.currentVersion() == v("1.1.0"))
+        #expect(binaries.fetches == [v("1.0.0"), v("1.1.0")])
+    }
+
+    @Test func aFailedReadChangesNothing() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        let monitor = monitor(source, binaries)
+        _ = await monitor.check()
+        source.set(.failure(TestFailure("node is down")))
+        #expect(await monitor.check() == .failed("node is down"))
+        #expect(store.currentVersion() == v("1.0.0"))
+        #expect(logs.text.contains("ERR [Lavavisor] cannot read the required versions; nothing changes until the next check error=\"node is down\""))
+    }
+
+    @Test func aFailedInstallFallsBackToTheBestLowerVersion() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.0.10"), v("1.0.11"), v("1.0.12")])
+        binaries.breakFetch(of: v("1.0.12"))
+        binaries.lie(about: v("1.0.11"), reporting: "1.0.9")
+        let monitor = monitor(ScriptedVersionSource(required(target: "1.0.12", min: "1.0.0")), binaries)
+        #expect(await monitor.check() == .switched(v("1.0.10")))
+        #expect(binaries.fetches == [v("1.0.12"), v("1.0.11"), v("1.0.10")])
+        #expect(store.installedVersions() == [v("1.0.10")])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.staging.path).isEmpty)
+    }
+
+    @Test func withoutAutoDownloadItWaitsForAnotherProcess() async throws {
+        let binaries = StandInBinarySource([v("1.1.0")])
+        let monitor = monitor(ScriptedVersionSource(required(target: "1.1.0", min: "1.0.0")), binaries, autoDownload: false)
+        #expect(await monitor.check() == .waiting(v("1.1.0")))
+        #expect(binaries.fetches.isEmpty)
+        // Another lavavisor installs it: the next check switches without fetching.
+        try await store.install(v("1.1.0"), logger: logs.logger()) { try StandIn.install(version: "1.1.0", at: $0, events: nil) }
+        #expect(await monitor.check() == .switched(v("1.1.0")))
+        #expect(binaries.fetches.isEmpty)
+    }
+
+    @Test func cannotComplyKeepsWhatRuns() async throws {
+        let binaries = StandInBinarySource([v("1.0.0")])
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        let monitor = monitor(source, binaries)
+        _ = await monitor.check()
+        source.set(.success(required(target: "2.0.0", min: "2.0.0")))
+        guard case .unchanged(.cannotComply) = await monitor.check() else {
+            Issue.record("expected cannot comply")
+            return
+        }
+        #expect(store.currentVersion() == v("1.0.0"))
+        #expect(logs.text.contains("cannot comply with the chain's protocol version"))
+    }
+
+    @Test func doesNotRelinkWhenTheCurrentBinaryCannotTellItsVersion() async throws {
+        try FileManager.default.createDirectory(at: store.folder(for: v("1.0.0")), withIntermediateDirectories: true)
+        try temp.write("#!/bin/sh\nexit 1\n", to: ".lavavisor/upgrades/v1.0.0/lavap", executable: true)
+        try store.switchCurrent(to: v("1.0.0"))
+        let monitor = monitor(ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0")), StandInBinarySource([]))
+        #expect(await monitor.check() == .unchanged(.upgrade(to: v("1.0.0"))))
+        #expect(logs.text.contains("does not report it"))
+    }
+}

@@ -1,0 +1,58 @@
+public import Foundation
+
+/// Stand-in `lavap` scripts: NOT the real binary. They answer `version` like lavap and record what
+/// happens to them in an events file, one line per event: `start V PID ARGS`, `sigterm V PID`, `stdin V LINE`.
+public enum StandIn {
+    /// How the stand-in behaves once started.
+    public enum Behaviour: Sendable {
+        /// Serve until SIGTERM, then exit 0.
+        case serve
+        /// Ignore SIGTERM (to test the SIGKILL escalation).
+        case ignoreTerm
+        /// Exit at once with this status.
+        case exit(Int32)
+        /// Read one line from stdin, record it, then serve.
+        case readStdin
+    }
+
+    /// The script text for `version`.
+    public static func script(version: String, events: URL?, behaviour: Behaviour = .serve) -> String {
+        let record = events.map { "echo \"$@\" >> '\($0.path)'" } ?? ":"
+        var lines = [
+            "#!/bin/sh",
+            "# STAND-IN for lavap \(version), for tests: not the real Lava binary.",
+            "if [ \"$1\" = version ]; then echo \(version); exit 0; fi",
+            "record() { \(record); }",
+            "record start \(version) $$ \"$*\"",
+        ]
+        switch behaviour {
+        case .serve:
+            lines.append("trap 'record sigterm \(version) $$; exit 0' TERM")
+        case .ignoreTerm:
+            lines.append("trap 'record ignored-sigterm \(version) $$' TERM")
+        case .exit(let status):
+            lines.append("exit \(status)")
+        case .readStdin:
+            lines.append("IFS= read -r line; record stdin \(version) \"$line\"")
+            lines.append("trap 'record sigterm \(version) $$; exit 0' TERM")
+        }
+        lines.append("echo \"stand-in lavap \(version) serving\"")
+        lines.append("while :; do sleep 3600 & wait $!; done")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes a stand-in to `url` and makes it executable.
+    @discardableResult
+    public static func install(version: String, at url: URL, events: URL?, behaviour: Behaviour = .serve) throws -> URL {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(script(version: version, events: events, behaviour: behaviour).utf8).write(to: url)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+        return url
+    }
+
+    /// The recorded events, one array of words per line.
+    public static func events(_ file: URL) -> [[String]] {
+        let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 3).map(String.init) }
+    }
+}

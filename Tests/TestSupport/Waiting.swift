@@ -1,0 +1,32 @@
+import Synchronization
+
+/// A condition that did not come true in time.
+public struct WaitTimeout: Error, CustomStringConvertible {
+    /// What was awaited.
+    public let what: String
+    public var description: String { "timed out waiting for \(what)" }
+}
+
+/// Waits for `condition` to hold, checking every 20 ms, failing after `timeout`.
+///
+/// This waits for an event with a bound; it never sleeps a fixed time in place of the event.
+public func waitUntil(
+    _ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw WaitTimeout(what: what) }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// A counter shared by concurrent tasks.
+public final class Counter: Sendable {
+    private let count = Mutex(0)
+    /// A counter at zero.
+    public init() {}
+    /// Adds one.
+    public func increment() { count.withLock { $0 += 1 } }
+    /// The count now.
+    public var value: Int { count.withLock { $0 } }
+}
