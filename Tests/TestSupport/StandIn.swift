@@ -1,7 +1,7 @@
 public import Foundation
 
 /// Stand-in `lavap` scripts: NOT the real binary. They answer `version` like lavap and record what
-/// happens to them in an events file, one line per event: `start V PID ARGS`, `sigterm V PID`, `stdin V LINE`.
+/// happens to them in an events file, one line per event: `start V PID ARGS`, `sigterm V PID`, `stdin V PID LINE`.
 public enum StandIn {
     /// How the stand-in behaves once started.
     public enum Behaviour: Sendable {
@@ -33,7 +33,7 @@ public enum StandIn {
         case .exit(let status):
             lines.append("exit \(status)")
         case .readStdin:
-            lines.append("IFS= read -r line; record stdin \(version) \"$line\"")
+            lines.append("IFS= read -r line; record stdin \(version) $$ \"$line\"")
             lines.append("trap 'record sigterm \(version) $$; exit 0' TERM")
         }
         lines.append("echo \"stand-in lavap \(version) serving\"")

@@ -16,9 +16,9 @@ public actor ChildBackend: ProcessBackend {
     public static let summary = "runs lavap as a direct child (wrap): own process group, SIGTERM then SIGKILL on stop"
 
     /// The arguments after `lavap`.
-    public let arguments: [String]
+    public nonisolated let arguments: [String]
     /// The binary to run: `<dir>/.lavavisor/current/lavap`.
-    public let binary: URL
+    public nonisolated let binary: URL
     private let stopTimeout: Duration
     private let password: Secret?
     private let logger: Logger

@@ -1,0 +1,137 @@
+import ChildBackend
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite struct ChildBackendTests {
+    let temp: TemporaryDirectory
+    let store: Store
+    let events: URL
+    let logs = CapturedLogs()
+
+    init() throws {
+        temp = try TemporaryDirectory()
+        store = Store(directory: temp.url)
+        events = temp.path("events")
+        try store.prepare()
+    }
+
+    func install(_ version: String, _ behaviour: StandIn.Behaviour = .serve) throws {
+        try StandIn.install(version: version, at: store.binary(for: v(version)), events: events, behaviour: behaviour)
+    }
+
+    func backend(_ arguments: [String] = ["rpcprovider", "p.yml"], password: Secret? = nil, stopTimeout: Duration = .seconds(10))
+        -> ChildBackend
+    {
+        ChildBackend(arguments: arguments, binary: store.currentBinary, stopTimeout: stopTimeout, password: password, logger: logs.logger())
+    }
+
+    func waitForEvent(_ words: String...) async throws -> [String] {
+        var found: [String] = []
+        try await waitUntil("event \(words)") {
+            found = StandIn.events(events).first { Array($0.prefix(words.count)) == words } ?? []
+            return !found.isEmpty
+        }
+        return found
+    }
+
+    @Test func startsRestartsOnTheNewBinaryAndStopsGracefully() async throws {
+        try install("1.0.0")
+        try install("1.1.0")
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = backend()
+        try await backend.start()
+        let first = try await waitForEvent("start", "1.0.0")
+        #expect(first.last == "rpcprovider p.yml")
+
+        try store.switchCurrent(to: v("1.1.0"))
+        try await backend.restart()
+        _ = try await waitForEvent("sigterm", "1.0.0", first[2])
+        let second = try await waitForEvent("start", "1.1.0")
+        #expect(second[2] != first[2])
+
+        await backend.stop()
+        _ = try await waitForEvent("sigterm", "1.1.0", second[2])
+        #expect(await backend.waitForExit() == .exited(0))
+        #expect(StandIn.events(events).map { $0[0] } == ["start", "sigterm", "start", "sigterm"])
+    }
+
+    @Test func passesArgumentsExactly() async throws {
+        try FileManager.default.createDirectory(at: store.folder(for: v("1.0.0")), withIntermediateDirectories: true)
+        try temp.write(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '\(events.path)'; done\n", to: ".lavavisor/upgrades/v1.0.0/lavap",
+            executable: true)
+        try store.switchCurrent(to: v("1.0.0"))
+        let arguments = try ChildBackend.commandArguments(#"lavap rpcprovider "my config.yml" --from 'alice bob' --node $NODE"#)
+        let backend = backend(arguments)
+        try await backend.start()
+        #expect(await backend.waitForExit() == .exited(0))
+        #expect(try String(contentsOf: events, encoding: .utf8) == "rpcprovider\nmy config.yml\n--from\nalice bob\n--node\n$NODE\n")
+    }
+
+    @Test func escalatesToSIGKILLWhenSIGTERMIsIgnored() async throws {
+        try install("1.0.0", .ignoreTerm)
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = backend(stopTimeout: .milliseconds(300))
+        try await backend.start()
+        _ = try await waitForEvent("start", "1.0.0")
+        await backend.stop()
+        #expect(await backend.waitForExit() == .signaled(SIGKILL))
+        #expect(StandIn.events(events).contains { $0.first == "ignored-sigterm" })
+        #expect(logs.text.contains("did not stop within"))
+    }
+
+    @Test func aChildThatEndsByItselfEndsTheRunWithItsStatus() async throws {
+        try install("1.0.0", .exit(3))
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = backend()
+        try await backend.start()
+        #expect(await backend.waitForExit() == .exited(3))
+        #expect(logs.text.contains("lavap ended by itself"))
+    }
+
+    @Test func handsThePasswordOnStdinOnlyAndAgainAfterARestart() async throws {
+        try install("1.0.0", .readStdin)
+        try install("1.1.0", .readStdin)
+        try store.switchCurrent(to: v("1.0.0"))
+        let password = "s3cret pass-\(UUID().uuidString)"
+        let backend = backend(password: Secret(password))
+        try await backend.start()
+        let started = try await waitForEvent("start", "1.0.0")
+        #expect(try await waitForEvent("stdin", "1.0.0").last == password)
+        let pid = started[2]
+        for file in ["cmdline", "environ"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/\(file)"))) ?? Data()
+            #expect(!String(decoding: bytes, as: UTF8.self).contains(password), "password found in /proc/\(pid)/\(file)")
+        }
+        try store.switchCurrent(to: v("1.1.0"))
+        try await backend.restart()
+        #expect(try await waitForEvent("stdin", "1.1.0").last == password)
+        await backend.stop()
+        _ = await backend.waitForExit()
+        #expect(!logs.text.contains(password))
+    }
+
+    @Test func theCommandMustStartWithLavap() throws {
+        #expect(try ChildBackend.commandArguments("/usr/local/bin/lavap rpcconsumer c.yml") == ["rpcconsumer", "c.yml"])
+        #expect(throws: OptionError.self) { try ChildBackend.commandArguments("lavad start") }
+        #expect(throws: OptionError.self) { try ChildBackend.commandArguments("   ") }
+        #expect(throws: ShellWordsError.self) { try ChildBackend.commandArguments("lavap 'unterminated") }
+    }
+
+    @Test func theFactoryNeedsACommand() throws {
+        var options = LavavisorOptions(directory: temp.url)
+        #expect(throws: OptionError.self) {
+            try ChildBackend.make(context: PluginContext(options: options, logger: logs.logger(), store: store))
+        }
+        options.command = "lavap rpcprovider x.yml"
+        let backend = try ChildBackend.make(context: PluginContext(options: options, logger: logs.logger(), store: store))
+        #expect(backend.arguments == ["rpcprovider", "x.yml"])
+        #expect(backend.binary == store.currentBinary)
+    }
+}
