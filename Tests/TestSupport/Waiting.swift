@@ -4,6 +4,8 @@ import Synchronization
 public struct WaitTimeout: Error, CustomStringConvertible {
     /// What was awaited.
     public let what: String
+    /// The error for `what`.
+    public init(what: String) { self.what = what }
     public var description: String { "timed out waiting for \(what)" }
 }
 

@@ -1,0 +1,126 @@
+import Core
+import Foundation
+import TestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs the built `lavavisor` executable as a real process, its output going to files in the test's folder.
+struct CLI {
+    /// The `lavavisor` built next to the test bundle.
+    static let binary: URL = {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("lavavisor")
+    }()
+
+    /// A running lavavisor.
+    struct Running {
+        let process: ChildProcess
+        let stdout: URL
+        let stderr: URL
+
+        var output: String { (try? String(contentsOf: stdout, encoding: .utf8)) ?? "" }
+        var logs: String { (try? String(contentsOf: stderr, encoding: .utf8)) ?? "" }
+
+        /// Waits until the logs contain `text`.
+        func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws {
+            try await waitUntil("log line '\(text)' in:\n\(logs)", timeout: timeout) { logs.contains(text) }
+        }
+
+        /// Waits for the exit, at most `timeout`.
+        func exit(timeout: Duration = .seconds(30)) async throws -> ProcessExit {
+            guard let exit = await process.wait(timeout: timeout) else {
+                process.signal(SIGKILL)
+                throw WaitTimeout(what: "lavavisor to exit; logs:\n\(logs)")
+            }
+            return exit
+        }
+    }
+
+    /// What a finished run left.
+    struct Finished {
+        let exit: ProcessExit
+        let output: String
+        let logs: String
+    }
+
+    /// Starts `lavavisor arguments…` with stdin from `input` (or /dev/null).
+    static func launch(_ arguments: [String], in temp: TemporaryDirectory, input: String? = nil) throws -> Running {
+        let name = UUID().uuidString
+        let stdout = temp.path("cli-\(name).out")
+        let stderr = temp.path("cli-\(name).err")
+        let stdin = input.map { _ in temp.path("cli-\(name).in") }
+        if let stdin, let input { try Data(input.utf8).write(to: stdin) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["LAVAVISOR_TEST_OUT"] = stdout.path
+        environment["LAVAVISOR_TEST_ERR"] = stderr.path
+        environment["LAVAVISOR_TEST_IN"] = stdin?.path ?? "/dev/null"
+        // The shell only sets up the redirections, then becomes lavavisor (exec): no shell stays in between.
+        let script = #"exec "$0" "$@" < "$LAVAVISOR_TEST_IN" > "$LAVAVISOR_TEST_OUT" 2> "$LAVAVISOR_TEST_ERR""#
+        let process = try ChildProcess.spawn(
+            executable: "/bin/sh", arguments: ["-c", script, binary.path] + arguments, environment: environment)
+        return Running(process: process, stdout: stdout, stderr: stderr)
+    }
+
+    /// Runs `lavavisor arguments…` to its end.
+    static func run(_ arguments: [String], in temp: TemporaryDirectory, input: String? = nil) async throws -> Finished {
+        let running = try launch(arguments, in: temp, input: input)
+        let exit = try await running.exit()
+        return Finished(exit: exit, output: running.output, logs: running.logs)
+    }
+}
+
+/// A quickstart-like setup in a test's folder: stand-in binaries, a versions file, a store.
+struct Quickstart {
+    let temp: TemporaryDirectory
+    let events: URL
+    let bin: URL
+    let versions: URL
+    let store: Store
+
+    init(versions initial: String = "1.0.0", binaries: [String] = ["1.0.0", "1.1.0"], behaviour: StandIn.Behaviour = .serve) throws {
+        temp = try TemporaryDirectory()
+        events = temp.path("events")
+        bin = temp.path("bin")
+        versions = temp.path("versions.yml")
+        store = Store(directory: temp.path("home"))
+        for version in binaries {
+            try StandIn.install(version: version, at: bin.appendingPathComponent("v\(version)/lavap"), events: events, behaviour: behaviour)
+        }
+        try require(initial)
+    }
+
+    /// Writes the versions file demanding `version` (target and minimum).
+    func require(_ version: String) throws {
+        let text = ["provider_target", "provider_min", "consumer_target", "consumer_min"].map { "\($0): \"\(version)\"" }
+        try temp.write(text.joined(separator: "\n") + "\n", to: "versions.yml")
+    }
+
+    /// The flags that select the file and local plugins on this setup.
+    var flags: [String] {
+        [
+            "--directory", temp.path("home").path, "--version-source", "file", "--versions-file", versions.path,
+            "--source", "local", "--binaries-dir", bin.path,
+        ]
+    }
+
+    /// The flags of a wrap on this setup, checking every 0.2 s.
+    func wrap(_ extra: [String] = [], command: String = "lavap rpcprovider provider.yml --from alice") -> [String] {
+        ["wrap"] + flags + ["--auto-download", "--poll-interval", "0.2", "--cmd", command] + extra
+    }
+
+    /// The recorded stand-in events.
+    var recorded: [[String]] { StandIn.events(events) }
+
+    /// Waits for a stand-in event starting with `words`; returns it.
+    @discardableResult
+    func waitForEvent(_ words: String...) async throws -> [String] {
+        var found: [String] = []
+        try await waitUntil("event \(words) in \(recorded)") {
+            found = recorded.first { Array($0.prefix(words.count)) == words } ?? []
+            return !found.isEmpty
+        }
+        return found
+    }
+}

@@ -1,0 +1,138 @@
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite struct CommandTests {
+    @Test func initInstallsAndLinksTheRequiredVersion() async throws {
+        let setup = try Quickstart(versions: "1.1.0")
+        let finished = try await CLI.run(["init", "--auto-download"] + setup.flags, in: setup.temp)
+        #expect(finished.exit == .exited(0), "\(finished.logs)")
+        #expect(setup.store.installedVersions() == [v("1.1.0")])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: setup.store.current.path) == "upgrades/v1.1.0")
+        #expect(try setup.store.readConfig() == StoreConfig())
+        #expect(finished.logs.contains("INF [Lavavisor] current links to 1.1.0"))
+        // Again: nothing to fetch, same result.
+        let again = try await CLI.run(["init", "--auto-download"] + setup.flags, in: setup.temp)
+        #expect(again.exit == .exited(0))
+        #expect(!again.logs.contains("fetching"))
+    }
+
+    @Test func initWithoutAutoDownloadSaysWhatToDo() async throws {
+        let setup = try Quickstart(versions: "1.1.0")
+        let finished = try await CLI.run(["init"] + setup.flags, in: setup.temp)
+        #expect(finished.exit == .exited(1))
+        #expect(finished.logs.contains("ERR [Lavavisor] 1.1.0 is required but not installed; rerun with --auto-download"))
+        #expect(FileManager.default.fileExists(atPath: setup.store.upgrades.path))
+        #expect(setup.store.installedVersions().isEmpty)
+    }
+
+    @Test func initAutoStartNeedsACommandThenRunsLikeWrap() async throws {
+        let setup = try Quickstart()
+        let missing = try await CLI.run(["init", "--auto-download", "--auto-start"] + setup.flags, in: setup.temp)
+        #expect(missing.exit == .exited(1))
+        #expect(missing.logs.contains("--auto-start needs --cmd 'lavap …'"))
+
+        let lavavisor = try CLI.launch(
+            ["init", "--auto-download", "--auto-start", "--poll-interval", "0.2", "--cmd", "lavap rpcconsumer c.yml"] + setup.flags,
+            in: setup.temp)
+        try await setup.waitForEvent("start", "1.0.0")
+        lavavisor.process.signal(SIGINT)
+        #expect(try await lavavisor.exit() == .exited(0))
+    }
+
+    @Test func statusShowsTheDecisionAsTextAndJSON() async throws {
+        let setup = try Quickstart(versions: "1.0.0")
+        _ = try await CLI.run(["init", "--auto-download"] + setup.flags, in: setup.temp)
+        try setup.require("1.1.0")
+        let text = try await CLI.run(["status"] + setup.flags, in: setup.temp)
+        #expect(text.exit == .exited(0))
+        #expect(text.output.contains("version source: file \(setup.versions.path)"))
+        #expect(text.output.contains("current: 1.0.0\n"))
+        #expect(text.output.contains("installed: 1.0.0\n"))
+        #expect(text.output.contains("available: 1.0.0, 1.1.0\n"))
+        #expect(text.output.contains("decision: upgrade to 1.1.0"))
+
+        let json = try await CLI.run(["status", "--json"] + setup.flags, in: setup.temp)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        #expect(object["current"] as? String == "1.0.0")
+        #expect(object["installed"] as? [String] == ["1.0.0"])
+        #expect((object["decision"] as? [String: Any])?["action"] as? String == "upgrade")
+        #expect((object["decision"] as? [String: Any])?["version"] as? String == "1.1.0")
+        #expect((object["required"] as? [String: Any])?["provider_target"] as? String == "1.1.0")
+        #expect((object["source"] as? [String: Any])?["id"] as? String == "file")
+    }
+
+    @Test func statusExitsNonZeroWhenTheSourceFails() async throws {
+        let setup = try Quickstart()
+        try setup.temp.write("nonsense: [", to: "versions.yml")
+        let finished = try await CLI.run(["status"] + setup.flags, in: setup.temp)
+        #expect(finished.exit == .exited(1))
+        #expect(finished.output.contains("error: versions file \(setup.versions.path) is neither JSON nor YAML"))
+    }
+
+    @Test func pluginsListsEveryRegisteredPlugin() async throws {
+        let temp = try TemporaryDirectory()
+        let finished = try await CLI.run(["plugins"], in: temp)
+        #expect(finished.exit == .exited(0))
+        #expect(finished.output.contains("version source (--version-source):\n  file "))
+        #expect(finished.output.contains("source (--source):\n  local "))
+        #expect(finished.output.contains("backend (--backend):\n  child "))
+    }
+
+    @Test(arguments: [
+        (["wrap", "--cmd", "lavap rpcprovider x.yml"], "unknown version source 'rpc'; available: file (choose with --version-source"),
+        (["pod", "--cmd", "lavap rpcprovider x.yml"], "unknown backend 'pod'; available: child (choose with --backend"),
+        (["start"], "unknown backend 'systemd'; available: child"),
+        (["wrap", "--version-source", "file", "--versions-file", "v.yml", "--cmd", "lavap x"], "unknown source 'git'; available: local"),
+        (["status", "--version-source", "rest"], "unknown version source 'rest'; available: file"),
+    ])
+    func pluginsThatAreNotBuiltYetFailPlainly(_ arguments: [String], _ message: String) async throws {
+        let temp = try TemporaryDirectory()
+        let finished = try await CLI.run(arguments + ["--directory", temp.url.path], in: temp)
+        #expect(finished.exit == .exited(1))
+        #expect(finished.logs.contains(message), "\(finished.logs)")
+    }
+
+    @Test func createServiceChecksTheConfigThenNeedsSystemd() async throws {
+        let temp = try TemporaryDirectory()
+        let config = Repository.fixture("lava-configs/provider/lava_example.yml").path
+        let missing = try await CLI.run(["create-service", "provider", temp.path("nope.yml").path, "--from", "alice"], in: temp)
+        #expect(missing.exit == .exited(1))
+        #expect(missing.logs.contains("the provider config \(temp.path("nope.yml").path) does not exist"))
+        let finished = try await CLI.run(
+            ["create-service", "provider", config, "--geolocation", "1", "--from", "alice", "--log_level", "warn", "--directory", temp.url.path],
+            in: temp)
+        #expect(finished.exit == .exited(1))
+        #expect(finished.logs.contains("unknown backend 'systemd'"))
+        let wrongKind = try await CLI.run(["create-service", "validator", config], in: temp)
+        #expect(wrongKind.exit != .exited(0))
+    }
+
+    @Test(arguments: [
+        (["wrap", "--poll-interval", "0"], "--poll-interval must be a positive number"),
+        (["wrap", "--log-format", "xml"], "--log-format must be text or json"),
+        (["wrap", "--version-source", "file", "--source", "local", "--binaries-dir", "b", "--cmd", "lavap x"], "--version-source file needs --versions-file"),
+        (["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--cmd", "lavap x"], "--source local needs --binaries-dir"),
+        (["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b"], "needs --cmd 'lavap …'"),
+        (["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b", "--cmd", "lavad start"], "--cmd must start with lavap"),
+        (["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b", "--cmd", "lavap 'x"], "unterminated ' quote"),
+    ])
+    func badFlagsAreClearErrors(_ arguments: [String], _ message: String) async throws {
+        let temp = try TemporaryDirectory()
+        let finished = try await CLI.run(arguments + ["--directory", temp.url.path], in: temp)
+        #expect(finished.exit != .exited(0))
+        #expect((finished.logs + finished.output).contains(message), "\(finished.logs)")
+    }
+
+    @Test func versionPrintsLavavisorsVersion() async throws {
+        let temp = try TemporaryDirectory()
+        let finished = try await CLI.run(["version"], in: temp)
+        #expect(finished.exit == .exited(0))
+        #expect(try SemanticVersion(parsing: finished.output.trimmingCharacters(in: .whitespacesAndNewlines)) >= v("0.1.0"))
+    }
+}

@@ -1,0 +1,102 @@
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite struct WrapTests {
+    @Test func editingTheVersionsFileUpgradesTheChildGracefully() async throws {
+        let setup = try Quickstart()
+        let lavavisor = try CLI.launch(setup.wrap(), in: setup.temp)
+        let first = try await setup.waitForEvent("start", "1.0.0")
+        #expect(first.last == "rpcprovider provider.yml --from alice")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: setup.store.current.path) == "upgrades/v1.0.0")
+
+        try setup.require("1.1.0")
+        try await setup.waitForEvent("sigterm", "1.0.0", first[2])
+        let second = try await setup.waitForEvent("start", "1.1.0")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: setup.store.current.path) == "upgrades/v1.1.0")
+        #expect(setup.recorded.map { $0[0] } == ["start", "sigterm", "start"])
+        try await lavavisor.waitForLog("INF [Lavavisor] switched current to 1.1.0")
+
+        // SIGTERM to lavavisor: the child is stopped gracefully and its status becomes lavavisor's.
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0))
+        try await setup.waitForEvent("sigterm", "1.1.0", second[2])
+        #expect(lavavisor.output.contains("stand-in lavap 1.1.0 serving"))
+        #expect(lavavisor.logs.contains("received signal 15; stopping lavap gracefully"))
+    }
+
+    @Test func aBrokenVersionsFileNeverTouchesTheRunningChild() async throws {
+        let setup = try Quickstart()
+        let lavavisor = try CLI.launch(setup.wrap(), in: setup.temp)
+        let first = try await setup.waitForEvent("start", "1.0.0")
+        try setup.temp.write("provider_target: latest\n", to: "versions.yml")
+        try await lavavisor.waitForLog("ERR [Lavavisor] cannot read the required versions")
+        try setup.temp.write("", to: "versions.yml")
+        try await lavavisor.waitForLog("must hold a mapping")
+        try FileManager.default.removeItem(at: setup.versions)
+        try await lavavisor.waitForLog("cannot be read")
+        #expect(kill(pid_t(first[2])!, 0) == 0)
+        #expect(setup.recorded.count == 1)
+        // Fixed again, it upgrades.
+        try setup.require("1.1.0")
+        try await setup.waitForEvent("start", "1.1.0")
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0))
+    }
+
+    @Test func aChildThatExitsByItselfGivesLavavisorItsStatus() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0"], behaviour: .exit(3))
+        let finished = try await CLI.run(setup.wrap(), in: setup.temp)
+        #expect(finished.exit == .exited(3))
+        #expect(finished.logs.contains("lavap ended by itself"))
+    }
+
+    @Test func theKeyringPasswordReachesOnlyTheChildsStdin() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0"], behaviour: .readStdin)
+        let password = "pw-\(UUID().uuidString)"
+        let lavavisor = try CLI.launch(setup.wrap(["--enter-keyring-password"]), in: setup.temp, input: password + "\n")
+        let stdin = try await setup.waitForEvent("stdin", "1.0.0")
+        #expect(stdin.last == password)
+        let pids = [String(lavavisor.process.pid), stdin[2]]
+        for pid in pids {
+            for file in ["cmdline", "environ"] {
+                let bytes = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/\(file)"))) ?? Data()
+                #expect(!String(decoding: bytes, as: UTF8.self).contains(password), "password in /proc/\(pid)/\(file)")
+            }
+        }
+        lavavisor.process.signal(SIGTERM)
+        _ = try await lavavisor.exit()
+        #expect(!lavavisor.logs.contains(password))
+        #expect(!lavavisor.output.contains(password))
+        let storeFiles = FileManager.default.enumerator(atPath: setup.store.root.path)?.allObjects as? [String] ?? []
+        for file in storeFiles {
+            let data = (try? Data(contentsOf: setup.store.root.appendingPathComponent(file))) ?? Data()
+            #expect(!String(decoding: data, as: UTF8.self).contains(password), "password in \(file)")
+        }
+    }
+
+    @Test func jsonLogsAreOneObjectPerLine() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0"], behaviour: .exit(0))
+        let finished = try await CLI.run(setup.wrap(["--log-format", "json"]), in: setup.temp)
+        #expect(finished.exit == .exited(0))
+        let lines = finished.logs.split(separator: "\n")
+        #expect(lines.count >= 3)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+            #expect(object?["message"] != nil, "not a JSON log line: \(line)")
+        }
+    }
+
+    @Test func aSignalWhileWaitingForABinaryEndsCleanly() async throws {
+        let setup = try Quickstart(binaries: [])
+        let lavavisor = try CLI.launch(setup.wrap(), in: setup.temp)
+        try await lavavisor.waitForLog("no lavap is installed yet")
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(128 + SIGTERM))
+    }
+}
