@@ -88,6 +88,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "PluginExampleTests",
+            dependencies: ["Core", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["lavavisor", "Core", "TestSupport"],
             swiftSettings: strict

@@ -1,0 +1,36 @@
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct EnvironmentVersionSourceTests {
+    @Test func readsTheVersionFromTheEnvironment() async throws {
+        let source = EnvironmentVersionSource { ["LAVAVISOR_REQUIRED_VERSION": "6.2.5"] }
+        let reading = try await source.read()
+        #expect(reading.versions.target == v("6.2.5"))
+        #expect(reading.versions.minimum == v("6.2.5"))
+    }
+
+    @Test func aMissingOrBadVariableIsAClearError() async throws {
+        await #expect(throws: OptionError.self) { try await EnvironmentVersionSource { [:] }.read() }
+        await #expect(throws: VersionParseError(text: "latest")) {
+            try await EnvironmentVersionSource { ["LAVAVISOR_REQUIRED_VERSION": "latest"] }.read()
+        }
+    }
+
+    @Test func registersBesideOthersAndDrivesTheMonitor() async throws {
+        let registry = try PluginRegistry(
+            versionSources: [EnvironmentVersionSource.self], binarySources: [StandInBinarySource.self], processBackends: [])
+        #expect(try registry.versionSource("env") == EnvironmentVersionSource.self)
+
+        let temp = try TemporaryDirectory()
+        let store = Store(directory: temp.url)
+        try store.prepare()
+        let monitor = Monitor(
+            source: EnvironmentVersionSource { ["LAVAVISOR_REQUIRED_VERSION": "1.1.0"] },
+            binaries: StandInBinarySource([v("1.0.0"), v("1.1.0")]), store: store, autoDownload: true,
+            logger: CapturedLogs().logger())
+        #expect(await monitor.check() == .switched(v("1.1.0")))
+        #expect(store.currentVersion() == v("1.1.0"))
+    }
+}
