@@ -80,6 +80,11 @@ public actor ChildBackend: ProcessBackend {
             finish(.exited(127))
             throw error
         }
+        // A stop that came while the new child was being spawned found nothing to stop: do it now.
+        if stopping, let started = child {
+            child = nil
+            finish(await terminate(started))
+        }
     }
 
     public func stop() async {
