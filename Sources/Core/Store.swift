@@ -45,7 +45,8 @@ public struct Store: Sendable {
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             } catch {
-                throw StoreError("cannot create \(folder.path): \(error.localizedDescription); choose another --directory or fix its permissions")
+                throw StoreError(
+                    "cannot create \(folder.path): \(error.localizedDescription); choose another --directory or fix its permissions")
             }
         }
         if !FileManager.default.fileExists(atPath: configFile.path) {

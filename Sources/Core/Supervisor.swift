@@ -1,5 +1,5 @@
-public import Logging
 import Foundation
+public import Logging
 
 /// The `wrap` engine: make sure a binary is installed, start the backend, then check the versions
 /// every poll and restart on a switch, until the processes end or a signal asks lavavisor to stop.

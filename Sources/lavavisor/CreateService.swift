@@ -29,7 +29,9 @@ extension Lavavisor {
             try await runtime.reportingErrors {
                 let path = runtime.options.resolve(config).path
                 guard FileManager.default.isReadableFile(atPath: path) else {
-                    throw OptionError("the \(kind.rawValue) config \(path) does not exist or cannot be read; pass the path of your \(kind.rawValue) config file")
+                    throw OptionError(
+                        "the \(kind.rawValue) config \(path) does not exist or cannot be read; pass the path of your \(kind.rawValue) config file"
+                    )
                 }
                 _ = try runtime.backendType(default: "systemd")
                 throw OptionError("create-service writes systemd units; choose --backend systemd once this build has it")

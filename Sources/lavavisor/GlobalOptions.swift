@@ -15,7 +15,8 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(
         name: .customLong("version-source"),
-        help: ArgumentHelp("Where the required versions come from.", valueName: PluginRegistry.builtIn.ids(.versionSource).joined(separator: "|")))
+        help: ArgumentHelp(
+            "Where the required versions come from.", valueName: PluginRegistry.builtIn.ids(.versionSource).joined(separator: "|")))
     var versionSource = "rpc"
 
     @Option(name: .customLong("versions-file"), help: "The JSON or YAML file of the 'file' version source.")

@@ -19,7 +19,8 @@ extension Lavavisor {
             let status: Int32 = try await runtime.reportingErrors {
                 if autoStart, supervision.cmd == nil {
                     throw OptionError(
-                        "--auto-start needs --cmd 'lavap …' to know what to run (starting the services of create-service needs the systemd backend, which this build does not have)")
+                        "--auto-start needs --cmd 'lavap …' to know what to run (starting the services of create-service needs the systemd backend, which this build does not have)"
+                    )
                 }
                 let source = try runtime.versionSource()
                 let binaries = try runtime.binarySource(default: "git")
@@ -39,7 +40,8 @@ extension Lavavisor {
                 throw OptionError("init cannot read or install the required version: \(reason)")
             case .waiting(let version):
                 throw OptionError(
-                    "\(version) is required but not installed; rerun with --auto-download, or place it at \(store.binary(for: version).path)")
+                    "\(version) is required but not installed; rerun with --auto-download, or place it at \(store.binary(for: version).path)"
+                )
             case .unchanged(.cannotComply(let reason)):
                 throw OptionError("init cannot comply with the chain: \(reason)")
             case .unchanged, .switched:

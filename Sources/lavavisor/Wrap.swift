@@ -6,7 +6,8 @@ extension Lavavisor {
     struct Wrap: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run one lavap command as a supervised child and keep it on the required version.",
-            discussion: "Example: lavavisor wrap --cmd 'lavap rpcprovider config.yml --from alice --chain-id lava-testnet-2' --auto-download")
+            discussion:
+                "Example: lavavisor wrap --cmd 'lavap rpcprovider config.yml --from alice --chain-id lava-testnet-2' --auto-download")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var supervision: SupervisionOptions

@@ -38,7 +38,9 @@ import Testing
         source.set(.failure(TestFailure("node is down")))
         #expect(await monitor.check() == .failed("node is down"))
         #expect(store.currentVersion() == v("1.0.0"))
-        #expect(logs.text.contains("ERR [Lavavisor] cannot read the required versions; nothing changes until the next check error=\"node is down\""))
+        #expect(
+            logs.text.contains(
+                "ERR [Lavavisor] cannot read the required versions; nothing changes until the next check error=\"node is down\""))
     }
 
     @Test func aFailedInstallFallsBackToTheBestLowerVersion() async throws {

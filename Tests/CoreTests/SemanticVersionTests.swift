@@ -4,7 +4,8 @@ import TestSupport
 import Testing
 
 @Suite struct SemanticVersionTests {
-    static let tags = (try? String(contentsOf: Repository.fixture("lava-release-tags.txt"), encoding: .utf8))
+    static let tags =
+        (try? String(contentsOf: Repository.fixture("lava-release-tags.txt"), encoding: .utf8))
         .map { $0.split(separator: "\n").map(String.init) } ?? []
 
     @Test func everyReleaseTagParsesAndEverythingElseIsRejected() throws {

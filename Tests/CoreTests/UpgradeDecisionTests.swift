@@ -15,22 +15,54 @@ import Testing
 
     static let cases: [Case] = [
         Case(name: "at target: keep", running: "6.2.5", target: "6.2.5", min: "5.5.1", available: ["6.2.5"], expected: .keep(v("6.2.5"))),
-        Case(name: "above target: never downgrade", running: "7.0.0", target: "6.2.5", min: "5.5.1", available: ["6.2.5"], expected: .keep(v("7.0.0"))),
-        Case(name: "below target, target available: upgrade", running: "6.2.4", target: "6.2.5", min: "5.5.1", available: ["6.2.4", "6.2.5"], expected: .upgrade(to: v("6.2.5"))),
-        Case(name: "below min, target available: upgrade", running: "5.0.0", target: "6.2.5", min: "5.5.1", available: ["6.2.5"], expected: .upgrade(to: v("6.2.5"))),
-        Case(name: "unknown running: upgrade", running: nil, target: "6.2.5", min: "5.5.1", available: ["6.2.5"], expected: .upgrade(to: v("6.2.5"))),
-        Case(name: "target missing: highest in range", running: "5.0.0", target: "6.2.5", min: "5.5.1", available: ["5.5.1", "6.2.3", "6.2.4", "7.0.0"], expected: .fallback(to: v("6.2.4"), target: v("6.2.5"))),
-        Case(name: "patch 10 and over is not skipped", running: "1.0.9", target: "1.0.12", min: "1.0.9", available: ["1.0.9", "1.0.10", "1.0.11"], expected: .fallback(to: v("1.0.11"), target: v("1.0.12"))),
-        Case(name: "patch 10 as target", running: "1.0.9", target: "1.0.10", min: "1.0.0", available: ["1.0.10"], expected: .upgrade(to: v("1.0.10"))),
-        Case(name: "target X.0.0 missing: fall back across the minor", running: "4.9.0", target: "5.0.0", min: "4.10.2", available: ["4.10.2", "4.10.3", "4.9.0"], expected: .fallback(to: v("4.10.3"), target: v("5.0.0"))),
-        Case(name: "target X.0.0 available", running: "4.9.0", target: "5.0.0", min: "4.0.0", available: ["5.0.0"], expected: .upgrade(to: v("5.0.0"))),
-        Case(name: "fallback never below what runs", running: "6.2.3", target: "6.2.5", min: "5.5.1", available: ["6.2.1", "6.2.2"], expected: .keep(v("6.2.3"))),
-        Case(name: "fallback must beat what runs", running: "6.2.3", target: "6.2.5", min: "5.5.1", available: ["6.2.3", "6.2.4"], expected: .fallback(to: v("6.2.4"), target: v("6.2.5"))),
-        Case(name: "nothing in range, running in protocol: keep", running: "6.0.0", target: "6.2.5", min: "5.5.1", available: [], expected: .keep(v("6.0.0"))),
-        Case(name: "versions above target are never chosen", running: "5.0.0", target: "6.2.5", min: "6.2.5", available: ["6.2.6", "7.0.0"], expected: .cannotComply(reason: "")),
-        Case(name: "below min, nothing available", running: "5.0.0", target: "6.2.5", min: "5.5.1", available: ["5.0.0", "5.5.0"], expected: .cannotComply(reason: "")),
-        Case(name: "unknown running, nothing available", running: nil, target: "6.2.5", min: "5.5.1", available: [], expected: .cannotComply(reason: "")),
-        Case(name: "unknown running, fallback to min", running: nil, target: "6.2.5", min: "5.5.1", available: ["5.5.1"], expected: .fallback(to: v("5.5.1"), target: v("6.2.5"))),
+        Case(
+            name: "above target: never downgrade", running: "7.0.0", target: "6.2.5", min: "5.5.1", available: ["6.2.5"],
+            expected: .keep(v("7.0.0"))),
+        Case(
+            name: "below target, target available: upgrade", running: "6.2.4", target: "6.2.5", min: "5.5.1",
+            available: ["6.2.4", "6.2.5"], expected: .upgrade(to: v("6.2.5"))),
+        Case(
+            name: "below min, target available: upgrade", running: "5.0.0", target: "6.2.5", min: "5.5.1", available: ["6.2.5"],
+            expected: .upgrade(to: v("6.2.5"))),
+        Case(
+            name: "unknown running: upgrade", running: nil, target: "6.2.5", min: "5.5.1", available: ["6.2.5"],
+            expected: .upgrade(to: v("6.2.5"))),
+        Case(
+            name: "target missing: highest in range", running: "5.0.0", target: "6.2.5", min: "5.5.1",
+            available: ["5.5.1", "6.2.3", "6.2.4", "7.0.0"], expected: .fallback(to: v("6.2.4"), target: v("6.2.5"))),
+        Case(
+            name: "patch 10 and over is not skipped", running: "1.0.9", target: "1.0.12", min: "1.0.9",
+            available: ["1.0.9", "1.0.10", "1.0.11"], expected: .fallback(to: v("1.0.11"), target: v("1.0.12"))),
+        Case(
+            name: "patch 10 as target", running: "1.0.9", target: "1.0.10", min: "1.0.0", available: ["1.0.10"],
+            expected: .upgrade(to: v("1.0.10"))),
+        Case(
+            name: "target X.0.0 missing: fall back across the minor", running: "4.9.0", target: "5.0.0", min: "4.10.2",
+            available: ["4.10.2", "4.10.3", "4.9.0"], expected: .fallback(to: v("4.10.3"), target: v("5.0.0"))),
+        Case(
+            name: "target X.0.0 available", running: "4.9.0", target: "5.0.0", min: "4.0.0", available: ["5.0.0"],
+            expected: .upgrade(to: v("5.0.0"))),
+        Case(
+            name: "fallback never below what runs", running: "6.2.3", target: "6.2.5", min: "5.5.1", available: ["6.2.1", "6.2.2"],
+            expected: .keep(v("6.2.3"))),
+        Case(
+            name: "fallback must beat what runs", running: "6.2.3", target: "6.2.5", min: "5.5.1", available: ["6.2.3", "6.2.4"],
+            expected: .fallback(to: v("6.2.4"), target: v("6.2.5"))),
+        Case(
+            name: "nothing in range, running in protocol: keep", running: "6.0.0", target: "6.2.5", min: "5.5.1", available: [],
+            expected: .keep(v("6.0.0"))),
+        Case(
+            name: "versions above target are never chosen", running: "5.0.0", target: "6.2.5", min: "6.2.5", available: ["6.2.6", "7.0.0"],
+            expected: .cannotComply(reason: "")),
+        Case(
+            name: "below min, nothing available", running: "5.0.0", target: "6.2.5", min: "5.5.1", available: ["5.0.0", "5.5.0"],
+            expected: .cannotComply(reason: "")),
+        Case(
+            name: "unknown running, nothing available", running: nil, target: "6.2.5", min: "5.5.1", available: [],
+            expected: .cannotComply(reason: "")),
+        Case(
+            name: "unknown running, fallback to min", running: nil, target: "6.2.5", min: "5.5.1", available: ["5.5.1"],
+            expected: .fallback(to: v("5.5.1"), target: v("6.2.5"))),
     ]
 
     @Test(arguments: cases)
@@ -62,7 +94,8 @@ import Testing
     }
 
     @Test func cannotComplyNamesWhatRunsAndWhatIsAvailable() {
-        let decision = UpgradeDecision.decide(running: v("1.0.0"), required: required(target: "2.0.0", min: "1.5.0"), available: [v("1.0.0")])
+        let decision = UpgradeDecision.decide(
+            running: v("1.0.0"), required: required(target: "2.0.0", min: "1.5.0"), available: [v("1.0.0")])
         guard case .cannotComply(let reason) = decision else {
             Issue.record("expected cannot comply, got \(decision)")
             return

@@ -105,7 +105,10 @@ import Testing
         #expect(missing.exit == .exited(1))
         #expect(missing.logs.contains("the provider config \(temp.path("nope.yml").path) does not exist"))
         let finished = try await CLI.run(
-            ["create-service", "provider", config, "--geolocation", "1", "--from", "alice", "--log_level", "warn", "--directory", temp.url.path],
+            [
+                "create-service", "provider", config, "--geolocation", "1", "--from", "alice", "--log_level", "warn", "--directory",
+                temp.url.path,
+            ],
             in: temp)
         #expect(finished.exit == .exited(1))
         #expect(finished.logs.contains("unknown backend 'systemd'"))
@@ -116,11 +119,30 @@ import Testing
     @Test(arguments: [
         (["wrap", "--poll-interval", "0"], "--poll-interval must be a positive number"),
         (["wrap", "--log-format", "xml"], "--log-format must be text or json"),
-        (["wrap", "--version-source", "file", "--source", "local", "--binaries-dir", "b", "--cmd", "lavap x"], "--version-source file needs --versions-file"),
-        (["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--cmd", "lavap x"], "--source local needs --binaries-dir"),
-        (["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b"], "needs --cmd 'lavap …'"),
-        (["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b", "--cmd", "lavad start"], "--cmd must start with lavap"),
-        (["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b", "--cmd", "lavap 'x"], "unterminated ' quote"),
+        (
+            ["wrap", "--version-source", "file", "--source", "local", "--binaries-dir", "b", "--cmd", "lavap x"],
+            "--version-source file needs --versions-file"
+        ),
+        (
+            ["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--cmd", "lavap x"],
+            "--source local needs --binaries-dir"
+        ),
+        (
+            ["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b"],
+            "needs --cmd 'lavap …'"
+        ),
+        (
+            [
+                "wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b", "--cmd",
+                "lavad start",
+            ], "--cmd must start with lavap"
+        ),
+        (
+            [
+                "wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b", "--cmd",
+                "lavap 'x",
+            ], "unterminated ' quote"
+        ),
     ])
     func badFlagsAreClearErrors(_ arguments: [String], _ message: String) async throws {
         let temp = try TemporaryDirectory()

@@ -29,7 +29,9 @@ import Testing
         var staged: URL?
         try await waitUntil("the half binary in staging") {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: setup.store.staging.path)) ?? []
-            staged = names.first { $0.hasPrefix("v1.1.0.") }.map { setup.store.staging.appendingPathComponent($0).appendingPathComponent("lavap") }
+            staged = names.first { $0.hasPrefix("v1.1.0.") }.map {
+                setup.store.staging.appendingPathComponent($0).appendingPathComponent("lavap")
+            }
             let size = staged.flatMap { try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int } ?? 0
             return size == half.count
         }

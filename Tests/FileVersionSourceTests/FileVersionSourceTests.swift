@@ -16,11 +16,13 @@ import Testing
 
     @Test func readsFlatYAML() async throws {
         let versions = try await read("provider_target: 6.2.5\nprovider_min: 5.5.1\nconsumer_target: \"6.2.5\"\nconsumer_min: '5.5.1'\n")
-        #expect(versions == (try ProtocolVersion(providerTarget: "6.2.5", providerMin: "5.5.1", consumerTarget: "6.2.5", consumerMin: "5.5.1")))
+        #expect(
+            versions == (try ProtocolVersion(providerTarget: "6.2.5", providerMin: "5.5.1", consumerTarget: "6.2.5", consumerMin: "5.5.1")))
     }
 
     @Test func readsTheRESTAnswerSavedAsJSON() async throws {
-        let json = #"{"params":{"version":{"provider_target":"6.2.5","provider_min":"5.5.1","consumer_target":"6.2.5","consumer_min":"5.5.1"}}}"#
+        let json =
+            #"{"params":{"version":{"provider_target":"6.2.5","provider_min":"5.5.1","consumer_target":"6.2.5","consumer_min":"5.5.1"}}}"#
         let versions = try await read(json, name: "params.json")
         #expect(versions.target == v("6.2.5"))
         #expect(versions.minimum == v("5.5.1"))
@@ -44,9 +46,18 @@ import Testing
 
     @Test(arguments: [
         ("provider_target: 1.0.0\nprovider_min: 1.0.0\nconsumer_target: 1.0.0\n", "has no consumer_min"),
-        ("provider_target: latest\nprovider_min: 1.0.0\nconsumer_target: 1.0.0\nconsumer_min: 1.0.0\n", "provider_target: 'latest' is not a version"),
-        ("provider_target: 1.0\nprovider_min: 1.0.0\nconsumer_target: 1.0.0\nconsumer_min: 1.0.0\n", "provider_target: 1.0, which is not a version text"),
-        ("provider_target: 1.0.0\nprovider_min: 2.0.0\nconsumer_target: 1.0.0\nconsumer_min: 1.0.0\n", "2.0.0 is above provider_target 1.0.0"),
+        (
+            "provider_target: latest\nprovider_min: 1.0.0\nconsumer_target: 1.0.0\nconsumer_min: 1.0.0\n",
+            "provider_target: 'latest' is not a version"
+        ),
+        (
+            "provider_target: 1.0\nprovider_min: 1.0.0\nconsumer_target: 1.0.0\nconsumer_min: 1.0.0\n",
+            "provider_target: 1.0, which is not a version text"
+        ),
+        (
+            "provider_target: 1.0.0\nprovider_min: 2.0.0\nconsumer_target: 1.0.0\nconsumer_min: 1.0.0\n",
+            "2.0.0 is above provider_target 1.0.0"
+        ),
         ("- 1.0.0\n- 2.0.0\n", "must hold a mapping"),
         ("{\"provider_target\": \"1.0.0\"", "is neither JSON nor YAML"),
         ("", "must hold a mapping"),

@@ -53,7 +53,8 @@ public actor ChildBackend: ProcessBackend {
         let words = try ShellWords.split(line)
         guard let first = words.first, first.split(separator: "/").last == "lavap" else {
             throw OptionError(
-                "--cmd must start with lavap (it is replaced by the managed binary); got \(words.first.map { "'\($0)'" } ?? "an empty command")")
+                "--cmd must start with lavap (it is replaced by the managed binary); got \(words.first.map { "'\($0)'" } ?? "an empty command")"
+            )
         }
         return Array(words.dropFirst())
     }

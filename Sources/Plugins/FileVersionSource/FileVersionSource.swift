@@ -19,7 +19,8 @@ public struct FileVersionSource: VersionSource {
     public static func make(context: PluginContext) throws -> FileVersionSource {
         guard let file = context.options.versionsFile, !file.isEmpty else {
             throw OptionError(
-                "--version-source file needs --versions-file PATH: a JSON or YAML file with provider_target, provider_min, consumer_target and consumer_min")
+                "--version-source file needs --versions-file PATH: a JSON or YAML file with provider_target, provider_min, consumer_target and consumer_min"
+            )
         }
         return FileVersionSource(path: context.options.resolve(file))
     }
@@ -27,7 +28,8 @@ public struct FileVersionSource: VersionSource {
     public func read() async throws -> VersionReading {
         let text: String
         do { text = try String(contentsOf: path, encoding: .utf8) } catch {
-            throw VersionFileError(path: path.path, problem: "cannot be read (\(error.localizedDescription)); create it or fix --versions-file")
+            throw VersionFileError(
+                path: path.path, problem: "cannot be read (\(error.localizedDescription)); create it or fix --versions-file")
         }
         return VersionReading(versions: try Self.parse(text, path: path.path), location: path.path)
     }
@@ -39,7 +41,8 @@ public struct FileVersionSource: VersionSource {
             throw VersionFileError(path: path, problem: "is neither JSON nor YAML (\(error))")
         }
         guard let root = document as? [String: Any] else {
-            throw VersionFileError(path: path, problem: "must hold a mapping with provider_target, provider_min, consumer_target and consumer_min")
+            throw VersionFileError(
+                path: path, problem: "must hold a mapping with provider_target, provider_min, consumer_target and consumer_min")
         }
         let fields = locateFields(in: root)
         var texts: [ProtocolVersion.CodingKeys: String] = [:]
@@ -48,7 +51,8 @@ public struct FileVersionSource: VersionSource {
                 throw VersionFileError(path: path, problem: "has no \(key.rawValue); add it as \"X.Y.Z\"")
             }
             guard let string = value as? String else {
-                throw VersionFileError(path: path, problem: "has \(key.rawValue): \(value), which is not a version text; write it as \"X.Y.Z\"")
+                throw VersionFileError(
+                    path: path, problem: "has \(key.rawValue): \(value), which is not a version text; write it as \"X.Y.Z\"")
             }
             texts[key] = string
         }
