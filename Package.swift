@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: Core: extension points and the engine, no plugin code.
@@ -30,7 +32,30 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: The HTTP client behind Core's HTTPExecutor protocol (AsyncHTTPClient), chosen by the CLI.
+        .target(
+            name: "AsyncHTTPExecutor",
+            dependencies: [
+                "Core",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+
         // MARK: Plugins: one module each, depending on Core only.
+        .target(
+            name: "RPCVersionSource",
+            dependencies: ["Core"],
+            path: "Sources/Plugins/RPCVersionSource",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RESTVersionSource",
+            dependencies: ["Core"],
+            path: "Sources/Plugins/RESTVersionSource",
+            swiftSettings: strict
+        ),
         .target(
             name: "FileVersionSource",
             dependencies: ["Core", .product(name: "Yams", package: "Yams")],
@@ -55,6 +80,9 @@ let package = Package(
             name: "lavavisor",
             dependencies: [
                 "Core",
+                "AsyncHTTPExecutor",
+                "RPCVersionSource",
+                "RESTVersionSource",
                 "FileVersionSource",
                 "LocalBinarySource",
                 "ChildBackend",
@@ -67,7 +95,14 @@ let package = Package(
         // MARK: Tests: Core, one target per plugin, and end-to-end runs of the built CLI.
         .target(
             name: "TestSupport",
-            dependencies: ["Core", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Core",
+                "AsyncHTTPExecutor",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
@@ -75,6 +110,21 @@ let package = Package(
         .testTarget(
             name: "FileVersionSourceTests",
             dependencies: ["FileVersionSource", "Core", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RPCVersionSourceTests",
+            dependencies: ["RPCVersionSource", "Core", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RESTVersionSourceTests",
+            dependencies: ["RESTVersionSource", "Core", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AsyncHTTPExecutorTests",
+            dependencies: ["AsyncHTTPExecutor", "Core", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

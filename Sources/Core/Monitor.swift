@@ -15,6 +15,8 @@ public struct Monitor: Sendable {
         case waiting(SemanticVersion)
         /// The check failed; the message says why.
         case failed(String)
+        /// The version source is on another chain than `--chain-id`; the message says both.
+        case wrongChain(String)
     }
 
     /// Where the required versions come from.
@@ -27,14 +29,20 @@ public struct Monitor: Sendable {
     public let autoDownload: Bool
     /// The logger.
     public let logger: Logger
+    /// The chain id the source must report, when `--chain-id` was given.
+    public let expectedChainID: String?
 
     /// Builds a monitor.
-    public init(source: any VersionSource, binaries: any BinarySource, store: Store, autoDownload: Bool, logger: Logger) {
+    public init(
+        source: any VersionSource, binaries: any BinarySource, store: Store, autoDownload: Bool, logger: Logger,
+        expectedChainID: String? = nil
+    ) {
         self.source = source
         self.binaries = binaries
         self.store = store
         self.autoDownload = autoDownload
         self.logger = logger
+        self.expectedChainID = expectedChainID
     }
 
     /// Runs one check.
@@ -43,6 +51,13 @@ public struct Monitor: Sendable {
         do { reading = try await source.read() } catch {
             logger.error("cannot read the required versions; nothing changes until the next check", metadata: ["error": "\(error)"])
             return .failed("\(error)")
+        }
+        if let expected = expectedChainID, let actual = reading.chainID, actual != expected {
+            let message =
+                "the node at \(reading.location) is on chain '\(actual)' but --chain-id is '\(expected)'; "
+                + "point the version source at a \(expected) node or fix --chain-id"
+            logger.error("\(message)")
+            return .wrongChain(message)
         }
         let running = await store.runningVersion()
         var offered = Set(store.installedVersions())

@@ -5,8 +5,9 @@ public import Logging
 public struct LavavisorOptions: Sendable {
     /// The folder holding `.lavavisor/` (the original's `--directory`, default home).
     public var directory: URL
-    /// The expected chain id (`--chain-id`).
-    public var chainID: String = "lava"
+    /// The chain id given with `--chain-id`, which the node's must match; nil when not given
+    /// (commands that need one then use the original's default, `lava`).
+    public var chainID: String?
     /// The node's RPC URL (`--node`).
     public var node: String = "tcp://localhost:26657"
     /// The static versions file (`--versions-file`), for the `file` version source.
@@ -25,6 +26,12 @@ public struct LavavisorOptions: Sendable {
     public var pollInterval: Duration = .seconds(15)
     /// How long a stopped process gets between SIGTERM and SIGKILL.
     public var stopTimeout: Duration = .seconds(30)
+    /// The time limits of every HTTP request (`--connect-timeout`, `--request-timeout`).
+    public var httpTimeouts = HTTPTimeouts()
+    /// How often a failed request is tried within one check (`--request-retries`).
+    public var retries = RetryPolicy()
+    /// The REST (LCD) URL of the node (`--rest-url`), for the `rest` version source.
+    public var restURL: String?
     /// The folder relative paths are resolved against.
     public var workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 
@@ -47,13 +54,19 @@ public struct PluginContext: Sendable {
     public var clock: any Clock<Duration>
     /// The `.lavavisor` store.
     public var store: Store
+    /// The HTTP client.
+    public var http: any HTTPExecutor
 
-    /// Builds a context.
-    public init(options: LavavisorOptions, logger: Logger, clock: any Clock<Duration> = ContinuousClock(), store: Store) {
+    /// Builds a context; without an HTTP client, requests fail loudly.
+    public init(
+        options: LavavisorOptions, logger: Logger, clock: any Clock<Duration> = ContinuousClock(), store: Store,
+        http: any HTTPExecutor = NoHTTPExecutor()
+    ) {
         self.options = options
         self.logger = logger
         self.clock = clock
         self.store = store
+        self.http = http
     }
 }
 

@@ -77,14 +77,14 @@ public struct Supervisor: Sendable {
         }
     }
 
-    /// Checks once, then every poll until `current/lavap` exists.
+    /// Checks once, then every poll until `current/lavap` exists; refuses a node on another chain.
     private static func waitUntilInstalled(monitor: Monitor, pollInterval: Duration, logger: Logger) async throws {
-        _ = await monitor.check()
-        while !monitor.store.isInstalledCurrent {
+        while true {
+            if case .wrongChain(let message) = await monitor.check() { throw OptionError("refusing to start: \(message)") }
+            if monitor.store.isInstalledCurrent { return }
             logger.warning(
                 "no lavap is installed yet; checking again in \(pollInterval)", metadata: ["store": "\(monitor.store.root.path)"])
             try await Task.sleep(for: pollInterval)
-            _ = await monitor.check()
         }
     }
 }

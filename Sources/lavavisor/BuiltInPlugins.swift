@@ -2,6 +2,8 @@ import ChildBackend
 import Core
 import FileVersionSource
 import LocalBinarySource
+import RESTVersionSource
+import RPCVersionSource
 
 // The composition root: the only file that knows every plugin. Adding a plugin is one import and
 // one line below.
@@ -10,7 +12,7 @@ extension PluginRegistry {
     static var builtIn: PluginRegistry {
         do {
             return try PluginRegistry(
-                versionSources: [FileVersionSource.self],
+                versionSources: [RPCVersionSource.self, RESTVersionSource.self, FileVersionSource.self],
                 binarySources: [LocalBinarySource.self],
                 processBackends: [ChildBackend.self])
         } catch {

@@ -7,8 +7,10 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "The folder that holds .lavavisor/ (default: your home folder).")
     var directory: String?
 
-    @Option(name: .customLong("chain-id"), help: "The chain id lavap and the node must be on.")
-    var chainID = "lava"
+    @Option(
+        name: .customLong("chain-id"),
+        help: "The chain id lavap and the node must be on (default: lava); when given, a node on another chain is refused.")
+    var chainID: String?
 
     @Option(help: "The Lava node's RPC URL (tcp:// means http://).")
     var node = "tcp://localhost:26657"
@@ -37,8 +39,20 @@ struct GlobalOptions: ParsableArguments {
             valueName: PluginRegistry.builtIn.ids(.processBackend).joined(separator: "|")))
     var backend: String?
 
+    @Option(name: .customLong("rest-url"), help: "The node's REST (LCD) URL, for --version-source rest.")
+    var restURL: String?
+
     @Option(name: .customLong("poll-interval"), help: "Seconds between two version checks (decimal).")
     var pollInterval: Double = 15
+
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a connection to the node.")
+    var connectTimeout: Double = 5
+
+    @Option(name: .customLong("request-timeout"), help: "Seconds one request to the node may take in all.")
+    var requestTimeout: Double = 10
+
+    @Option(name: .customLong("request-retries"), help: "Extra tries of a failed request within one check.")
+    var requestRetries: Int = 2
 
     @Option(name: .customLong("log-format"), help: ArgumentHelp("One line per event, as text or as JSON.", valueName: "text|json"))
     var logFormatName = "text"
@@ -49,6 +63,13 @@ struct GlobalOptions: ParsableArguments {
     func validate() throws {
         guard pollInterval > 0, pollInterval.isFinite else {
             throw ValidationError("--poll-interval must be a positive number of seconds, got \(pollInterval)")
+        }
+        for (flag, value) in [("--connect-timeout", connectTimeout), ("--request-timeout", requestTimeout)]
+        where !(value > 0 && value.isFinite) {
+            throw ValidationError("\(flag) must be a positive number of seconds, got \(value)")
+        }
+        guard (0...10).contains(requestRetries) else {
+            throw ValidationError("--request-retries must be between 0 and 10, got \(requestRetries)")
         }
         guard LogFormat(rawValue: logFormatName) != nil else {
             throw ValidationError("--log-format must be text or json, got '\(logFormatName)'")

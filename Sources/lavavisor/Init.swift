@@ -38,6 +38,8 @@ extension Lavavisor {
             switch await monitor.check() {
             case .failed(let reason):
                 throw OptionError("init cannot read or install the required version: \(reason)")
+            case .wrongChain(let message):
+                throw OptionError("init refuses: \(message)")
             case .waiting(let version):
                 throw OptionError(
                     "\(version) is required but not installed; rerun with --auto-download, or place it at \(store.binary(for: version).path)"

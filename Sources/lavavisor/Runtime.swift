@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPExecutor
 import Core
 import Foundation
 import Logging
@@ -17,12 +18,15 @@ struct Runtime {
         options.node = global.node
         options.versionsFile = global.versionsFile
         options.binariesDir = global.binariesDir
-        options.pollInterval = .milliseconds(Int64((global.pollInterval * 1000).rounded()))
+        options.restURL = global.restURL
+        options.pollInterval = .seconds(global.pollInterval)
+        options.httpTimeouts = HTTPTimeouts(connect: .seconds(global.connectTimeout), total: .seconds(global.requestTimeout))
+        options.retries = RetryPolicy(attempts: global.requestRetries + 1)
         if let supervision {
             options.command = supervision.cmd
             options.autoDownload = supervision.autoDownload
             options.enterKeyringPassword = supervision.enterKeyringPassword
-            options.stopTimeout = .milliseconds(Int64((supervision.stopTimeout * 1000).rounded()))
+            options.stopTimeout = .seconds(supervision.stopTimeout)
         }
         let format = global.logFormat
         let level: Logger.Level = global.verbose ? .debug : .info
@@ -33,7 +37,11 @@ struct Runtime {
         self.global = global
     }
 
-    var context: PluginContext { PluginContext(options: options, logger: logger, store: store) }
+    var context: PluginContext {
+        PluginContext(
+            options: options, logger: logger, store: store,
+            http: AsyncHTTPExecutor.shared(connectTimeout: options.httpTimeouts.connect))
+    }
 
     func versionSource() throws -> any VersionSource {
         let plugin = try choose("--version-source") { try registry.versionSource(global.versionSource) }
@@ -50,7 +58,9 @@ struct Runtime {
     }
 
     func monitor(binaries: any BinarySource, source: any VersionSource) -> Monitor {
-        Monitor(source: source, binaries: binaries, store: store, autoDownload: options.autoDownload, logger: logger)
+        Monitor(
+            source: source, binaries: binaries, store: store, autoDownload: options.autoDownload, logger: logger,
+            expectedChainID: options.chainID)
     }
 
     /// Runs `body`; an error is logged as one line and becomes exit status 1.

@@ -85,11 +85,11 @@ import Testing
     }
 
     @Test(arguments: [
-        (["wrap", "--cmd", "lavap rpcprovider x.yml"], "unknown version source 'rpc'; available: file (choose with --version-source"),
+        (["wrap", "--cmd", "lavap rpcprovider x.yml"], "unknown source 'git'; available: local (choose with --source"),
         (["pod", "--cmd", "lavap rpcprovider x.yml"], "unknown backend 'pod'; available: child (choose with --backend"),
         (["start"], "unknown backend 'systemd'; available: child"),
         (["wrap", "--version-source", "file", "--versions-file", "v.yml", "--cmd", "lavap x"], "unknown source 'git'; available: local"),
-        (["status", "--version-source", "rest"], "unknown version source 'rest'; available: file"),
+        (["status", "--version-source", "grpc"], "unknown version source 'grpc'; available: file, rest, rpc"),
     ])
     func pluginsThatAreNotBuiltYetFailPlainly(_ arguments: [String], _ message: String) async throws {
         let temp = try TemporaryDirectory()

@@ -1,0 +1,130 @@
+public import Foundation
+
+/// One HTTP request, as plugins describe it to an `HTTPExecutor`.
+public struct HTTPRequest: Sendable {
+    /// GET or POST.
+    public enum Method: String, Sendable {
+        /// GET.
+        case get = "GET"
+        /// POST.
+        case post = "POST"
+    }
+
+    /// The method.
+    public var method: Method
+    /// The absolute http or https URL.
+    public var url: URL
+    /// Header fields, in order.
+    public var headers: [(name: String, value: String)]
+    /// The body, for POST.
+    public var body: [UInt8]?
+
+    /// Builds a request.
+    public init(_ method: Method = .get, _ url: URL, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// A whole HTTP response, its body read up to a limit.
+public struct HTTPResponse: Sendable {
+    /// The status code.
+    public var status: Int
+    /// Header fields, in order.
+    public var headers: [(name: String, value: String)]
+    /// The body.
+    public var body: [UInt8]
+
+    /// Builds a response.
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first value of a header, compared without case.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+}
+
+/// The time limits every request has: to connect, and for the whole exchange.
+public struct HTTPTimeouts: Sendable, Equatable {
+    /// The longest wait for a connection.
+    public var connect: Duration
+    /// The longest wait for the whole response, connection included.
+    public var total: Duration
+
+    /// Limits; the defaults suit a node on a LAN or the internet.
+    public init(connect: Duration = .seconds(5), total: Duration = .seconds(10)) {
+        self.connect = connect
+        self.total = total
+    }
+}
+
+/// Sends HTTP requests. Core holds the protocol; the CLI picks the implementation
+/// (AsyncHTTPClient), and tests use it against loopback servers.
+///
+/// Contract: every call ends within `timeouts.total`; transport failures (refused, reset, timed
+/// out, truncated, too large) throw `HTTPTransportError` naming the URL; any status is returned.
+public protocol HTTPExecutor: Sendable {
+    /// Sends `request` and reads at most `maxBodyBytes` of the body.
+    func execute(_ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int) async throws -> HTTPResponse
+}
+
+/// A request that got no usable answer: the connection failed, timed out, was cut, or sent too much.
+public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
+    /// The URL asked.
+    public let url: String
+    /// What went wrong.
+    public let problem: String
+
+    /// Builds the error.
+    public init(url: String, problem: String) {
+        self.url = url
+        self.problem = problem
+    }
+
+    public var description: String { "no usable answer from \(url): \(problem)" }
+}
+
+/// The executor of a context that has no HTTP client: fails loudly, naming who asked.
+public struct NoHTTPExecutor: HTTPExecutor {
+    /// The executor.
+    public init() {}
+
+    public func execute(_ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int) async throws -> HTTPResponse {
+        throw HTTPTransportError(url: request.url.absoluteString, problem: "this context has no HTTP client (a test forgot to give one)")
+    }
+}
+
+/// How often a failed request is tried again within one check, and how long to wait in between.
+public struct RetryPolicy: Sendable, Equatable {
+    /// Tries in all, at least 1.
+    public var attempts: Int
+    /// The wait before the second try; it doubles for each further try.
+    public var backoff: Duration
+
+    /// A policy; the default tries 3 times, waiting 0.5 s then 1 s.
+    public init(attempts: Int = 3, backoff: Duration = .milliseconds(500)) {
+        self.attempts = max(1, attempts)
+        self.backoff = backoff
+    }
+
+    /// Runs `body` until it succeeds, it throws an error `retryable` refuses, or the tries run out.
+    public func run<T: Sendable>(
+        retryable: (any Error) -> Bool = { _ in true }, _ body: () async throws -> T
+    ) async throws -> T {
+        var wait = backoff
+        for attempt in 1... {
+            do { return try await body() } catch {
+                guard attempt < attempts, retryable(error), !(error is CancellationError) else { throw error }
+            }
+            try await Task.sleep(for: wait)
+            wait *= 2
+        }
+        fatalError("unreachable: the loop returns or throws")
+    }
+}

@@ -1,0 +1,139 @@
+public import Core
+public import Foundation
+import Logging
+
+/// The `rpc` version source (the default, as in the original): an ABCI query of
+/// `/lavanet.lava.protocol.Query/Params` on a node's CometBFT RPC, and `/status` for the chain id
+/// and height. Every request has the configured timeouts and is retried within one check.
+public struct RPCVersionSource: VersionSource {
+    public static let id = "rpc"
+    public static let summary = "queries a Lava node's CometBFT RPC (--node): ABCI query of the protocol params, /status for chain id"
+
+    /// The ABCI query path of the protocol module's parameters.
+    public static let paramsPath = "/lavanet.lava.protocol.Query/Params"
+
+    /// The node's RPC URL, http or https.
+    public let node: URL
+    private let http: any HTTPExecutor
+    private let timeouts: HTTPTimeouts
+    private let retries: RetryPolicy
+
+    /// A source querying `node`.
+    public init(node: URL, http: any HTTPExecutor, timeouts: HTTPTimeouts = HTTPTimeouts(), retries: RetryPolicy = RetryPolicy()) {
+        self.node = node
+        self.http = http
+        self.timeouts = timeouts
+        self.retries = retries
+    }
+
+    public static func make(context: PluginContext) throws -> RPCVersionSource {
+        RPCVersionSource(
+            node: try endpoint(context.options.node), http: context.http, timeouts: context.options.httpTimeouts,
+            retries: context.options.retries)
+    }
+
+    /// The URL of `--node`: `tcp://` means `http://`; http and https are taken as they are.
+    public static func endpoint(_ text: String) throws -> URL {
+        var text = text.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("tcp://") { text = "http://" + text.dropFirst("tcp://".count) }
+        while text.hasSuffix("/") { text.removeLast() }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            url.host?.isEmpty == false
+        else {
+            throw OptionError("--node must be a tcp://, http:// or https:// URL with a host, e.g. tcp://localhost:26657; got '\(text)'")
+        }
+        return url
+    }
+
+    public func read() async throws -> VersionReading {
+        let (versions, height) = try await retries.run(retryable: RetryPolicy.isTransient) { try await queryParams() }
+        let status = try await retries.run(retryable: RetryPolicy.isTransient) { try await nodeStatus() }
+        return VersionReading(
+            versions: versions, location: node.absoluteString, chainID: status.chainID, height: height ?? status.height)
+    }
+
+    /// The ABCI query, as a JSON-RPC POST.
+    private func queryParams() async throws -> (ProtocolVersion, Int64?) {
+        let call =
+            #"{"jsonrpc":"2.0","id":1,"method":"abci_query","params":{"path":"\#(Self.paramsPath)","data":"","height":"0","prove":false}}"#
+        let request = HTTPRequest(.post, node, headers: [("Content-Type", "application/json")], body: Array(call.utf8))
+        let response = try await http.execute(request, timeouts: timeouts, maxBodyBytes: 1 << 20)
+        let envelope = try JSONAnswer.decode(RPCEnvelope<ABCIResult>.self, from: response, url: node, what: "the abci_query answer")
+        let answer = try envelope.unwrap(url: node, method: "abci_query").response
+        if let code = answer.code, code != 0 {
+            throw AnswerError(
+                url: node.absoluteString,
+                problem:
+                    "the node refused the query \(Self.paramsPath) with code \(code)\(answer.codespace.map { " (\($0))" } ?? ""): \(answer.log ?? "no log")"
+            )
+        }
+        guard let value = answer.value, !value.isEmpty else {
+            throw AnswerError(url: node.absoluteString, problem: "the abci_query answer has no value: is this a Lava node?")
+        }
+        guard let bytes = Data(base64Encoded: value) else {
+            throw AnswerError(url: node.absoluteString, problem: "the abci_query value is not base64")
+        }
+        do {
+            return (try ParamsDecoder.decode(Array(bytes)), answer.height.flatMap { Int64($0) })
+        } catch {
+            throw AnswerError(url: node.absoluteString, problem: "the protocol params cannot be used: \(error)")
+        }
+    }
+
+    /// `/status`: the chain id and the latest height.
+    private func nodeStatus() async throws -> (chainID: String, height: Int64?) {
+        let url = node.appendingPathComponent("status")
+        let response = try await http.execute(HTTPRequest(.get, url), timeouts: timeouts, maxBodyBytes: 1 << 20)
+        let status = try JSONAnswer.decode(RPCEnvelope<StatusResult>.self, from: response, url: url, what: "the /status answer")
+            .unwrap(url: url, method: "status")
+        return (status.nodeInfo.network, Int64(status.syncInfo.latestBlockHeight))
+    }
+}
+
+/// A JSON-RPC 2.0 answer: a result or an error.
+struct RPCEnvelope<Result: Decodable>: Decodable {
+    struct Failure: Decodable {
+        let code: Int
+        let message: String
+        let data: String?
+    }
+    let result: Result?
+    let error: Failure?
+
+    func unwrap(url: URL, method: String) throws -> Result {
+        if let error {
+            throw AnswerError(
+                url: url.absoluteString,
+                problem: "\(method) failed with JSON-RPC error \(error.code): \(error.message)\(error.data.map { " (\($0))" } ?? "")")
+        }
+        guard let result else { throw AnswerError(url: url.absoluteString, problem: "the \(method) answer has neither result nor error") }
+        return result
+    }
+}
+
+/// `result` of `abci_query`.
+struct ABCIResult: Decodable {
+    struct Response: Decodable {
+        let code: Int?
+        let log: String?
+        let value: String?
+        let height: String?
+        let codespace: String?
+    }
+    let response: Response
+}
+
+/// `result` of `status`.
+struct StatusResult: Decodable {
+    struct NodeInfo: Decodable { let network: String }
+    struct SyncInfo: Decodable {
+        let latestBlockHeight: String
+        enum CodingKeys: String, CodingKey { case latestBlockHeight = "latest_block_height" }
+    }
+    let nodeInfo: NodeInfo
+    let syncInfo: SyncInfo
+    enum CodingKeys: String, CodingKey {
+        case nodeInfo = "node_info"
+        case syncInfo = "sync_info"
+    }
+}

@@ -1,0 +1,160 @@
+import Core
+import Foundation
+import RPCVersionSource
+import TestSupport
+import Testing
+
+@Suite struct RPCVersionSourceTests {
+    func source(_ node: FakeLavaNode, timeouts: HTTPTimeouts = testTimeouts) throws -> RPCVersionSource {
+        RPCVersionSource(node: try RPCVersionSource.endpoint(node.url), http: testHTTP, timeouts: timeouts, retries: testRetries)
+    }
+
+    func expectError(_ source: RPCVersionSource, containing message: String) async {
+        do {
+            let reading = try await source.read()
+            Issue.record("read \(reading.versions) where an error containing '\(message)' was expected")
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+        }
+    }
+
+    @Test func readsTheVersionsChainIdAndHeight() async throws {
+        let node = try await FakeLavaNode()
+        node.update { $0.height = 98765 }
+        let reading = try await source(node).read()
+        #expect(
+            reading.versions
+                == (try ProtocolVersion(providerTarget: "6.2.5", providerMin: "5.5.1", consumerTarget: "6.2.5", consumerMin: "5.5.1")))
+        #expect(reading.chainID == "lava-testnet-2")
+        #expect(reading.height == 98765)
+        #expect(reading.location == node.url)
+        let query = try #require(node.server.requests.first)
+        #expect(query.method == "POST")
+        let call = try #require(JSONSerialization.jsonObject(with: Data(query.body)) as? [String: Any])
+        #expect(call["method"] as? String == "abci_query")
+        #expect((call["params"] as? [String: Any])?["path"] as? String == "/lavanet.lava.protocol.Query/Params")
+        #expect(node.server.requests.map(\.uri).last == "/status")
+        await node.stop()
+    }
+
+    @Test func followsChangesOnTheChain() async throws {
+        let node = try await FakeLavaNode()
+        let source = try source(node)
+        #expect(try await source.read().versions.target == v("6.2.5"))
+        node.require(target: "6.3.0", min: "6.2.5")
+        #expect(try await source.read().versions.target == v("6.3.0"))
+        await node.stop()
+    }
+
+    @Test(arguments: [
+        ("tcp://localhost:26657", "http://localhost:26657"),
+        ("http://10.0.0.1:26657/", "http://10.0.0.1:26657"),
+        ("https://rpc.lavanet.xyz:443/", "https://rpc.lavanet.xyz:443"),
+        ("https://lava.example/rpc", "https://lava.example/rpc"),
+    ])
+    func nodeURLs(_ flag: String, _ url: String) throws {
+        #expect(try RPCVersionSource.endpoint(flag).absoluteString == url)
+    }
+
+    @Test(arguments: ["localhost:26657", "ftp://x", "tcp://", "", "http://"])
+    func badNodeURLsAreRefused(_ flag: String) {
+        #expect(throws: OptionError.self) { try RPCVersionSource.endpoint(flag) }
+    }
+
+    @Test func aNonZeroCodeQuotesTheNodesLog() async throws {
+        let node = try await FakeLavaNode()
+        node.update {
+            $0.paramsOverride = .json(
+                #"{"jsonrpc":"2.0","id":1,"result":{"response":{"code":6,"log":"unknown query path","codespace":"sdk","height":"5"}}}"#)
+        }
+        await expectError(
+            try source(node), containing: "refused the query /lavanet.lava.protocol.Query/Params with code 6 (sdk): unknown query path")
+        #expect(node.server.requests.count == 1)
+        await node.stop()
+    }
+
+    @Test(arguments: [
+        (
+            FakeHTTPServer.Reply.json(#"{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"Internal error","data":"timed out"}}"#),
+            "JSON-RPC error -32603: Internal error (timed out)"
+        ),
+        (.json("<html>bad gateway</html>"), "the body is not JSON"),
+        (.json(#"{"jsonrpc":"2.0","id":1,"result":{"response":{"code":0}}}"#), "the abci_query answer has no value"),
+        (.json(#"{"jsonrpc":"2.0","id":1,"result":{}}"#), "field result.response is missing"),
+        (.json(#"{"jsonrpc":"2.0","id":1,"result":{"response":{"code":0,"value":"%%%"}}}"#), "not base64"),
+        (.json(#"{"jsonrpc":"2.0","id":1,"result":{"response":{"code":0,"value":"CgQKAggB"}}}"#), "the protocol params cannot be used"),
+        (
+            .json(
+                #"{"jsonrpc":"2.0","id":1,"result":{"response":{"code":0,"value":"\#(Data(FakeLavaNode.paramsBytes(["6.2.5", "7.0.0", "6.2.5", "5.5.1"])).base64EncodedString())"}}}"#
+            ), "7.0.0 is above provider_target 6.2.5"
+        ),
+        (
+            .json(
+                #"{"jsonrpc":"2.0","id":1,"result":{"response":{"code":0,"value":"\#(Data(FakeLavaNode.paramsBytes(["v6.2.5-rc1", "5.5.1", "6.2.5", "5.5.1"])).base64EncodedString())"}}}"#
+            ), "'v6.2.5-rc1' is not a version"
+        ),
+        (.json("not found", status: 404), "answered HTTP 404: not found"),
+        (
+            .truncated(declared: 500, body: Array(#"{"jsonrpc":"2.0","id":1,"res"#.utf8)),
+            "closed the connection before the answer was complete"
+        ),
+    ])
+    func everyBadAnswerIsAClearError(_ reply: FakeHTTPServer.Reply, _ message: String) async throws {
+        let node = try await FakeLavaNode()
+        node.update { $0.paramsOverride = reply }
+        await expectError(try source(node), containing: message)
+        await node.stop()
+    }
+
+    @Test func malformedAnswersAreNotRetriedButServerErrorsAre() async throws {
+        let node = try await FakeLavaNode()
+        node.update { $0.paramsOverride = .json("{}") }
+        await expectError(try source(node), containing: "neither result nor error")
+        #expect(node.server.requests.count == 1)
+
+        let flaky = try await FakeLavaNode()
+        let calls = Counter()
+        let server = try await FakeHTTPServer { request in
+            calls.increment()
+            return calls.value <= 2 ? .respond(status: 503, body: Array("busy".utf8)) : .close
+        }
+        let source = RPCVersionSource(node: URL(string: server.baseURL)!, http: testHTTP, timeouts: testTimeouts, retries: testRetries)
+        await expectError(source, containing: "closed the connection")
+        #expect(calls.value == 3)
+        await server.stop()
+        await flaky.stop()
+        await node.stop()
+    }
+
+    @Test func aSilentNodeTimesOut() async throws {
+        let node = try await FakeLavaNode()
+        node.update { $0.override = .silent }
+        let source = RPCVersionSource(
+            node: URL(string: node.url)!, http: testHTTP, timeouts: HTTPTimeouts(connect: .seconds(1), total: .milliseconds(300)),
+            retries: RetryPolicy(attempts: 2, backoff: .milliseconds(10)))
+        await expectError(source, containing: "no complete answer within 0.3 seconds")
+        #expect(node.server.requests.count == 2)
+        await node.stop()
+    }
+
+    @Test func aRefusedConnectionIsAClearError() async throws {
+        let refusing = try RefusingPort()
+        let source = RPCVersionSource(
+            node: URL(string: refusing.url)!, http: testHTTP, timeouts: testTimeouts, retries: RetryPolicy(attempts: 1))
+        await expectError(source, containing: "connection refused")
+    }
+
+    @Test func theFactoryReadsNodeTimeoutsAndRetries() throws {
+        let temp = try TemporaryDirectory()
+        var options = LavavisorOptions(directory: temp.url)
+        options.node = "tcp://127.0.0.1:26657"
+        let source = try RPCVersionSource.make(
+            context: PluginContext(options: options, logger: CapturedLogs().logger(), store: Store(directory: temp.url), http: testHTTP))
+        #expect(source.node.absoluteString == "http://127.0.0.1:26657")
+        options.node = "127.0.0.1:26657"
+        #expect(throws: OptionError.self) {
+            try RPCVersionSource.make(
+                context: PluginContext(options: options, logger: CapturedLogs().logger(), store: Store(directory: temp.url)))
+        }
+    }
+}

@@ -1,0 +1,11 @@
+public import AsyncHTTPExecutor
+public import Core
+
+/// The real HTTP client for tests, with short timeouts so that silent servers fail fast.
+public let testHTTP = AsyncHTTPExecutor.shared(connectTimeout: .seconds(2))
+
+/// Timeouts for tests against loopback servers.
+public let testTimeouts = HTTPTimeouts(connect: .seconds(2), total: .seconds(2))
+
+/// Retries for tests: three tries, quickly.
+public let testRetries = RetryPolicy(attempts: 3, backoff: .milliseconds(20))
