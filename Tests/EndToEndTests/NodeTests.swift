@@ -1,0 +1,104 @@
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// lavavisor against a fake Lava node on loopback, through the rpc and rest version sources.
+@Suite struct NodeTests {
+    func flags(_ setup: Quickstart, node: FakeLavaNode, source: String = "rpc") -> [String] {
+        [
+            "--directory", setup.store.root.deletingLastPathComponent().path, "--version-source", source, "--node", node.url,
+            "--rest-url", node.url, "--source", "local", "--binaries-dir", setup.bin.path, "--request-timeout", "1",
+            "--connect-timeout", "1", "--request-retries", "0",
+        ]
+    }
+
+    @Test(arguments: ["rpc", "rest"])
+    func aVersionChangeOnTheChainUpgradesTheChild(_ source: String) async throws {
+        let setup = try Quickstart()
+        let node = try await FakeLavaNode()
+        node.require(target: "1.0.0", min: "1.0.0")
+        let lavavisor = try CLI.launch(
+            ["wrap"] + flags(setup, node: node, source: source)
+                + ["--chain-id", "lava-testnet-2", "--auto-download", "--poll-interval", "0.2", "--cmd", "lavap rpcprovider p.yml"],
+            in: setup.temp)
+        let first = try await setup.waitForEvent("start", "1.0.0")
+        node.require(target: "1.1.0", min: "1.0.0")
+        try await setup.waitForEvent("sigterm", "1.0.0", first[2])
+        try await setup.waitForEvent("start", "1.1.0")
+        #expect(setup.store.currentVersion() == v("1.1.0"))
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0))
+        await node.stop()
+    }
+
+    @Test func aNodeOnAnotherChainIsRefusedAtStart() async throws {
+        let setup = try Quickstart()
+        let node = try await FakeLavaNode()
+        node.require(target: "1.0.0", min: "1.0.0")
+        let finished = try await CLI.run(
+            ["wrap"] + flags(setup, node: node) + ["--chain-id", "lava-mainnet-1", "--auto-download", "--cmd", "lavap rpcprovider p.yml"],
+            in: setup.temp)
+        #expect(finished.exit == .exited(1))
+        #expect(
+            finished.logs.contains(
+                "refusing to start: the node at \(node.url) is on chain 'lava-testnet-2' but --chain-id is 'lava-mainnet-1'"))
+        #expect(setup.recorded.isEmpty)
+        #expect(setup.store.installedVersions().isEmpty)
+
+        let initialized = try await CLI.run(
+            ["init", "--auto-download", "--chain-id", "lava-mainnet-1"] + flags(setup, node: node), in: setup.temp)
+        #expect(initialized.exit == .exited(1))
+        #expect(initialized.logs.contains("init refuses: the node at"))
+        await node.stop()
+    }
+
+    @Test func aDeadSilentOrGarbledNodeNeverStopsTheChild() async throws {
+        let setup = try Quickstart()
+        let node = try await FakeLavaNode()
+        node.require(target: "1.0.0", min: "1.0.0")
+        let lavavisor = try CLI.launch(
+            ["wrap"] + flags(setup, node: node) + ["--auto-download", "--poll-interval", "0.2", "--cmd", "lavap rpcprovider p.yml"],
+            in: setup.temp)
+        let first = try await setup.waitForEvent("start", "1.0.0")
+        node.update { $0.paramsOverride = .json("garbage") }
+        try await lavavisor.waitForLog("the body is not JSON")
+        node.update { $0.paramsOverride = .silent }
+        try await lavavisor.waitForLog("no complete answer within 1.0 seconds")
+        node.update { $0.paramsOverride = .json(#"{"jsonrpc":"2.0","id":1,"result":{"response":{"code":18,"log":"invalid request"}}}"#) }
+        try await lavavisor.waitForLog("with code 18: invalid request")
+        #expect(kill(pid_t(first[2])!, 0) == 0)
+        #expect(setup.recorded.count == 1)
+        node.update { $0.paramsOverride = nil }
+        node.require(target: "1.1.0", min: "1.0.0")
+        try await setup.waitForEvent("start", "1.1.0")
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0))
+        await node.stop()
+    }
+
+    @Test func statusShowsTheSourceURLChainIdAndHeight() async throws {
+        let setup = try Quickstart()
+        let node = try await FakeLavaNode()
+        node.update { $0.height = 777 }
+        let text = try await CLI.run(["status"] + flags(setup, node: node), in: setup.temp)
+        #expect(text.exit == .exited(0))
+        #expect(text.output.contains("version source: rpc \(node.url) chain-id=lava-testnet-2 height=777"))
+        #expect(text.output.contains("required: target 6.2.5, minimum 5.5.1"))
+        let json = try await CLI.run(["status", "--json"] + flags(setup, node: node, source: "rest"), in: setup.temp)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        let source = try #require(object["source"] as? [String: Any])
+        #expect(source["id"] as? String == "rest")
+        #expect(source["chainID"] as? String == "lava-testnet-2")
+        #expect(source["height"] as? Int == 777)
+        #expect(source["location"] as? String == node.url)
+        await node.stop()
+        let down = try await CLI.run(["status"] + flags(setup, node: node), in: setup.temp)
+        #expect(down.exit == .exited(1))
+        #expect(down.output.contains("error: no usable answer from \(node.url)"))
+    }
+}
