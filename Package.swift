@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // MARK: Core: extension points and the engine, no plugin code.
@@ -28,6 +29,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -63,6 +65,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "GitHubReleaseSource",
+            dependencies: ["Core"],
+            path: "Sources/Plugins/GitHubReleaseSource",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "GitBinarySource",
+            dependencies: ["Core"],
+            path: "Sources/Plugins/GitBinarySource",
+            swiftSettings: strict
+        ),
+        .target(
             name: "LocalBinarySource",
             dependencies: ["Core"],
             path: "Sources/Plugins/LocalBinarySource",
@@ -84,6 +98,8 @@ let package = Package(
                 "RPCVersionSource",
                 "RESTVersionSource",
                 "FileVersionSource",
+                "GitHubReleaseSource",
+                "GitBinarySource",
                 "LocalBinarySource",
                 "ChildBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -102,6 +118,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/TestSupport",
             swiftSettings: strict
@@ -125,6 +142,16 @@ let package = Package(
         .testTarget(
             name: "AsyncHTTPExecutorTests",
             dependencies: ["AsyncHTTPExecutor", "Core", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GitHubReleaseSourceTests",
+            dependencies: ["GitHubReleaseSource", "Core", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GitBinarySourceTests",
+            dependencies: ["GitBinarySource", "Core", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

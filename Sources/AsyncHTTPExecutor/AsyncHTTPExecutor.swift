@@ -1,4 +1,4 @@
-public import AsyncHTTPClient
+import AsyncHTTPClient
 public import Core
 import Foundation
 import NIOCore
@@ -8,57 +8,103 @@ import Synchronization
     import Glibc
 #endif
 
-/// Core's `HTTPExecutor` on AsyncHTTPClient: per-request deadlines, a connect timeout, bounded bodies.
+/// Core's `HTTPExecutor` on AsyncHTTPClient: per-request deadlines, connect and idle timeouts,
+/// bounded bodies, streamed downloads with backpressure.
 ///
-/// Clients live as long as the process (one per connect timeout, on the shared event loop group),
-/// so nobody has to shut them down.
+/// One facade for the process; behind it one client per (connect, idle) pair of timeouts, on the
+/// shared event loop group, living as long as the process, so nobody has to shut them down.
 public final class AsyncHTTPExecutor: HTTPExecutor {
-    /// The underlying client.
-    public let client: HTTPClient
+    /// The executor of this process.
+    public static let shared = AsyncHTTPExecutor()
 
-    private static let clients = Mutex<[Duration: AsyncHTTPExecutor]>([:])
-
-    private init(connectTimeout: Duration) {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .nanoseconds(Self.nanoseconds(connectTimeout)))
-        configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
-        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    private struct ClientKey: Hashable {
+        let connect: Duration
+        let idle: Duration?
     }
+    private let clients = Mutex<[ClientKey: HTTPClient]>([:])
 
-    /// The process-wide executor with this connect timeout.
-    public static func shared(connectTimeout: Duration) -> AsyncHTTPExecutor {
+    private init() {}
+
+    /// The client with these timeouts, made on first use.
+    private func client(for timeouts: HTTPTimeouts) -> HTTPClient {
         clients.withLock { clients in
-            if let existing = clients[connectTimeout] { return existing }
-            let created = AsyncHTTPExecutor(connectTimeout: connectTimeout)
-            clients[connectTimeout] = created
+            let key = ClientKey(connect: timeouts.connect, idle: timeouts.idle)
+            if let existing = clients[key] { return existing }
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout = .init(
+                connect: .nanoseconds(Self.nanoseconds(timeouts.connect)), read: timeouts.idle.map { .nanoseconds(Self.nanoseconds($0)) })
+            configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+            let created = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[key] = created
             return created
         }
     }
 
     public func execute(_ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int) async throws -> HTTPResponse {
-        let url = request.url.absoluteString
-        var outgoing = HTTPClientRequest(url: url)
-        outgoing.method = request.method == .post ? .POST : .GET
-        for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
-        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
-        let deadline = NIODeadline.now() + .nanoseconds(Self.nanoseconds(timeouts.total))
-        do {
-            let response = try await client.execute(outgoing, deadline: deadline)
+        try await translatingErrors(request, timeouts: timeouts, maxBodyBytes: maxBodyBytes) {
+            let response = try await client(for: timeouts).execute(outgoing(request), deadline: Self.deadline(timeouts))
             let body = try await response.body.collect(upTo: maxBodyBytes)
             return HTTPResponse(
                 status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                 body: Array(buffer: body))
-        } catch let error as HTTPTransportError {
-            throw error
-        } catch {
-            throw HTTPTransportError(url: url, problem: Self.explain(error, timeouts: timeouts, maxBodyBytes: maxBodyBytes))
         }
+    }
+
+    public func stream(
+        _ request: HTTPRequest, timeouts: HTTPTimeouts, head: (HTTPResponseHead) throws -> Void,
+        body: ([UInt8]) async throws -> Void
+    ) async throws {
+        try await translatingErrors(request, timeouts: timeouts, maxBodyBytes: .max) {
+            let response = try await client(for: timeouts).execute(outgoing(request), deadline: Self.deadline(timeouts))
+            try head(HTTPResponseHead(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }))
+            for try await buffer in response.body {
+                try await body(Array(buffer.readableBytesView))
+            }
+        }
+    }
+
+    private func outgoing(_ request: HTTPRequest) -> HTTPClientRequest {
+        var outgoing = HTTPClientRequest(url: request.url.absoluteString)
+        outgoing.method = request.method == .post ? .POST : .GET
+        for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
+        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        return outgoing
+    }
+
+    /// Runs `body`; errors of the client and of NIO become one `HTTPTransportError` sentence,
+    /// errors thrown by lavavisor's own code pass through.
+    private func translatingErrors<T>(
+        _ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int, _ body: () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as HTTPClientError {
+            throw HTTPTransportError(
+                url: request.url.absoluteString, problem: Self.explain(error, timeouts: timeouts, maxBodyBytes: maxBodyBytes))
+        } catch let error where Self.isTransport(error) {
+            throw HTTPTransportError(
+                url: request.url.absoluteString, problem: Self.explain(error, timeouts: timeouts, maxBodyBytes: maxBodyBytes))
+        }
+    }
+
+    /// Whether an error comes from the network stack (SwiftNIO's or AsyncHTTPClient's modules)
+    /// rather than from a caller's closure.
+    private static func isTransport(_ error: any Error) -> Bool {
+        let module = String(reflecting: Swift.type(of: error)).prefix { $0 != "." }
+        return module.hasPrefix("NIO") || module == "AsyncHTTPClient"
+    }
+
+    private static func deadline(_ timeouts: HTTPTimeouts) -> NIODeadline {
+        NIODeadline.now() + .nanoseconds(nanoseconds(timeouts.total))
     }
 
     /// One sentence for the errors AsyncHTTPClient and NIO throw.
     static func explain(_ error: any Error, timeouts: HTTPTimeouts, maxBodyBytes: Int) -> String {
         switch error {
         case let error as HTTPClientError:
+            if error == .readTimeout, let idle = timeouts.idle {
+                return "the server sent nothing for \(idle)"
+            }
             if [.deadlineExceeded, .readTimeout, .writeTimeout].contains(error) {
                 return "no complete answer within \(timeouts.total) (--request-timeout)"
             }

@@ -50,17 +50,39 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// The time limits every request has: to connect, and for the whole exchange.
-public struct HTTPTimeouts: Sendable, Equatable {
+/// The time limits every request has: to connect, for the whole exchange, and between two reads.
+public struct HTTPTimeouts: Sendable, Hashable {
     /// The longest wait for a connection.
     public var connect: Duration
     /// The longest wait for the whole response, connection included.
     public var total: Duration
+    /// The longest silence while a body streams in; nil leaves only `total`.
+    public var idle: Duration?
 
     /// Limits; the defaults suit a node on a LAN or the internet.
-    public init(connect: Duration = .seconds(5), total: Duration = .seconds(10)) {
+    public init(connect: Duration = .seconds(5), total: Duration = .seconds(10), idle: Duration? = nil) {
         self.connect = connect
         self.total = total
+        self.idle = idle
+    }
+}
+
+/// The status and headers of a response whose body is streamed.
+public struct HTTPResponseHead: Sendable {
+    /// The status code.
+    public var status: Int
+    /// Header fields, in order.
+    public var headers: [(name: String, value: String)]
+
+    /// Builds a head.
+    public init(status: Int, headers: [(name: String, value: String)] = []) {
+        self.status = status
+        self.headers = headers
+    }
+
+    /// The first value of a header, compared without case.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
     }
 }
 
@@ -72,6 +94,13 @@ public struct HTTPTimeouts: Sendable, Equatable {
 public protocol HTTPExecutor: Sendable {
     /// Sends `request` and reads at most `maxBodyBytes` of the body.
     func execute(_ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int) async throws -> HTTPResponse
+
+    /// Sends `request`, hands the status and headers to `head` (which may throw to stop), then the
+    /// body chunk by chunk to `body`; the next chunk is read only when `body` returns (backpressure).
+    func stream(
+        _ request: HTTPRequest, timeouts: HTTPTimeouts, head: (HTTPResponseHead) throws -> Void,
+        body: ([UInt8]) async throws -> Void
+    ) async throws
 }
 
 /// A request that got no usable answer: the connection failed, timed out, was cut, or sent too much.
@@ -96,6 +125,13 @@ public struct NoHTTPExecutor: HTTPExecutor {
     public init() {}
 
     public func execute(_ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int) async throws -> HTTPResponse {
+        throw HTTPTransportError(url: request.url.absoluteString, problem: "this context has no HTTP client (a test forgot to give one)")
+    }
+
+    public func stream(
+        _ request: HTTPRequest, timeouts: HTTPTimeouts, head: (HTTPResponseHead) throws -> Void,
+        body: ([UInt8]) async throws -> Void
+    ) async throws {
         throw HTTPTransportError(url: request.url.absoluteString, problem: "this context has no HTTP client (a test forgot to give one)")
     }
 }

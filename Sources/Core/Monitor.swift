@@ -60,9 +60,17 @@ public struct Monitor: Sendable {
             return .wrongChain(message)
         }
         let running = await store.runningVersion()
+        if let running, running >= reading.versions.target {
+            // Nothing to fetch: do not ask the binary source (a release API has rate limits).
+            log(.keep(running), reading: reading, running: running)
+            return .unchanged(.keep(running))
+        }
         var offered = Set(store.installedVersions())
         do { offered.formUnion(try await binaries.availableVersions()) } catch {
-            logger.warning("cannot list the versions the binary source offers; using installed ones only", metadata: ["error": "\(error)"])
+            logger.warning(
+                "cannot list the versions the binary source offers; trying the target \(reading.versions.target) directly",
+                metadata: ["error": "\(error)"])
+            offered.insert(reading.versions.target)
         }
         while true {
             let decision = UpgradeDecision.decide(running: running, required: reading.versions, available: offered)

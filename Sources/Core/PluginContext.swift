@@ -30,6 +30,20 @@ public struct LavavisorOptions: Sendable {
     public var httpTimeouts = HTTPTimeouts()
     /// How often a failed request is tried within one check (`--request-retries`).
     public var retries = RetryPolicy()
+    /// Where release assets are (`--release-url`), for the `github` binary source; nil for the default.
+    public var releaseURL: String?
+    /// The release listing (`--releases-api`); nil for the default, empty for none.
+    public var releasesAPI: String?
+    /// The asset platform `os/arch` (`--platform`); nil for this machine's.
+    public var platform: String?
+    /// Whether release assets are accepted without a checksum (`--skip-checksum`).
+    public var skipChecksum = false
+    /// The longest silence while a download streams (`--download-idle-timeout`).
+    public var downloadIdleTimeout: Duration = .seconds(60)
+    /// The git repository of lavap (`--repo-url`), for the `git` binary source; nil for the default.
+    public var repoURL: String?
+    /// The shell command that builds lavap in a checkout (`--build-command`); nil for the default.
+    public var buildCommand: String?
     /// The REST (LCD) URL of the node (`--rest-url`), for the `rest` version source.
     public var restURL: String?
     /// The folder relative paths are resolved against.

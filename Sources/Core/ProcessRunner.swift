@@ -10,18 +10,23 @@ public enum ProcessRunner {
     public struct Outcome: Sendable {
         /// How it ended; nil when it outlived the deadline and was killed.
         public var exit: ProcessExit?
-        /// What it printed, at most `outputLimit` bytes.
+        /// What it printed, its last `outputLimit` bytes.
         public var output: String
     }
 
     /// Runs `executable` with `arguments`; kills its process group when it outlives `timeout`.
+    ///
+    /// `environment` nil inherits lavavisor's; `onLine` gets each line of output as it arrives
+    /// (the last `outputLimit` bytes are kept in the outcome either way).
     public static func run(
-        _ executable: String, _ arguments: [String], timeout: Duration, outputLimit: Int = 64 * 1024
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration,
+        outputLimit: Int = 64 * 1024, onLine: (@Sendable (String) -> Void)? = nil
     ) async throws -> Outcome {
-        let child = try await ChildProcess.spawnWhenReady(executable: executable, arguments: arguments, stdin: .null, output: .pipe)
+        let child = try await ChildProcess.spawnWhenReady(
+            executable: executable, arguments: arguments, environment: environment, stdin: .null, output: .pipe)
         let reader = child.output!
         let deadline = ContinuousClock.now + timeout
-        async let bytes = readAll(reader, until: deadline, limit: outputLimit)
+        async let bytes = readAll(reader, until: deadline, limit: outputLimit, onLine: onLine)
         var exit = await child.wait(timeout: timeout)
         if exit == nil {
             child.signal(SIGKILL)
@@ -33,10 +38,13 @@ public enum ProcessRunner {
     }
 
     /// Reads `fd` to its end on a dedicated thread, giving up at `deadline`; closes `fd`.
-    private static func readAll(_ fd: Int32, until deadline: ContinuousClock.Instant, limit: Int) async -> [UInt8] {
+    private static func readAll(
+        _ fd: Int32, until deadline: ContinuousClock.Instant, limit: Int, onLine: (@Sendable (String) -> Void)?
+    ) async -> [UInt8] {
         await withCheckedContinuation { continuation in
             let thread = Thread {
                 var collected: [UInt8] = []
+                var pending: [UInt8] = []
                 var buffer = [UInt8](repeating: 0, count: 4096)
                 while true {
                     let remaining = ContinuousClock.now.duration(to: deadline)
@@ -49,8 +57,17 @@ public enum ProcessRunner {
                     let count = read(fd, &buffer, buffer.count)
                     if count < 0 && errno == EINTR { continue }
                     guard count > 0 else { break }
-                    if collected.count < limit { collected.append(contentsOf: buffer[0..<min(count, limit - collected.count)]) }
+                    collected.append(contentsOf: buffer[0..<count])
+                    if collected.count > limit { collected.removeFirst(collected.count - limit) }
+                    if let onLine {
+                        pending.append(contentsOf: buffer[0..<count])
+                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                            onLine(String(decoding: pending[..<newline], as: UTF8.self))
+                            pending.removeSubrange(...newline)
+                        }
+                    }
                 }
+                if let onLine, !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
                 close(fd)
                 continuation.resume(returning: collected)
             }

@@ -6,12 +6,20 @@ import Dispatch
 
 /// Turns POSIX signals into an async stream, as swift-service-lifecycle does.
 public enum Signals {
-    /// Ignores SIGPIPE (a child closing its stdin must not kill lavavisor) and streams `signals`.
+    /// Ignores the signals whose default action would kill lavavisor for a recoverable error:
+    /// SIGPIPE (a child that closes its stdin) and SIGXFSZ (a file size limit: writes fail with
+    /// EFBIG instead). Children get default dispositions back at spawn.
+    public static func ignoreHarmful() {
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
+    }
+
+    /// Streams `signals`, after `ignoreHarmful()`.
     ///
     /// Each signal's default action is replaced by "ignore" before it is listened to, so it never
     /// kills lavavisor; children get default dispositions back at spawn.
     public static func stream(_ signals: [Int32]) -> AsyncStream<Int32> {
-        signal(SIGPIPE, SIG_IGN)
+        ignoreHarmful()
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
         let sources = SourceBox(
             signals.map { number in

@@ -1,6 +1,8 @@
 import ChildBackend
 import Core
 import FileVersionSource
+import GitBinarySource
+import GitHubReleaseSource
 import LocalBinarySource
 import RESTVersionSource
 import RPCVersionSource
@@ -13,7 +15,7 @@ extension PluginRegistry {
         do {
             return try PluginRegistry(
                 versionSources: [RPCVersionSource.self, RESTVersionSource.self, FileVersionSource.self],
-                binarySources: [LocalBinarySource.self],
+                binarySources: [GitBinarySource.self, GitHubReleaseSource.self, LocalBinarySource.self],
                 processBackends: [ChildBackend.self])
         } catch {
             fatalError("the built-in plugin list is wrong: \(error)")

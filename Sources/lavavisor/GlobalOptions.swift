@@ -33,6 +33,29 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("binaries-dir"), help: "The folder of the 'local' source: DIR/vX.Y.Z/lavap or DIR/lavap-vX.Y.Z.")
     var binariesDir: String?
 
+    @Option(name: .customLong("release-url"), help: "Where the 'github' source finds assets: URL/vX.Y.Z/lavap-vX.Y.Z-<os>-<arch>.")
+    var releaseURL: String?
+
+    @Option(name: .customLong("releases-api"), help: "The release listing of the 'github' source (GitHub's JSON); '' for none.")
+    var releasesAPI: String?
+
+    @Option(help: "The asset platform of the 'github' source, os/arch (default: this machine's).")
+    var platform: String?
+
+    @Flag(name: .customLong("skip-checksum"), help: "Accept release assets without checking them against sha256sum.txt (unsafe).")
+    var skipChecksum = false
+
+    @Option(name: .customLong("download-idle-timeout"), help: "Seconds a download may stall before it is resumed.")
+    var downloadIdleTimeout: Double = 60
+
+    @Option(name: .customLong("repo-url"), help: "The git repository the 'git' source clones.")
+    var repoURL: String?
+
+    @Option(
+        name: .customLong("build-command"),
+        help: "The shell command that builds lavap in a checkout, writing it to $LAVAVISOR_OUT (default: go build).")
+    var buildCommand: String?
+
     @Option(
         help: ArgumentHelp(
             "How lavap is run (default: child for wrap, pod for pod, systemd for start and create-service).",
@@ -64,7 +87,10 @@ struct GlobalOptions: ParsableArguments {
         guard pollInterval > 0, pollInterval.isFinite else {
             throw ValidationError("--poll-interval must be a positive number of seconds, got \(pollInterval)")
         }
-        for (flag, value) in [("--connect-timeout", connectTimeout), ("--request-timeout", requestTimeout)]
+        for (flag, value) in [
+            ("--connect-timeout", connectTimeout), ("--request-timeout", requestTimeout),
+            ("--download-idle-timeout", downloadIdleTimeout),
+        ]
         where !(value > 0 && value.isFinite) {
             throw ValidationError("\(flag) must be a positive number of seconds, got \(value)")
         }

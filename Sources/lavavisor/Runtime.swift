@@ -13,12 +13,20 @@ struct Runtime {
     let global: GlobalOptions
 
     init(_ global: GlobalOptions, supervision: SupervisionOptions? = nil, registry: PluginRegistry = .builtIn) {
+        Signals.ignoreHarmful()
         var options = LavavisorOptions(directory: global.directoryURL)
         options.chainID = global.chainID
         options.node = global.node
         options.versionsFile = global.versionsFile
         options.binariesDir = global.binariesDir
         options.restURL = global.restURL
+        options.releaseURL = global.releaseURL
+        options.releasesAPI = global.releasesAPI
+        options.platform = global.platform
+        options.skipChecksum = global.skipChecksum
+        options.downloadIdleTimeout = .seconds(global.downloadIdleTimeout)
+        options.repoURL = global.repoURL
+        options.buildCommand = global.buildCommand
         options.pollInterval = .seconds(global.pollInterval)
         options.httpTimeouts = HTTPTimeouts(connect: .seconds(global.connectTimeout), total: .seconds(global.requestTimeout))
         options.retries = RetryPolicy(attempts: global.requestRetries + 1)
@@ -40,7 +48,7 @@ struct Runtime {
     var context: PluginContext {
         PluginContext(
             options: options, logger: logger, store: store,
-            http: AsyncHTTPExecutor.shared(connectTimeout: options.httpTimeouts.connect))
+            http: AsyncHTTPExecutor.shared)
     }
 
     func versionSource() throws -> any VersionSource {

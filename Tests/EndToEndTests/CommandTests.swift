@@ -79,16 +79,21 @@ import Testing
         let temp = try TemporaryDirectory()
         let finished = try await CLI.run(["plugins"], in: temp)
         #expect(finished.exit == .exited(0))
-        #expect(finished.output.contains("version source (--version-source):\n  file "))
-        #expect(finished.output.contains("source (--source):\n  local "))
-        #expect(finished.output.contains("backend (--backend):\n  child "))
+        let sections = finished.output.components(separatedBy: "\n").filter { !$0.hasPrefix("  ") }
+        #expect(sections == ["version source (--version-source):", "source (--source):", "backend (--backend):", ""])
+        let ids = finished.output.split(separator: "\n").filter { $0.hasPrefix("  ") }.map {
+            $0.split(separator: " ").first.map(String.init) ?? ""
+        }
+        #expect(ids == ["file", "rest", "rpc", "git", "github", "local", "child"])
+        #expect(
+            finished.output.contains("  github   downloads release assets (--release-url), verified against the release's sha256sum.txt"))
     }
 
     @Test(arguments: [
-        (["wrap", "--cmd", "lavap rpcprovider x.yml"], "unknown source 'git'; available: local (choose with --source"),
         (["pod", "--cmd", "lavap rpcprovider x.yml"], "unknown backend 'pod'; available: child (choose with --backend"),
+        (["wrap", "--backend", "systemd", "--cmd", "lavap x"], "unknown backend 'systemd'; available: child"),
         (["start"], "unknown backend 'systemd'; available: child"),
-        (["wrap", "--version-source", "file", "--versions-file", "v.yml", "--cmd", "lavap x"], "unknown source 'git'; available: local"),
+        (["wrap", "--source", "ipfs", "--cmd", "lavap x"], "unknown source 'ipfs'; available: git, github, local"),
         (["status", "--version-source", "grpc"], "unknown version source 'grpc'; available: file, rest, rpc"),
     ])
     func pluginsThatAreNotBuiltYetFailPlainly(_ arguments: [String], _ message: String) async throws {

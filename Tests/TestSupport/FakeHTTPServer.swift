@@ -17,11 +17,18 @@ public final class FakeHTTPServer: Sendable {
         public let method: String
         /// The path and query.
         public let uri: String
+        /// The header fields.
+        public let headers: [(String, String)]
         /// The body.
         public let body: [UInt8]
 
         /// The body as text.
         public var text: String { String(decoding: body, as: UTF8.self) }
+
+        /// The first value of a header, compared without case.
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        }
     }
 
     /// How to answer one request.
@@ -34,6 +41,8 @@ public final class FakeHTTPServer: Sendable {
         case silent
         /// Closes the connection without a word.
         case close
+        /// A whole answer sent in pieces, pausing between them.
+        case slow(status: Int, headers: [(String, String)], chunks: [[UInt8]], pause: Duration)
 
         /// A JSON answer with status 200.
         public static func json(_ text: String, status: Int = 200) -> Reply {
@@ -99,7 +108,8 @@ public final class FakeHTTPServer: Sendable {
                     body.append(contentsOf: buffer.readableBytesView)
                 case .end:
                     guard let head else { return }
-                    let request = Request(method: head.method.rawValue, uri: head.uri, body: body)
+                    let request = Request(
+                        method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
                     log.append(request)
                     switch await handler(request) {
                     case .respond(let status, let headers, let bytes):
@@ -119,6 +129,16 @@ public final class FakeHTTPServer: Sendable {
                         return
                     case .close:
                         return
+                    case .slow(let status, let headers, let chunks, let pause):
+                        var fields = HTTPHeaders(headers)
+                        fields.replaceOrAdd(name: "Content-Length", value: "\(chunks.reduce(0) { $0 + $1.count })")
+                        try await outbound.write(
+                            .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: fields)))
+                        for chunk in chunks {
+                            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
+                            try await Task.sleep(for: pause)
+                        }
+                        try await outbound.write(.end(nil))
                     }
                 }
             }

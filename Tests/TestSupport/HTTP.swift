@@ -1,8 +1,8 @@
 public import AsyncHTTPExecutor
 public import Core
 
-/// The real HTTP client for tests, with short timeouts so that silent servers fail fast.
-public let testHTTP = AsyncHTTPExecutor.shared(connectTimeout: .seconds(2))
+/// The real HTTP client, for tests.
+public let testHTTP = AsyncHTTPExecutor.shared
 
 /// Timeouts for tests against loopback servers.
 public let testTimeouts = HTTPTimeouts(connect: .seconds(2), total: .seconds(2))

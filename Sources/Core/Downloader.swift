@@ -1,0 +1,137 @@
+import Crypto
+public import Foundation
+public import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Downloads one file to disk in constant memory, hashing it (SHA-256) as the bytes arrive, and
+/// resuming with a `Range` request after a dropped connection (or starting over when the server
+/// does not do ranges).
+public struct Downloader: Sendable {
+    /// The HTTP client.
+    public let http: any HTTPExecutor
+    /// Connect, idle and total limits of each attempt.
+    public let timeouts: HTTPTimeouts
+    /// Attempts in all, the first included.
+    public let attempts: Int
+    /// The logger for progress and resumes.
+    public let logger: Logger
+
+    /// A downloader; the defaults allow slow links but not silent ones.
+    public init(
+        http: any HTTPExecutor, timeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(10), total: .seconds(7200), idle: .seconds(60)),
+        attempts: Int = 4, logger: Logger
+    ) {
+        self.http = http
+        self.timeouts = timeouts
+        self.attempts = max(1, attempts)
+        self.logger = logger
+    }
+
+    /// What a finished download is.
+    public struct Result: Sendable, Equatable {
+        /// Its size.
+        public var bytes: Int
+        /// The SHA-256 of its bytes, lowercase hex.
+        public var sha256: String
+
+        /// A result.
+        public init(bytes: Int, sha256: String) {
+            self.bytes = bytes
+            self.sha256 = sha256
+        }
+    }
+
+    /// Downloads `url` into the new file `destination`; a 404 throws `DownloadNotFound`.
+    public func download(_ url: URL, to destination: URL) async throws -> Result {
+        let fd = open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError("creating \(destination.path)") }
+        defer { close(fd) }
+        var state = State(fd: fd, path: destination.path)
+        let progress = DownloadProgress(name: url.lastPathComponent, logger: logger)
+        var wait = Duration.milliseconds(500)
+        for attempt in 1...attempts {
+            do {
+                try await once(url, state: &state, progress: progress)
+                progress.finish(bytes: state.written)
+                return Result(bytes: state.written, sha256: state.hasher.finalize().map { String(format: "%02x", $0) }.joined())
+            } catch {
+                guard attempt < attempts, RetryPolicy.isTransient(error) else {
+                    progress.finish(bytes: nil)
+                    throw error
+                }
+                logger.warning(
+                    "download of \(url.lastPathComponent) interrupted at \(state.written) bytes; resuming",
+                    metadata: ["error": "\(error)", "attempt": "\(attempt + 1)/\(attempts)"])
+            }
+            try await Task.sleep(for: wait)
+            wait *= 2
+        }
+        fatalError("unreachable: the loop returns or throws")
+    }
+
+    /// The file being written and what is known of it.
+    private struct State {
+        let fd: Int32
+        let path: String
+        var written = 0
+        var total: Int?
+        var hasher = SHA256()
+
+        mutating func restart() throws {
+            guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw SystemError("truncating \(path)") }
+            written = 0
+            hasher = SHA256()
+        }
+
+        mutating func append(_ chunk: [UInt8]) throws {
+            var offset = 0
+            while offset < chunk.count {
+                let count = chunk[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { throw SystemError("writing \(path)") }
+                offset += count
+            }
+            hasher.update(data: chunk)
+            written += chunk.count
+        }
+    }
+
+    private func once(_ url: URL, state: inout State, progress: DownloadProgress) async throws {
+        let resumeFrom = state.written
+        let headers: [(name: String, value: String)] = resumeFrom > 0 ? [("Range", "bytes=\(resumeFrom)-")] : []
+        try await http.stream(HTTPRequest(.get, url, headers: headers), timeouts: timeouts) { head in
+            switch head.status {
+            case 200:
+                if resumeFrom > 0 { try state.restart() }  // the server ignored the range: start over
+                state.total = head.header("Content-Length").flatMap { Int($0) }
+            case 206:
+                guard let range = head.header("Content-Range"), range.hasPrefix("bytes \(resumeFrom)-") else {
+                    try state.restart()
+                    throw HTTPTransportError(url: url.absoluteString, problem: "the server resumed at the wrong offset")
+                }
+                state.total = range.split(separator: "/").last.flatMap { Int($0) }
+            case 404:
+                throw DownloadNotFound(url: url.absoluteString)
+            default:
+                throw HTTPStatusError(url: url.absoluteString, status: head.status, body: [])
+            }
+        } body: { chunk in
+            try state.append(chunk)
+            progress.update(bytes: state.written, total: state.total)
+        }
+        if let total = state.total, state.written != total {
+            throw HTTPTransportError(url: url.absoluteString, problem: "the body ended after \(state.written) of \(total) bytes")
+        }
+    }
+}
+
+/// Nothing is published at a URL (HTTP 404).
+public struct DownloadNotFound: Error, Sendable, CustomStringConvertible {
+    /// The URL.
+    public let url: String
+
+    public var description: String { "nothing is published at \(url) (HTTP 404)" }
+}

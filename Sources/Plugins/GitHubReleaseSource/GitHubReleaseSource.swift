@@ -1,0 +1,243 @@
+public import Core
+public import Foundation
+public import Logging
+import Synchronization
+
+/// The `github` binary source (default for `pod`): the release asset `lavap-vX.Y.Z-<os>-<arch>`,
+/// verified against the release's `sha256sum.txt` while it streams to the staging file.
+///
+/// Published versions come from the releases API (only releases that carry this platform's asset),
+/// cached for a few minutes so that polling never runs into the API's rate limit.
+public struct GitHubReleaseSource: BinarySource {
+    public static let id = "github"
+    public static let summary = "downloads release assets (--release-url), verified against the release's sha256sum.txt"
+
+    /// The default `--release-url`.
+    public static let defaultReleaseURL = "https://github.com/lavanet/lava/releases/download"
+    /// The default `--releases-api`.
+    public static let defaultReleasesAPI = "https://api.github.com/repos/lavanet/lava/releases?per_page=100"
+
+    /// Where assets are: `BASE/vX.Y.Z/<asset>`.
+    public let releaseURL: URL
+    /// The release listing (GitHub's JSON); nil when there is none.
+    public let releasesAPI: URL?
+    /// The platform of the asset.
+    public let platform: Platform
+    /// Whether to accept binaries without checking their SHA-256 (`--skip-checksum`).
+    public let skipChecksum: Bool
+    private let http: any HTTPExecutor
+    private let timeouts: HTTPTimeouts
+    private let downloader: Downloader
+    private let logger: Logger
+    private let listing = ListingCache()
+
+    /// A source; `downloadTimeouts` apply to the asset, `timeouts` to the small files and the listing.
+    public init(
+        releaseURL: URL, releasesAPI: URL?, platform: Platform = .current, skipChecksum: Bool = false, http: any HTTPExecutor,
+        timeouts: HTTPTimeouts = HTTPTimeouts(),
+        downloadTimeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(10), total: .seconds(7200), idle: .seconds(60)),
+        logger: Logger
+    ) {
+        self.releaseURL = releaseURL
+        self.releasesAPI = releasesAPI
+        self.platform = platform
+        self.skipChecksum = skipChecksum
+        self.http = http
+        self.timeouts = timeouts
+        self.downloader = Downloader(http: http, timeouts: downloadTimeouts, logger: logger)
+        self.logger = logger
+    }
+
+    public static func make(context: PluginContext) throws -> GitHubReleaseSource {
+        let options = context.options
+        func url(_ text: String, _ flag: String) throws -> URL {
+            var text = text.trimmingCharacters(in: .whitespaces)
+            while text.hasSuffix("/") { text.removeLast() }
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
+                throw OptionError("\(flag) must be an http:// or https:// URL; got '\(text)'")
+            }
+            return url
+        }
+        let platform = try options.platform.map { try Platform(parsing: $0) } ?? .current
+        return GitHubReleaseSource(
+            releaseURL: try url(options.releaseURL ?? defaultReleaseURL, "--release-url"),
+            releasesAPI: options.releasesAPI == "" ? nil : try url(options.releasesAPI ?? defaultReleasesAPI, "--releases-api"),
+            platform: platform, skipChecksum: options.skipChecksum, http: context.http,
+            timeouts: options.httpTimeouts,
+            downloadTimeouts: HTTPTimeouts(connect: options.httpTimeouts.connect, total: .seconds(7200), idle: options.downloadIdleTimeout),
+            logger: context.logger)
+    }
+
+    /// The asset's file name for `version`.
+    public func assetName(_ version: SemanticVersion) -> String { "lavap-\(version.tag)-\(platform.os)-\(platform.arch)" }
+
+    public func availableVersions() async throws -> [SemanticVersion] {
+        if let cached = listing.fresh() { return cached }
+        guard let releasesAPI else {
+            throw OptionError("no release listing (--releases-api is empty); only the target can be tried")
+        }
+        var versions: Set<SemanticVersion> = []
+        var next: URL? = releasesAPI
+        var pages = 0
+        while let page = next, pages < 10 {
+            pages += 1
+            let response = try await http.execute(
+                HTTPRequest(.get, page, headers: [("Accept", "application/vnd.github+json"), ("User-Agent", "lavavisor")]),
+                timeouts: timeouts, maxBodyBytes: 8 << 20)
+            let releases = try JSONAnswer.decode([Release].self, from: response, url: page, what: "the release listing")
+            for release in releases where !release.draft {
+                guard let version = try? SemanticVersion(parsing: release.tagName), release.tagName.hasPrefix("v") else { continue }
+                if release.assets.contains(where: { $0.name == assetName(version) }) { versions.insert(version) }
+            }
+            next = Self.nextPage(response.header("Link"))
+        }
+        let sorted = versions.sorted()
+        listing.store(sorted)
+        return sorted
+    }
+
+    public func fetch(_ version: SemanticVersion, to destination: URL) async throws {
+        let folder = releaseURL.appendingPathComponent(version.tag)
+        let asset = assetName(version)
+        let expected: String?
+        if skipChecksum {
+            logger.warning("--skip-checksum: \(asset) is installed without checking its SHA-256")
+            expected = nil
+        } else {
+            expected = try await checksum(of: asset, in: folder.appendingPathComponent("sha256sum.txt"))
+        }
+        logger.info("downloading \(asset)", metadata: ["url": "\(folder.appendingPathComponent(asset).absoluteString)"])
+        let result = try await downloader.download(folder.appendingPathComponent(asset), to: destination)
+        if let expected, result.sha256 != expected {
+            throw ChecksumMismatch(asset: asset, expected: expected, actual: result.sha256)
+        }
+        if expected != nil { logger.info("verified \(asset)", metadata: ["sha256": "\(result.sha256)"]) }
+    }
+
+    /// The SHA-256 listed for `asset` in the release's `sha256sum.txt`.
+    private func checksum(of asset: String, in url: URL) async throws -> String {
+        let response = try await RetryPolicy().run(retryable: RetryPolicy.isTransient) {
+            try await http.execute(HTTPRequest(.get, url), timeouts: timeouts, maxBodyBytes: 1 << 20)
+        }
+        guard response.status != 404 else {
+            throw ChecksumUnavailable(url: url.absoluteString, problem: "the release has no sha256sum.txt")
+        }
+        guard (200..<300).contains(response.status) else {
+            throw HTTPStatusError(url: url.absoluteString, status: response.status, body: response.body)
+        }
+        for line in String(decoding: response.body, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count == 2 else { continue }
+            let name = fields[1].hasPrefix("*") ? fields[1].dropFirst() : fields[1]
+            guard name == asset else { continue }
+            let hex = fields[0].lowercased()
+            guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else {
+                throw ChecksumUnavailable(url: url.absoluteString, problem: "the line for \(asset) has no valid SHA-256")
+            }
+            return hex
+        }
+        throw ChecksumUnavailable(url: url.absoluteString, problem: "it lists no checksum for \(asset)")
+    }
+
+    /// The `rel="next"` URL of a GitHub `Link` header.
+    static func nextPage(_ link: String?) -> URL? {
+        guard let link else { return nil }
+        for part in link.split(separator: ",") where part.contains(#"rel="next""#) {
+            guard let start = part.firstIndex(of: "<"), let end = part.firstIndex(of: ">"), start < end else { continue }
+            return URL(string: String(part[part.index(after: start)..<end]))
+        }
+        return nil
+    }
+}
+
+/// An operating system and CPU architecture, as release assets name them.
+public struct Platform: Sendable, Hashable, CustomStringConvertible {
+    /// `linux` or `darwin`.
+    public let os: String
+    /// `amd64` or `arm64`.
+    public let arch: String
+
+    /// The machine lavavisor runs on.
+    public static var current: Platform {
+        #if os(macOS)
+            let os = "darwin"
+        #else
+            let os = "linux"
+        #endif
+        #if arch(arm64)
+            let arch = "arm64"
+        #else
+            let arch = "amd64"
+        #endif
+        return Platform(os: os, arch: arch)
+    }
+
+    init(os: String, arch: String) {
+        self.os = os
+        self.arch = arch
+    }
+
+    /// Parses `--platform os/arch`.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/").map(String.init)
+        guard parts.count == 2, ["linux", "darwin"].contains(parts[0]), ["amd64", "arm64"].contains(parts[1]) else {
+            throw OptionError("--platform must be os/arch with os linux or darwin and arch amd64 or arm64; got '\(text)'")
+        }
+        self.init(os: parts[0], arch: parts[1])
+    }
+
+    public var description: String { "\(os)/\(arch)" }
+}
+
+/// A release in GitHub's listing.
+struct Release: Decodable {
+    struct Asset: Decodable { let name: String }
+    let tagName: String
+    let draft: Bool
+    let assets: [Asset]
+    enum CodingKeys: String, CodingKey {
+        case tagName = "tag_name"
+        case draft, assets
+    }
+}
+
+/// The listing, kept a few minutes.
+final class ListingCache: Sendable {
+    private let entry = Mutex<(at: ContinuousClock.Instant, versions: [SemanticVersion])?>(nil)
+    private let lifetime = Duration.seconds(300)
+
+    func fresh() -> [SemanticVersion]? {
+        entry.withLock { entry in
+            guard let entry, ContinuousClock.now - entry.at < lifetime else { return nil }
+            return entry.versions
+        }
+    }
+
+    func store(_ versions: [SemanticVersion]) { entry.withLock { $0 = (.now, versions) } }
+}
+
+/// A downloaded asset whose SHA-256 is not the published one.
+public struct ChecksumMismatch: Error, Sendable, CustomStringConvertible {
+    /// The asset.
+    public let asset: String
+    /// The published SHA-256.
+    public let expected: String
+    /// The SHA-256 of what arrived.
+    public let actual: String
+
+    public var description: String {
+        "\(asset) does not match its published checksum (expected sha256 \(expected), got \(actual)); refusing it"
+    }
+}
+
+/// No published checksum for an asset: the binary is refused unless `--skip-checksum` is given.
+public struct ChecksumUnavailable: Error, Sendable, CustomStringConvertible {
+    /// The checksum file's URL.
+    public let url: String
+    /// What is missing.
+    public let problem: String
+
+    public var description: String {
+        "cannot verify the download: \(url): \(problem); refusing an unverified binary (--skip-checksum accepts it, at your risk)"
+    }
+}

@@ -1,0 +1,206 @@
+import Core
+import Foundation
+import GitHubReleaseSource
+import TestSupport
+import Testing
+
+@Suite struct GitHubReleaseSourceTests {
+    let temp: TemporaryDirectory
+    let logs = CapturedLogs()
+
+    init() throws { temp = try TemporaryDirectory() }
+
+    func source(_ host: FakeReleaseHost, platform: String = "linux/amd64", skipChecksum: Bool = false) throws -> GitHubReleaseSource {
+        GitHubReleaseSource(
+            releaseURL: URL(string: host.releaseURL)!, releasesAPI: URL(string: host.releasesAPI)!,
+            platform: try Platform(parsing: platform),
+            skipChecksum: skipChecksum, http: testHTTP, timeouts: testTimeouts,
+            downloadTimeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(20), idle: .seconds(5)), logger: logs.logger())
+    }
+
+    func expectError(containing message: String, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+            Issue.record("expected an error containing '\(message)'")
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+        }
+    }
+
+    @Test func listsOnlyPublishedReleasesWithThisPlatformsAsset() async throws {
+        let host = try await FakeReleaseHost()
+        host.publishStandIn("1.0.0")
+        host.publishStandIn("1.0.11")
+        host.publishStandIn("1.2.0", platform: "darwin-arm64")
+        host.publishStandIn("1.3.0-rc1")
+        #expect(try await source(host).availableVersions() == [v("1.0.0"), v("1.0.11")])
+        #expect(try await source(host, platform: "darwin/arm64").availableVersions() == [v("1.2.0")])
+        // Cached: a second listing asks the API no more.
+        let cached = try source(host)
+        _ = try await cached.availableVersions()
+        _ = try await cached.availableVersions()
+        #expect(host.requests("/api/releases").count == 3)
+        await host.stop()
+    }
+
+    @Test func downloadsAndVerifiesTheAsset() async throws {
+        let host = try await FakeReleaseHost()
+        let bytes = host.publishStandIn("1.1.0")
+        let destination = temp.path("lavap")
+        try await source(host).fetch(v("1.1.0"), to: destination)
+        #expect(try Data(contentsOf: destination) == Data(bytes))
+        #expect(host.requests("/download/v1.1.0/lavap-v1.1.0-linux-amd64").count == 1)
+        #expect(host.requests("/download/v1.1.0/sha256sum.txt").count == 1)
+        #expect(logs.text.contains("verified lavap-v1.1.0-linux-amd64 sha256=\(FakeReleaseHost.sha256(bytes))"))
+        await host.stop()
+    }
+
+    @Test func aWrongChecksumIsRefusedAndTheStoreKeepsNothing() async throws {
+        let host = try await FakeReleaseHost()
+        host.publishStandIn("1.1.0")
+        host.setFile("/download/v1.1.0/sha256sum.txt", Array("\(String(repeating: "ab", count: 32))  lavap-v1.1.0-linux-amd64\n".utf8))
+        let store = Store(directory: temp.url)
+        let source = try source(host)
+        await expectError(containing: "does not match its published checksum (expected sha256 abab") {
+            try await store.install(v("1.1.0"), logger: logs.logger()) { try await source.fetch(v("1.1.0"), to: $0) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: store.folder(for: v("1.1.0")).path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.staging.path).isEmpty)
+        await host.stop()
+    }
+
+    @Test func aMissingChecksumIsRefusedUnlessSkipped() async throws {
+        let host = try await FakeReleaseHost()
+        host.publish(
+            "1.1.0", asset: "lavap-v1.1.0-linux-amd64", bytes: Array(StandIn.script(version: "1.1.0", events: nil).utf8), listed: false)
+        host.publish("1.1.0", asset: "other-file", bytes: [1, 2, 3])
+        await expectError(containing: "lists no checksum for lavap-v1.1.0-linux-amd64; refusing an unverified binary") {
+            try await source(host).fetch(v("1.1.0"), to: temp.path("a"))
+        }
+        host.setFile("/download/v1.1.0/sha256sum.txt", nil)
+        await expectError(containing: "the release has no sha256sum.txt") {
+            try await source(host).fetch(v("1.1.0"), to: temp.path("b"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: temp.path("b").path))
+        try await source(host, skipChecksum: true).fetch(v("1.1.0"), to: temp.path("c"))
+        #expect(FileManager.default.fileExists(atPath: temp.path("c").path))
+        #expect(logs.text.contains("WRN [Lavavisor] --skip-checksum: lavap-v1.1.0-linux-amd64 is installed without checking its SHA-256"))
+        await host.stop()
+    }
+
+    @Test func resumesADroppedDownloadWithARange() async throws {
+        let host = try await FakeReleaseHost()
+        let padding = String(repeating: "# padding\n", count: 20_000)
+        let bytes = Array((StandIn.script(version: "1.1.0", events: nil) + padding).utf8)
+        host.publish("1.1.0", asset: "lavap-v1.1.0-linux-amd64", bytes: bytes)
+        host.fault("/download/v1.1.0/lavap-v1.1.0-linux-amd64", .dropOnceAfter(bytes: 70_000))
+        let destination = temp.path("lavap")
+        try await source(host).fetch(v("1.1.0"), to: destination)
+        #expect(try Data(contentsOf: destination) == Data(bytes))
+        let requests = host.requests("/download/v1.1.0/lavap-v1.1.0-linux-amd64")
+        #expect(requests.count == 2)
+        // The drop happens at most 70000 bytes in (the kernel may lose some of what was in flight).
+        let range = try #require(requests.last?.header("Range"))
+        let resumedAt = try #require(Int(range.dropFirst("bytes=".count).dropLast()))
+        #expect(range == "bytes=\(resumedAt)-")
+        #expect(resumedAt > 0 && resumedAt <= 70_000)
+        #expect(logs.text.contains("interrupted at \(resumedAt) bytes; resuming"))
+        await host.stop()
+    }
+
+    @Test func startsOverWhenTheServerIgnoresRanges() async throws {
+        let bytes = Array(String(repeating: "x", count: 100_000).utf8)
+        let calls = Counter()
+        let server = try await FakeHTTPServer { _ in
+            calls.increment()
+            return calls.value == 1
+                ? .truncated(declared: bytes.count, body: Array(bytes.prefix(30_000))) : .respond(status: 200, body: bytes)
+        }
+        let downloader = Downloader(
+            http: testHTTP, timeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(20), idle: .seconds(5)), logger: logs.logger())
+        let result = try await downloader.download(URL(string: server.baseURL + "/asset")!, to: temp.path("asset"))
+        #expect(result == Downloader.Result(bytes: bytes.count, sha256: FakeReleaseHost.sha256(bytes)))
+        #expect(try Data(contentsOf: temp.path("asset")) == Data(bytes))
+        #expect(server.requests.last?.header("Range")?.hasPrefix("bytes=") == true)
+        #expect(server.requests.count == 2)
+        await server.stop()
+    }
+
+    @Test(arguments: [
+        (FakeReleaseHost.Fault.reply(.respond(status: 404, body: [])), "nothing is published at", 1),
+        (.reply(.respond(status: 500, body: Array("oops".utf8))), "answered HTTP 500", 4),
+        (.reply(.respond(status: 403, body: Array("rate limited".utf8))), "answered HTTP 403", 1),
+        (.reply(.truncated(declared: 5000, body: [35, 33])), "closed the connection", 4),
+    ])
+    func badAnswersAreClearErrors(_ fault: FakeReleaseHost.Fault, _ message: String, _ tries: Int) async throws {
+        let host = try await FakeReleaseHost()
+        host.publishStandIn("1.1.0")
+        host.fault("/download/v1.1.0/lavap-v1.1.0-linux-amd64", fault)
+        await expectError(containing: message) { try await source(host).fetch(v("1.1.0"), to: temp.path("lavap")) }
+        #expect(host.requests("/download/v1.1.0/lavap-v1.1.0-linux-amd64").count == tries)
+        await host.stop()
+    }
+
+    @Test func aStalledDownloadTimesOut() async throws {
+        let server = try await FakeHTTPServer { _ in .silent }
+        let downloader = Downloader(
+            http: testHTTP, timeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(20), idle: .milliseconds(300)), attempts: 1,
+            logger: logs.logger())
+        await expectError(containing: "the server sent nothing for 0.3 seconds") {
+            _ = try await downloader.download(URL(string: server.baseURL + "/asset")!, to: temp.path("asset"))
+        }
+        await server.stop()
+    }
+
+    @Test(arguments: [
+        ("<html>404 page</html>", "Exec format error"),
+        (StandIn.script(version: "1.0.9", events: nil), "it reports version 1.0.9"),
+    ])
+    func assetsThatAreNotTheRightLavapAreRefused(_ content: String, _ message: String) async throws {
+        let host = try await FakeReleaseHost()
+        host.publish("1.1.0", asset: "lavap-v1.1.0-linux-amd64", bytes: Array(content.utf8))
+        let store = Store(directory: temp.url)
+        let source = try source(host)
+        await expectError(containing: message) {
+            try await store.install(v("1.1.0"), logger: logs.logger()) { try await source.fetch(v("1.1.0"), to: $0) }
+        }
+        #expect(store.installedVersions().isEmpty)
+        await host.stop()
+    }
+
+    @Test func theMonitorFallsBackAcrossPublishedVersionsWhenTheTargetIsMissing() async throws {
+        let host = try await FakeReleaseHost()
+        host.publishStandIn("1.0.0")
+        host.publishStandIn("1.0.10")
+        host.publishStandIn("1.0.11")
+        host.fault("/download/v1.0.11/lavap-v1.0.11-linux-amd64", .reply(.respond(status: 404, body: [])))
+        let store = Store(directory: temp.url)
+        try store.prepare()
+        let monitor = Monitor(
+            source: ScriptedVersionSource(required(target: "1.0.12", min: "1.0.1")), binaries: try source(host), store: store,
+            autoDownload: true, logger: logs.logger())
+        #expect(await monitor.check() == .switched(v("1.0.10")))
+        #expect(host.requests("/download/v1.0.12/lavap-v1.0.12-linux-amd64").isEmpty)
+        #expect(host.requests("/download/v1.0.11/lavap-v1.0.11-linux-amd64").count == 1)
+        #expect(host.requests("/download/v1.0.0/lavap-v1.0.0-linux-amd64").isEmpty)
+        await host.stop()
+    }
+
+    @Test func theFactoryReadsTheFlags() throws {
+        var options = LavavisorOptions(directory: temp.url)
+        func make() throws -> GitHubReleaseSource {
+            try GitHubReleaseSource.make(context: PluginContext(options: options, logger: logs.logger(), store: Store(directory: temp.url)))
+        }
+        #expect(try make().releaseURL.absoluteString == "https://github.com/lavanet/lava/releases/download")
+        #expect(try make().platform == Platform.current)
+        options.platform = "darwin/arm64"
+        options.releaseURL = "http://mirror.local/dl/"
+        options.releasesAPI = ""
+        let source = try make()
+        #expect(source.assetName(v("6.2.5")) == "lavap-v6.2.5-darwin-arm64")
+        #expect(source.releaseURL.absoluteString == "http://mirror.local/dl")
+        #expect(source.releasesAPI == nil)
+        options.platform = "windows/x86"
+        #expect(throws: OptionError.self) { try make() }
+    }
+}
