@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Benchmark: download a large release asset from a loopback server with lavavisor and with curl.
+
+Serves a 200 MB stand-in lavap (a tiny shell script padded with comment lines, so that it still
+answers `version`) and its sha256sum.txt from a loopback HTTP server (Python's http.server), then:
+  - runs `lavavisor init --auto-download --source github` against it (download, SHA-256 while
+    streaming, verification, install) and reports wall time, throughput and lavavisor's peak RSS;
+  - downloads the same file with `curl -o` and reports its throughput and peak RSS.
+Each is run --runs times; the best run of each is printed.
+
+Usage: swift build -c release --product lavavisor && python3 Benchmarks/download.py [--size-mb 200] [--runs 3]
+       [--binary .build/release/lavavisor]
+"""
+import argparse, hashlib, os, resource, shutil, subprocess, tempfile, threading, time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def make_asset(path, size):
+    head = b"#!/bin/sh\n# STAND-IN for lavap 9.9.9, padded for the benchmark: not the real Lava binary.\n" \
+           b"if [ \"$1\" = version ]; then echo 9.9.9; exit 0; fi\nexit 0\n"
+    line = b"#" * 1023 + b"\n"
+    digest = hashlib.sha256()
+    with open(path, "wb") as f:
+        f.write(head)
+        digest.update(head)
+        written = len(head)
+        while written + len(line) <= size:
+            f.write(line)
+            digest.update(line)
+            written += len(line)
+    return digest.hexdigest(), written
+
+
+def isolated(command):
+    """Measures `command` in a fresh Python process so that peak RSS belongs to that run alone."""
+    code = ("import resource,subprocess,sys,time;s=time.monotonic();"
+            "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,stdin=subprocess.DEVNULL);"
+            "e=time.monotonic()-s;"
+            "sys.exit(r.stderr.decode()[-2000:]) if r.returncode else "
+            "print(e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024)")
+    out = subprocess.run(["python3", "-c", code] + command, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"{command[0]} failed: {out.stderr}")
+    seconds, rss = out.stdout.split()
+    return float(seconds), float(rss)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=".build/release/lavavisor")
+    parser.add_argument("--size-mb", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    binary = os.path.abspath(args.binary)
+    if not os.access(binary, os.X_OK):
+        raise SystemExit(f"{binary} is not built: run 'swift build -c release --product lavavisor' first, or pass --binary")
+    if not shutil.which("curl"):
+        raise SystemExit("curl is not installed: apt-get install curl")
+    with tempfile.TemporaryDirectory() as work:
+        root = os.path.join(work, "www")
+        folder = os.path.join(root, "download", "v9.9.9")
+        os.makedirs(folder)
+        asset = "lavap-v9.9.9-linux-amd64"
+        digest, size = make_asset(os.path.join(folder, asset), args.size_mb * 1_000_000)
+        with open(os.path.join(folder, "sha256sum.txt"), "w") as f:
+            f.write(f"{digest}  {asset}\n")
+        with open(os.path.join(work, "versions.yml"), "w") as f:
+            f.write("".join(f'{k}: "9.9.9"\n' for k in ["provider_target", "provider_min", "consumer_target", "consumer_min"]))
+        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=root))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}/download"
+        results = {"lavavisor": [], "curl": []}
+        for run in range(args.runs):
+            home = os.path.join(work, f"home{run}")
+            results["lavavisor"].append(isolated([
+                binary, "init", "--auto-download", "--directory", home, "--version-source", "file", "--versions-file",
+                os.path.join(work, "versions.yml"), "--source", "github", "--release-url", base, "--releases-api", "",
+                "--platform", "linux/amd64"]))
+            installed = os.path.join(home, ".lavavisor", "upgrades", "v9.9.9", "lavap")
+            assert os.path.getsize(installed) == size, "lavavisor installed a file of the wrong size"
+            target = os.path.join(work, f"curl{run}")
+            results["curl"].append(isolated(["curl", "-sSf", "-o", target, f"{base}/v9.9.9/{asset}"]))
+            os.remove(target)
+            shutil.rmtree(home)
+        server.shutdown()
+    print(f"download of a {size / 1e6:.0f} MB asset from loopback, best of {args.runs}")
+    print(f"{'tool':<10} {'seconds':>8} {'MB/s':>8} {'peak RSS MB':>12}")
+    for tool, runs in results.items():
+        seconds = min(r[0] for r in runs)
+        rss = max(r[1] for r in runs)
+        print(f"{tool:<10} {seconds:8.2f} {size / 1e6 / seconds:8.1f} {rss:12.1f}")
+    print("lavavisor's time includes the SHA-256, the fsyncs, the install and running 'lavap version'.")
+
+
+if __name__ == "__main__":
+    main()
