@@ -23,18 +23,24 @@ public enum StandIn {
             "# STAND-IN for lavap \(version), for tests: not the real Lava binary.",
             "if [ \"$1\" = version ]; then echo \(version); exit 0; fi",
             "record() { \(record); }",
-            "record start \(version) $$ \"$*\"",
         ]
+        // The trap is set before `start` is recorded, so a SIGTERM sent once the test sees `start` is handled.
         switch behaviour {
-        case .serve:
+        case .serve, .readStdin:
             lines.append("trap 'record sigterm \(version) $$; exit 0' TERM")
         case .ignoreTerm:
             lines.append("trap 'record ignored-sigterm \(version) $$' TERM")
+        case .exit:
+            break
+        }
+        lines.append("record start \(version) $$ \"$*\"")
+        switch behaviour {
         case .exit(let status):
             lines.append("exit \(status)")
         case .readStdin:
             lines.append("IFS= read -r line; record stdin \(version) $$ \"$line\"")
-            lines.append("trap 'record sigterm \(version) $$; exit 0' TERM")
+        case .serve, .ignoreTerm:
+            break
         }
         lines.append("echo \"stand-in lavap \(version) serving\"")
         lines.append("while :; do sleep 3600 & wait $!; done")
