@@ -44,10 +44,6 @@ public struct HTTPResponse: Sendable {
         self.body = body
     }
 
-    /// The first value of a header, compared without case.
-    public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
-    }
 }
 
 /// The time limits every request has: to connect, for the whole exchange, and between two reads.
@@ -80,9 +76,34 @@ public struct HTTPResponseHead: Sendable {
         self.headers = headers
     }
 
+}
+
+/// Something that carries HTTP header fields.
+public protocol HTTPHeaderFields {
+    /// Header fields, in order.
+    var headers: [(name: String, value: String)] { get }
+}
+
+extension HTTPHeaderFields {
     /// The first value of a header, compared without case.
     public func header(_ name: String) -> String? {
         headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+}
+
+extension HTTPResponse: HTTPHeaderFields {}
+extension HTTPResponseHead: HTTPHeaderFields {}
+
+/// URLs given on the command line.
+public enum HTTPURL {
+    /// Parses an http or https URL with a host, without trailing slashes; the error names the flag.
+    public static func parse(_ text: String, flag: String, example: String = "https://host:port") throws(OptionError) -> URL {
+        var text = text.trimmingCharacters(in: .whitespaces)
+        while text.hasSuffix("/") { text.removeLast() }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
+            throw OptionError("\(flag) must be an http:// or https:// URL with a host, e.g. \(example); got '\(text)'")
+        }
+        return url
     }
 }
 

@@ -8,6 +8,12 @@ import Logging
 #endif
 
 extension Runtime {
+    /// Supervises, then ends the command with lavavisor's exit status; errors become one log line and status 1.
+    func superviseAndExit(defaultSource: String, defaultBackend: String) async throws -> Never {
+        let status = try await reportingErrors { try await supervise(defaultSource: defaultSource, defaultBackend: defaultBackend) }
+        throw ExitCode(status)
+    }
+
     /// The run shared by `wrap`, `pod`, `start` and `init --auto-start`: pick the plugins, ask for the
     /// password if wanted, then supervise until lavap ends; returns lavavisor's exit status.
     func supervise(defaultSource: String, defaultBackend: String) async throws -> Int32 {

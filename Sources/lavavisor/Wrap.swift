@@ -13,11 +13,7 @@ extension Lavavisor {
         @OptionGroup var supervision: SupervisionOptions
 
         func run() async throws {
-            let runtime = Runtime(global, supervision: supervision)
-            let status = try await runtime.reportingErrors {
-                try await runtime.supervise(defaultSource: "git", defaultBackend: "child")
-            }
-            throw ExitCode(status)
+            try await Runtime(global, supervision: supervision).superviseAndExit(defaultSource: "git", defaultBackend: "child")
         }
     }
 
@@ -33,11 +29,7 @@ extension Lavavisor {
         func run() async throws {
             var supervision = self.supervision
             supervision.autoDownload = true  // a pod has nobody else to fetch for it
-            let runtime = Runtime(global, supervision: supervision)
-            let status = try await runtime.reportingErrors {
-                try await runtime.supervise(defaultSource: "github", defaultBackend: "pod")
-            }
-            throw ExitCode(status)
+            try await Runtime(global, supervision: supervision).superviseAndExit(defaultSource: "github", defaultBackend: "pod")
         }
     }
 
@@ -50,11 +42,7 @@ extension Lavavisor {
         @OptionGroup var supervision: SupervisionOptions
 
         func run() async throws {
-            let runtime = Runtime(global, supervision: supervision)
-            let status = try await runtime.reportingErrors {
-                try await runtime.supervise(defaultSource: "git", defaultBackend: "systemd")
-            }
-            throw ExitCode(status)
+            try await Runtime(global, supervision: supervision).superviseAndExit(defaultSource: "git", defaultBackend: "systemd")
         }
     }
 }

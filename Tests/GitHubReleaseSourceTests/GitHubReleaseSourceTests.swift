@@ -14,17 +14,8 @@ import Testing
         GitHubReleaseSource(
             releaseURL: URL(string: host.releaseURL)!, releasesAPI: URL(string: host.releasesAPI)!,
             platform: try Platform(parsing: platform),
-            skipChecksum: skipChecksum, http: testHTTP, timeouts: testTimeouts,
+            skipChecksum: skipChecksum, http: testHTTP, timeouts: testTimeouts, retries: testRetries,
             downloadTimeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(20), idle: .seconds(5)), logger: logs.logger())
-    }
-
-    func expectError(containing message: String, _ body: () async throws -> Void) async {
-        do {
-            try await body()
-            Issue.record("expected an error containing '\(message)'")
-        } catch {
-            #expect("\(error)".contains(message), "\(error)")
-        }
     }
 
     @Test func listsOnlyPublishedReleasesWithThisPlatformsAsset() async throws {

@@ -10,12 +10,7 @@ import Testing
     }
 
     func expectError(_ source: RESTVersionSource, containing message: String) async {
-        do {
-            let reading = try await source.read()
-            Issue.record("read \(reading.versions) where an error containing '\(message)' was expected")
-        } catch {
-            #expect("\(error)".contains(message), "\(error)")
-        }
+        await TestSupport.expectError(containing: message) { _ = try await source.read() }
     }
 
     @Test func readsTheParamsChainIdAndHeight() async throws {

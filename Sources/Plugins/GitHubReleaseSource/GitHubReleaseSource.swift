@@ -27,6 +27,7 @@ public struct GitHubReleaseSource: BinarySource {
     public let skipChecksum: Bool
     private let http: any HTTPExecutor
     private let timeouts: HTTPTimeouts
+    private let retries: RetryPolicy
     private let downloader: Downloader
     private let logger: Logger
     private let listing = ListingCache()
@@ -34,7 +35,7 @@ public struct GitHubReleaseSource: BinarySource {
     /// A source; `downloadTimeouts` apply to the asset, `timeouts` to the small files and the listing.
     public init(
         releaseURL: URL, releasesAPI: URL?, platform: Platform = .current, skipChecksum: Bool = false, http: any HTTPExecutor,
-        timeouts: HTTPTimeouts = HTTPTimeouts(),
+        timeouts: HTTPTimeouts = HTTPTimeouts(), retries: RetryPolicy = RetryPolicy(),
         downloadTimeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(10), total: .seconds(7200), idle: .seconds(60)),
         logger: Logger
     ) {
@@ -44,26 +45,20 @@ public struct GitHubReleaseSource: BinarySource {
         self.skipChecksum = skipChecksum
         self.http = http
         self.timeouts = timeouts
+        self.retries = retries
         self.downloader = Downloader(http: http, timeouts: downloadTimeouts, logger: logger)
         self.logger = logger
     }
 
     public static func make(context: PluginContext) throws -> GitHubReleaseSource {
         let options = context.options
-        func url(_ text: String, _ flag: String) throws -> URL {
-            var text = text.trimmingCharacters(in: .whitespaces)
-            while text.hasSuffix("/") { text.removeLast() }
-            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
-                throw OptionError("\(flag) must be an http:// or https:// URL; got '\(text)'")
-            }
-            return url
-        }
         let platform = try options.platform.map { try Platform(parsing: $0) } ?? .current
         return GitHubReleaseSource(
-            releaseURL: try url(options.releaseURL ?? defaultReleaseURL, "--release-url"),
-            releasesAPI: options.releasesAPI == "" ? nil : try url(options.releasesAPI ?? defaultReleasesAPI, "--releases-api"),
+            releaseURL: try HTTPURL.parse(options.releaseURL ?? defaultReleaseURL, flag: "--release-url"),
+            releasesAPI: options.releasesAPI == ""
+                ? nil : try HTTPURL.parse(options.releasesAPI ?? defaultReleasesAPI, flag: "--releases-api"),
             platform: platform, skipChecksum: options.skipChecksum, http: context.http,
-            timeouts: options.httpTimeouts,
+            timeouts: options.httpTimeouts, retries: options.retries,
             downloadTimeouts: HTTPTimeouts(connect: options.httpTimeouts.connect, total: .seconds(7200), idle: options.downloadIdleTimeout),
             logger: context.logger)
     }
@@ -81,9 +76,10 @@ public struct GitHubReleaseSource: BinarySource {
         var pages = 0
         while let page = next, pages < 10 {
             pages += 1
-            let response = try await http.execute(
-                HTTPRequest(.get, page, headers: [("Accept", "application/vnd.github+json"), ("User-Agent", "lavavisor")]),
-                timeouts: timeouts, maxBodyBytes: 8 << 20)
+            let request = HTTPRequest(.get, page, headers: [("Accept", "application/vnd.github+json"), ("User-Agent", "lavavisor")])
+            let response = try await retries.run(retryable: RetryPolicy.isTransient) {
+                try await http.execute(request, timeouts: timeouts, maxBodyBytes: 8 << 20)
+            }
             let releases = try JSONAnswer.decode([Release].self, from: response, url: page, what: "the release listing")
             for release in releases where !release.draft {
                 guard let version = try? SemanticVersion(parsing: release.tagName), release.tagName.hasPrefix("v") else { continue }
@@ -116,7 +112,7 @@ public struct GitHubReleaseSource: BinarySource {
 
     /// The SHA-256 listed for `asset` in the release's `sha256sum.txt`.
     private func checksum(of asset: String, in url: URL) async throws -> String {
-        let response = try await RetryPolicy().run(retryable: RetryPolicy.isTransient) {
+        let response = try await retries.run(retryable: RetryPolicy.isTransient) {
             try await http.execute(HTTPRequest(.get, url), timeouts: timeouts, maxBodyBytes: 1 << 20)
         }
         guard response.status != 404 else {

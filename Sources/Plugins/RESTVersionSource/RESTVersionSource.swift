@@ -22,13 +22,10 @@ public struct RESTVersionSource: VersionSource {
     }
 
     public static func make(context: PluginContext) throws -> RESTVersionSource {
-        guard var text = context.options.restURL?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+        guard let text = context.options.restURL, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw OptionError("--version-source rest needs --rest-url URL: the node's REST (LCD) API, e.g. http://localhost:1317")
         }
-        while text.hasSuffix("/") { text.removeLast() }
-        guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
-            throw OptionError("--rest-url must be an http:// or https:// URL with a host, e.g. http://localhost:1317; got '\(text)'")
-        }
+        let url = try HTTPURL.parse(text, flag: "--rest-url", example: "http://localhost:1317")
         return RESTVersionSource(base: url, http: context.http, timeouts: context.options.httpTimeouts, retries: context.options.retries)
     }
 

@@ -36,13 +36,7 @@ public struct RPCVersionSource: VersionSource {
     public static func endpoint(_ text: String) throws -> URL {
         var text = text.trimmingCharacters(in: .whitespaces)
         if text.hasPrefix("tcp://") { text = "http://" + text.dropFirst("tcp://".count) }
-        while text.hasSuffix("/") { text.removeLast() }
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-            url.host?.isEmpty == false
-        else {
-            throw OptionError("--node must be a tcp://, http:// or https:// URL with a host, e.g. tcp://localhost:26657; got '\(text)'")
-        }
-        return url
+        return try HTTPURL.parse(text, flag: "--node", example: "tcp://localhost:26657")
     }
 
     public func read() async throws -> VersionReading {
