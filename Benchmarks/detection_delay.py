@@ -13,7 +13,7 @@ lavavisor polls (it does not subscribe to new blocks), so the expected delay is 
 Usage: swift build -c release && python3 Benchmarks/detection_delay.py [--binary .build/release/lavavisor]
        [--intervals 1,5] [--trials 10]
 """
-import argparse, base64, json, os, shutil, statistics, subprocess, tempfile, threading, time
+import argparse, base64, json, os, random, shutil, statistics, subprocess, tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STATE = {"version": "1.0.0", "height": 1}
@@ -94,7 +94,7 @@ def trial(binary, node_url, interval, work):
     try:
         assert wait_for(lambda: "start 1.0.0" in open(events).read(), 30), "lavap 1.0.0 never started"
         # Change the version at a random point of the poll cycle, as a real proposal would.
-        time.sleep(interval * (0.1 + 0.8 * (os.getpid() * time.time() % 1)))
+        time.sleep(interval * random.uniform(0.1, 0.9))
         with LOCK:
             STATE["version"], STATE["height"] = "1.1.0", STATE["height"] + 1
         changed = time.time()
