@@ -29,8 +29,10 @@ final class DownloadProgress: Sendable {
         let now = ContinuousClock.now
         let rate = Self.rate(bytes, since: start, now: now)
         if interactive {
+            // At most ten frames a second, and always the last one.
+            let complete = total.map { bytes >= $0 } ?? false
             let draw = state.withLock { state in
-                guard now - state.lastDraw >= .milliseconds(100) else { return false }
+                guard complete || now - state.lastDraw >= .milliseconds(100) else { return false }
                 state.lastDraw = now
                 return true
             }

@@ -105,9 +105,9 @@ public struct Monitor: Sendable {
                 logger.error("cannot switch current to \(destination)", metadata: ["error": "\(error)"])
                 return .failed("\(error)")
             }
-            logger.info(
-                "switched current to \(destination)",
-                metadata: ["from": "\(running.map(\.description) ?? "none")", "decision": "\(decision)"])
+            var metadata: Logger.Metadata = ["from": "\(running.map(\.description) ?? "none")", "decision": "\(decision)"]
+            if let height = reading.height { metadata["height"] = "\(height)" }
+            logger.info("switched current to \(destination)", metadata: metadata)
             return .switched(destination)
         }
     }

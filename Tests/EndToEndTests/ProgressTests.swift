@@ -1,0 +1,53 @@
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+/// Download progress: a bar on a terminal, one log line per 10% otherwise.
+@Suite struct ProgressTests {
+    func initArguments(_ setup: Quickstart, _ host: FakeReleaseHost) -> [String] {
+        [
+            "init", "--auto-download", "--directory", setup.store.root.deletingLastPathComponent().path, "--version-source", "file",
+            "--versions-file", setup.versions.path, "--source", "github", "--release-url", host.releaseURL, "--releases-api",
+            host.releasesAPI, "--platform", "linux/amd64",
+        ]
+    }
+
+    func slowHost() async throws -> FakeReleaseHost {
+        let host = try await FakeReleaseHost()
+        let padding = String(repeating: "# padding line\n", count: 70_000)
+        host.publish(
+            "1.1.0", asset: "lavap-v1.1.0-linux-amd64", bytes: Array((StandIn.script(version: "1.1.0", events: nil) + padding).utf8))
+        host.fault("/download/v1.1.0/lavap-v1.1.0-linux-amd64", .slow(pieces: 20, pause: .milliseconds(60)))
+        return host
+    }
+
+    @Test func withoutATerminalItLogsEveryTenPercent() async throws {
+        let setup = try Quickstart(versions: "1.1.0", binaries: [])
+        let host = try await slowHost()
+        let finished = try await CLI.run(initArguments(setup, host), in: setup.temp)
+        #expect(finished.exit == .exited(0), "\(finished.logs)")
+        let lines = finished.logs.split(separator: "\n").filter { $0.contains("INF [Lavavisor] downloading lavap-v1.1.0-linux-amd64: ") }
+        let percents = lines.compactMap { $0.split(separator: ": ").last?.split(separator: "%").first.flatMap { Int($0) } }
+        #expect(percents.count >= 5 && percents.count <= 10, "\(lines)")
+        #expect(percents == percents.sorted() && Set(percents).count == percents.count)
+        #expect(percents.last == 100)
+        #expect(percents.allSatisfy { $0 % 10 == 0 })
+        #expect(!finished.logs.contains("[#"))
+        await host.stop()
+    }
+
+    /// `script` (util-linux) gives lavavisor a pseudo-terminal, as an operator's shell would.
+    @Test func onATerminalItDrawsABarWithBytesAndRate() async throws {
+        let setup = try Quickstart(versions: "1.1.0", binaries: [])
+        let host = try await slowHost()
+        let command = ([CLI.binary.path] + initArguments(setup, host)).map { "'\($0)'" }.joined(separator: " ")
+        let outcome = try await ProcessRunner.run("/usr/bin/script", ["-qec", command, "/dev/null"], timeout: .seconds(60))
+        #expect(outcome.exit == .exited(0), "\(outcome.output)")
+        #expect(outcome.output.contains("\rlavap-v1.1.0-linux-amd64 ["), "\(outcome.output)")
+        #expect(outcome.output.contains("] 100% 1.1 MB / 1.1 MB"), "\(outcome.output)")
+        #expect(outcome.output.contains(" MB/s"))
+        #expect(!outcome.output.contains("downloading lavap-v1.1.0-linux-amd64: 10%"))
+        await host.stop()
+    }
+}
