@@ -56,12 +56,13 @@ struct StatusReport: Encodable {
     var decision: Decision?
 
     static func gather(source: any VersionSource, binaries: any BinarySource, store: Store) async -> StatusReport {
+        let installed = store.installedVersions()
         var report = StatusReport(
             source: Source(id: type(of: source).id), store: store.root.path, current: store.currentVersion()?.description,
-            installed: store.installedVersions().map(\.description), available: [])
+            installed: installed.map(\.description), available: [])
         let running = await store.runningVersion()
         report.running = running?.description
-        var offered = Set(store.installedVersions())
+        var offered = Set(installed)
         do {
             let listed = try await binaries.availableVersions()
             report.available = listed.sorted().map(\.description)
