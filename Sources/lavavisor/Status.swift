@@ -16,7 +16,8 @@ extension Lavavisor {
             let runtime = Runtime(global)
             let report = try await runtime.reportingErrors {
                 try await StatusReport.gather(
-                    source: runtime.versionSource(), binaries: runtime.binarySource(default: "git"), store: runtime.store)
+                    source: runtime.versionSource(), binaries: runtime.binarySource(default: "git"), store: runtime.store,
+                    expectedChainID: runtime.options.chainID)
             }
             if json {
                 let encoder = JSONEncoder()
@@ -55,7 +56,9 @@ struct StatusReport: Encodable {
     var availableError: String?
     var decision: Decision?
 
-    static func gather(source: any VersionSource, binaries: any BinarySource, store: Store) async -> StatusReport {
+    static func gather(
+        source: any VersionSource, binaries: any BinarySource, store: Store, expectedChainID: String? = nil
+    ) async -> StatusReport {
         let installed = store.installedVersions()
         var report = StatusReport(
             source: Source(id: type(of: source).id), store: store.root.path, current: store.currentVersion()?.description,
@@ -74,6 +77,9 @@ struct StatusReport: Encodable {
             let reading = try await source.read()
             report.source.location = reading.location
             report.source.chainID = reading.chainID
+            if let expectedChainID, let actual = reading.chainID, actual != expectedChainID {
+                report.source.error = "the node is on chain '\(actual)' but --chain-id is '\(expectedChainID)'; lavavisor would refuse it"
+            }
             report.source.height = reading.height
             report.required = reading.versions
             let decision = UpgradeDecision.decide(running: running, required: reading.versions, available: offered)
