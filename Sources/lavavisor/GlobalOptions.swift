@@ -18,7 +18,8 @@ struct GlobalOptions: ParsableArguments {
     @Option(
         name: .customLong("version-source"),
         help: ArgumentHelp(
-            "Where the required versions come from.", valueName: PluginRegistry.builtIn.ids(.versionSource).joined(separator: "|")))
+            "Where the required versions come from.", valueName: PluginRegistry.builtIn.ids(.versionSource).joined(separator: "|")),
+        completion: .list(PluginRegistry.builtIn.ids(.versionSource)))
     var versionSource = "rpc"
 
     @Option(name: .customLong("versions-file"), help: "The JSON or YAML file of the 'file' version source.")
@@ -27,7 +28,8 @@ struct GlobalOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "How missing lavap versions are obtained (default: git; github for pod).",
-            valueName: PluginRegistry.builtIn.ids(.binarySource).joined(separator: "|")))
+            valueName: PluginRegistry.builtIn.ids(.binarySource).joined(separator: "|")),
+        completion: .list(PluginRegistry.builtIn.ids(.binarySource)))
     var source: String?
 
     @Option(name: .customLong("binaries-dir"), help: "The folder of the 'local' source: DIR/vX.Y.Z/lavap or DIR/lavap-vX.Y.Z.")
@@ -59,7 +61,8 @@ struct GlobalOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "How lavap is run (default: child for wrap, pod for pod, systemd for start and create-service).",
-            valueName: PluginRegistry.builtIn.ids(.processBackend).joined(separator: "|")))
+            valueName: PluginRegistry.builtIn.ids(.processBackend).joined(separator: "|")),
+        completion: .list(PluginRegistry.builtIn.ids(.processBackend)))
     var backend: String?
 
     @Option(name: .customLong("rest-url"), help: "The node's REST (LCD) URL, for --version-source rest.")
@@ -77,7 +80,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("request-retries"), help: "Extra tries of a failed request within one check.")
     var requestRetries: Int = 2
 
-    @Option(name: .customLong("log-format"), help: ArgumentHelp("One line per event, as text or as JSON.", valueName: "text|json"))
+    @Option(
+        name: .customLong("log-format"), help: ArgumentHelp("One line per event, as text or as JSON.", valueName: "text|json"),
+        completion: .list(LogFormat.allCases.map(\.rawValue)))
     var logFormatName = "text"
 
     @Flag(help: "Log every check, not only changes.")

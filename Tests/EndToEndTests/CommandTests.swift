@@ -156,6 +156,17 @@ import Testing
         #expect((finished.logs + finished.output).contains(message), "\(finished.logs)")
     }
 
+    @Test func helpAndShellCompletionNameThePluginIds() async throws {
+        let temp = try TemporaryDirectory()
+        let help = try await CLI.run(["wrap", "--help"], in: temp)
+        #expect(help.output.contains("--version-source <file|rest|rpc>"))
+        #expect(help.output.contains("--source <git|github|local>"))
+        let completion = try await CLI.run(["--generate-completion-script", "bash"], in: temp)
+        #expect(completion.output.contains(#"__lavavisor_add_completions -W 'file'$'\n''rest'$'\n''rpc'"#))
+        #expect(completion.output.contains(#"__lavavisor_add_completions -W 'git'$'\n''github'$'\n''local'"#))
+        #expect(completion.output.contains(#"__lavavisor_add_completions -W 'child'"#))
+    }
+
     @Test func versionPrintsLavavisorsVersion() async throws {
         let temp = try TemporaryDirectory()
         let finished = try await CLI.run(["version"], in: temp)
