@@ -24,7 +24,8 @@ import Testing
         let setup = try Quickstart(versions: "1.1.0", binaries: [])
         let host = try await FakeReleaseHost()
         host.publishStandIn("1.1.0", events: setup.events)
-        host.fault(Self.asset, .slow(pieces: 8, pause: .milliseconds(50)))
+        // Slow enough (2 s) that every wrapper starts while the download runs, even on a loaded machine.
+        host.fault(Self.asset, .slow(pieces: 8, pause: .milliseconds(250)))
         let wrappers = try [true, true, false, true].map { try CLI.launch(wrap(setup, host, autoDownload: $0), in: setup.temp) }
         try await waitUntil("four lavap 1.1.0 running, events: \(setup.recorded)") {
             setup.recorded.filter { $0.prefix(2) == ["start", "1.1.0"] }.count == 4
