@@ -74,6 +74,22 @@ import Testing
         #expect(try String(contentsOf: events, encoding: .utf8) == "rpcprovider\nmy config.yml\n--from\nalice bob\n--node\n$NODE\n")
     }
 
+    @Test func aStopFromACancelledTaskStillGivesTheGracePeriod() async throws {
+        try install("1.0.0", .slowStop)
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = backend()
+        try await backend.start()
+        let started = try await waitForEvent("start", "1.0.0")
+        let stopper = Task {
+            try? await Task.sleep(for: .seconds(3600))  // ends at once: the task is cancelled below
+            await backend.stop()
+        }
+        stopper.cancel()
+        await stopper.value
+        #expect(await backend.waitForExit() == .exited(0))
+        _ = try await waitForEvent("sigterm", "1.0.0", started[2])
+    }
+
     @Test func escalatesToSIGKILLWhenSIGTERMIsIgnored() async throws {
         try install("1.0.0", .ignoreTerm)
         try store.switchCurrent(to: v("1.0.0"))

@@ -13,6 +13,8 @@ public enum StandIn {
         case exit(Int32)
         /// Read one line from stdin, record it, then serve.
         case readStdin
+        /// Serve; on SIGTERM, record it, take half a second to clean up, then exit 0.
+        case slowStop
     }
 
     /// The script text for `version`.
@@ -30,6 +32,8 @@ public enum StandIn {
             lines.append("trap 'record sigterm \(version) $$; exit 0' TERM")
         case .ignoreTerm:
             lines.append("trap 'record ignored-sigterm \(version) $$' TERM")
+        case .slowStop:
+            lines.append("trap 'record sigterm \(version) $$; sleep 0.5; exit 0' TERM")
         case .exit:
             break
         }
@@ -39,7 +43,7 @@ public enum StandIn {
             lines.append("exit \(status)")
         case .readStdin:
             lines.append("IFS= read -r line; record stdin \(version) $$ \"$line\"")
-        case .serve, .ignoreTerm:
+        case .serve, .ignoreTerm, .slowStop:
             break
         }
         lines.append("echo \"stand-in lavap \(version) serving\"")

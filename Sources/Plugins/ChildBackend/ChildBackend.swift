@@ -138,9 +138,14 @@ public actor ChildBackend: ProcessBackend {
     }
 
     /// SIGTERM to the group, wait up to the stop timeout, then SIGKILL.
+    ///
+    /// The grace period is kept even when the calling task is cancelled (lavavisor cancels its
+    /// monitor on SIGTERM, maybe in the middle of a restart): the wait runs in a task of its own.
     private func terminate(_ process: ChildProcess) async -> ProcessExit {
         process.signal(SIGTERM)
-        if let exit = await process.wait(timeout: stopTimeout) { return exit }
+        let stopTimeout = self.stopTimeout
+        let graceful = await Task.detached { await process.wait(timeout: stopTimeout) }.value
+        if let exit = graceful { return exit }
         logger.warning("lavap did not stop within \(stopTimeout); sending SIGKILL", metadata: ["pid": "\(process.pid)"])
         process.signal(SIGKILL)
         return await process.wait()
