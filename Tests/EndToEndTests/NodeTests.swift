@@ -32,7 +32,7 @@ import Testing
         try await setup.waitForEvent("start", "1.1.0")
         #expect(setup.store.currentVersion() == v("1.1.0"))
         lavavisor.process.signal(SIGTERM)
-        #expect(try await lavavisor.exit() == .exited(0))
+        #expect(try await lavavisor.exit() == .exited(0), "\(lavavisor.logs)\n\(setup.recorded)")
         await node.stop()
     }
 

@@ -5,7 +5,7 @@ public import Core
 public let testHTTP = AsyncHTTPExecutor.shared
 
 /// Timeouts for tests against loopback servers.
-public let testTimeouts = HTTPTimeouts(connect: .seconds(2), total: .seconds(2))
+public let testTimeouts = HTTPTimeouts(connect: .seconds(2), total: .seconds(10))
 
 /// Retries for tests: three tries, quickly.
 public let testRetries = RetryPolicy(attempts: 3, backoff: .milliseconds(20))
