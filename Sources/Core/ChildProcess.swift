@@ -30,8 +30,7 @@ public final class ChildProcess: Sendable {
     private struct State {
         var reaping = false
         var exit: ProcessExit?
-        var waiters: [CheckedContinuation<ProcessExit, Never>] = []
-        var timedWaiters: [Int: CheckedContinuation<ProcessExit?, Never>] = [:]
+        var waiters: [Int: CheckedContinuation<ProcessExit?, Never>] = [:]
         var nextWaiter = 0
     }
     private let state = Mutex(State())
@@ -138,20 +137,13 @@ public final class ChildProcess: Sendable {
 
     /// Waits until the child ends and returns how it ended.
     public func wait() async -> ProcessExit {
-        await withCheckedContinuation { continuation in
-            let done: ProcessExit? = state.withLock { state in
-                if let exit = state.exit { return exit }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let done { continuation.resume(returning: done) }
-        }
+        await waitForExit(cancellable: false)!  // only a cancellable wait ends without an exit
     }
 
     /// Waits for the end of the child, at most `timeout`; nil when it is still running then.
     public func wait(timeout: Duration) async -> ProcessExit? {
         await withTaskGroup(of: ProcessExit?.self) { group in
-            group.addTask { await self.waitUnlessCancelled() }
+            group.addTask { await self.waitForExit(cancellable: true) }
             group.addTask {
                 try? await Task.sleep(for: timeout)
                 return nil
@@ -162,8 +154,8 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Waits for the end of the child; returns nil as soon as the task is cancelled.
-    private func waitUnlessCancelled() async -> ProcessExit? {
+    /// Waits for the end of the child; when `cancellable`, returns nil as soon as the task is cancelled.
+    private func waitForExit(cancellable: Bool) async -> ProcessExit? {
         let id = state.withLock { state in
             defer { state.nextWaiter += 1 }
             return state.nextWaiter
@@ -172,14 +164,15 @@ public final class ChildProcess: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<ProcessExit?, Never>) in
                 let done: ProcessExit?? = state.withLock { state in
                     if let exit = state.exit { return .some(exit) }
-                    if Task.isCancelled { return .some(nil) }
-                    state.timedWaiters[id] = continuation
+                    if cancellable && Task.isCancelled { return .some(nil) }
+                    state.waiters[id] = continuation
                     return nil
                 }
                 if let done { continuation.resume(returning: done) }
             }
         } onCancel: {
-            state.withLock { $0.timedWaiters.removeValue(forKey: id) }?.resume(returning: nil)
+            guard cancellable else { return }
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
         }
     }
 
@@ -213,16 +206,12 @@ public final class ChildProcess: Sendable {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             let exit: ProcessExit = (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
-            let (waiters, timedWaiters) = state.withLock { state in
+            let waiters = state.withLock { state in
                 state.exit = exit
-                defer {
-                    state.waiters = []
-                    state.timedWaiters = [:]
-                }
-                return (state.waiters, state.timedWaiters.values)
+                defer { state.waiters = [:] }
+                return state.waiters.values
             }
             for waiter in waiters { waiter.resume(returning: exit) }
-            for waiter in timedWaiters { waiter.resume(returning: exit) }
         }
         thread.name = "lavavisor-reaper-\(pid)"
         thread.stackSize = 64 * 1024

@@ -51,25 +51,20 @@ public struct Downloader: Sendable {
         defer { close(fd) }
         var state = State(fd: fd, path: destination.path)
         let progress = DownloadProgress(name: url.lastPathComponent, logger: logger)
-        var wait = Duration.milliseconds(500)
-        for attempt in 1...attempts {
-            do {
-                try await once(url, state: &state, progress: progress)
-                progress.finish(bytes: state.written)
-                return Result(bytes: state.written, sha256: state.hasher.finalize().map { String(format: "%02x", $0) }.joined())
-            } catch {
-                guard attempt < attempts, RetryPolicy.isTransient(error) else {
-                    progress.finish(bytes: nil)
-                    throw error
-                }
+        do {
+            try await RetryPolicy(attempts: attempts).run(retryable: RetryPolicy.isTransient) { error, next in
                 logger.warning(
                     "download of \(url.lastPathComponent) interrupted at \(state.written) bytes; resuming",
-                    metadata: ["error": "\(error)", "attempt": "\(attempt + 1)/\(attempts)"])
+                    metadata: ["error": "\(error)", "attempt": "\(next)/\(attempts)"])
+            } _: {
+                try await once(url, state: &state, progress: progress)
             }
-            try await Task.sleep(for: wait)
-            wait *= 2
+        } catch {
+            progress.finish(bytes: nil)
+            throw error
         }
-        fatalError("unreachable: the loop returns or throws")
+        progress.finish(bytes: state.written)
+        return Result(bytes: state.written, sha256: state.hasher.finalize().map { String(format: "%02x", $0) }.joined())
     }
 
     /// The file being written and what is known of it.

@@ -170,14 +170,17 @@ public struct RetryPolicy: Sendable, Equatable {
         self.backoff = backoff
     }
 
-    /// Runs `body` until it succeeds, it throws an error `retryable` refuses, or the tries run out.
+    /// Runs `body` until it succeeds, it throws an error `retryable` refuses, or the tries run out;
+    /// `onRetry` hears of each failure that is tried again, with the number of the next try.
     public func run<T: Sendable>(
-        retryable: (any Error) -> Bool = { _ in true }, _ body: () async throws -> T
+        retryable: (any Error) -> Bool = { _ in true }, onRetry: (any Error, Int) -> Void = { _, _ in },
+        _ body: () async throws -> T
     ) async throws -> T {
         var wait = backoff
         for attempt in 1... {
             do { return try await body() } catch {
                 guard attempt < attempts, retryable(error), !(error is CancellationError) else { throw error }
+                onRetry(error, attempt + 1)
             }
             try await Task.sleep(for: wait)
             wait *= 2

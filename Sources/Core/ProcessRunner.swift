@@ -27,11 +27,10 @@ public enum ProcessRunner {
         let reader = child.output!
         let deadline = ContinuousClock.now + timeout
         async let bytes = readAll(reader, until: deadline, limit: outputLimit, onLine: onLine)
-        var exit = await child.wait(timeout: timeout)
+        let exit = await child.wait(timeout: timeout)
         if exit == nil {
             child.signal(SIGKILL)
             _ = await child.wait()
-            exit = nil
         }
         let output = String(decoding: await bytes, as: UTF8.self)
         return Outcome(exit: exit, output: output)
