@@ -114,6 +114,8 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
             return "\(error)"
         case is NIOTooManyBytesError:
             return "the answer is larger than \(maxBodyBytes) bytes"
+        case let error as IOError where error.errnoCode == ECONNRESET || error.errnoCode == EPIPE:
+            return "the server closed the connection before the answer was complete"
         case let error as IOError where error.errnoCode == ECONNREFUSED:
             return "connection refused: is the node running and listening there?"
         case let error as IOError:

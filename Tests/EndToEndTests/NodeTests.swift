@@ -9,10 +9,11 @@ import Testing
 
 /// lavavisor against a fake Lava node on loopback, through the rpc and rest version sources.
 @Suite struct NodeTests {
-    func flags(_ setup: Quickstart, node: FakeLavaNode, source: String = "rpc") -> [String] {
+    /// The flags for `node`; the request timeout is generous unless a test is about timeouts.
+    func flags(_ setup: Quickstart, node: FakeLavaNode, source: String = "rpc", requestTimeout: String = "5") -> [String] {
         [
             "--directory", setup.store.root.deletingLastPathComponent().path, "--version-source", source, "--node", node.url,
-            "--rest-url", node.url, "--source", "local", "--binaries-dir", setup.bin.path, "--request-timeout", "1",
+            "--rest-url", node.url, "--source", "local", "--binaries-dir", setup.bin.path, "--request-timeout", requestTimeout,
             "--connect-timeout", "1", "--request-retries", "0",
         ]
     }
@@ -62,7 +63,8 @@ import Testing
         let node = try await FakeLavaNode()
         node.require(target: "1.0.0", min: "1.0.0")
         let lavavisor = try CLI.launch(
-            ["wrap"] + flags(setup, node: node) + ["--auto-download", "--poll-interval", "0.2", "--cmd", "lavap rpcprovider p.yml"],
+            ["wrap"] + flags(setup, node: node, requestTimeout: "1")
+                + ["--auto-download", "--poll-interval", "0.2", "--cmd", "lavap rpcprovider p.yml"],
             in: setup.temp)
         let first = try await setup.waitForEvent("start", "1.0.0")
         node.update { $0.paramsOverride = .json("garbage") }
