@@ -49,43 +49,43 @@ let package = Package(
         .target(
             name: "RPCVersionSource",
             dependencies: ["Core"],
-            path: "Sources/Plugins/RPCVersionSource",
+            path: "Sources/Plugins/VersionSources/RPCVersionSource",
             swiftSettings: strict
         ),
         .target(
             name: "RESTVersionSource",
             dependencies: ["Core"],
-            path: "Sources/Plugins/RESTVersionSource",
+            path: "Sources/Plugins/VersionSources/RESTVersionSource",
             swiftSettings: strict
         ),
         .target(
             name: "FileVersionSource",
             dependencies: ["Core", .product(name: "Yams", package: "Yams")],
-            path: "Sources/Plugins/FileVersionSource",
+            path: "Sources/Plugins/VersionSources/FileVersionSource",
             swiftSettings: strict
         ),
         .target(
             name: "GitHubReleaseSource",
             dependencies: ["Core"],
-            path: "Sources/Plugins/GitHubReleaseSource",
+            path: "Sources/Plugins/BinarySources/GitHubReleaseSource",
             swiftSettings: strict
         ),
         .target(
             name: "GitBinarySource",
             dependencies: ["Core"],
-            path: "Sources/Plugins/GitBinarySource",
+            path: "Sources/Plugins/BinarySources/GitBinarySource",
             swiftSettings: strict
         ),
         .target(
             name: "LocalBinarySource",
             dependencies: ["Core"],
-            path: "Sources/Plugins/LocalBinarySource",
+            path: "Sources/Plugins/BinarySources/LocalBinarySource",
             swiftSettings: strict
         ),
         .target(
             name: "ChildBackend",
             dependencies: ["Core"],
-            path: "Sources/Plugins/ChildBackend",
+            path: "Sources/Plugins/Backends/ChildBackend",
             swiftSettings: strict
         ),
 
