@@ -7,9 +7,20 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// A plugin module: `Sources/Plugins/<extension point>/<name>`, depending on Core (and the
+/// argument parser, for its flags) only, plus what it names in `also`.
+func plugin(_ name: String, serving extensionPoint: String, also: [Target.Dependency] = []) -> Target {
+    .target(
+        name: name,
+        dependencies: ["Core", .product(name: "ArgumentParser", package: "swift-argument-parser")] + also,
+        path: "Sources/Plugins/\(extensionPoint)/\(name)",
+        swiftSettings: strict
+    )
+}
+
+// Linux only: Core calls Glibc directly (posix_spawn, flock, pidfd-free reaping, termios).
 let package = Package(
     name: "lavavisor",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lavavisor", targets: ["lavavisor"]),
         .library(name: "Core", targets: ["Core"]),
@@ -27,6 +38,7 @@ let package = Package(
         .target(
             name: "Core",
             dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -45,49 +57,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: Plugins: one module each, depending on Core only.
-        .target(
-            name: "RPCVersionSource",
-            dependencies: ["Core"],
-            path: "Sources/Plugins/VersionSources/RPCVersionSource",
-            swiftSettings: strict
-        ),
-        .target(
-            name: "RESTVersionSource",
-            dependencies: ["Core"],
-            path: "Sources/Plugins/VersionSources/RESTVersionSource",
-            swiftSettings: strict
-        ),
-        .target(
-            name: "FileVersionSource",
-            dependencies: ["Core", .product(name: "Yams", package: "Yams")],
-            path: "Sources/Plugins/VersionSources/FileVersionSource",
-            swiftSettings: strict
-        ),
-        .target(
-            name: "GitHubReleaseSource",
-            dependencies: ["Core"],
-            path: "Sources/Plugins/BinarySources/GitHubReleaseSource",
-            swiftSettings: strict
-        ),
-        .target(
-            name: "GitBinarySource",
-            dependencies: ["Core"],
-            path: "Sources/Plugins/BinarySources/GitBinarySource",
-            swiftSettings: strict
-        ),
-        .target(
-            name: "LocalBinarySource",
-            dependencies: ["Core"],
-            path: "Sources/Plugins/BinarySources/LocalBinarySource",
-            swiftSettings: strict
-        ),
-        .target(
-            name: "ChildBackend",
-            dependencies: ["Core"],
-            path: "Sources/Plugins/Backends/ChildBackend",
-            swiftSettings: strict
-        ),
+        // MARK: Plugins: one module each, depending on Core only, grouped by the extension point they serve.
+        plugin("RPCVersionSource", serving: "VersionSources"),
+        plugin("RESTVersionSource", serving: "VersionSources"),
+        plugin("FileVersionSource", serving: "VersionSources", also: [.product(name: "Yams", package: "Yams")]),
+        plugin("GitHubReleaseSource", serving: "BinarySources"),
+        plugin("GitBinarySource", serving: "BinarySources"),
+        plugin("LocalBinarySource", serving: "BinarySources"),
+        plugin("ChildBackend", serving: "Backends"),
 
         // MARK: The CLI and its composition root.
         .executableTarget(
@@ -113,6 +90,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "Core",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "AsyncHTTPExecutor",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -166,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginExampleTests",
-            dependencies: ["Core", "TestSupport"],
+            dependencies: ["Core", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -16,8 +16,10 @@ extension Lavavisor {
 
         @Argument(help: "provider or consumer.") var kind: Kind
         @Argument(help: "The provider or consumer config file.") var config: String
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var common: CommonFlags
+        @OptionGroup var backend: ProcessBackendFlags
 
+        @Option(name: .customLong("chain-id"), help: "The chain id lavap serves (default: the config's).") var chainID: String?
         @Option(help: "The account lavap signs with.") var from: String?
         @Option(help: "The geolocation lavap serves.") var geolocation: UInt64 = 1
         @Option(name: .customLong("log_level"), help: "lavap's log level.") var logLevel = "info"
@@ -25,16 +27,18 @@ extension Lavavisor {
         @Option(name: .customLong("parallel-connections"), help: "lavap's parallel connections.") var parallelConnections: UInt = 4
 
         func run() async throws {
-            let runtime = Runtime(global)
+            let runtime = Runtime(common)
             try await runtime.reportingErrors {
-                let path = runtime.options.resolve(config).path
+                let path = runtime.context.resolve(config).path
                 guard FileManager.default.isReadableFile(atPath: path) else {
                     throw OptionError(
                         "the \(kind.rawValue) config \(path) does not exist or cannot be read; pass the path of your \(kind.rawValue) config file"
                     )
                 }
-                _ = try runtime.backendType(default: "systemd")
-                throw OptionError("create-service writes systemd units; choose --backend systemd once this build has it")
+                try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
+                throw OptionError(
+                    "create-service writes systemd units; it needs the \(DefaultPlugin.serviceBackend) backend, which this build does not have"
+                )
             }
         }
     }

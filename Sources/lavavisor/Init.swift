@@ -8,27 +8,36 @@ extension Lavavisor {
             abstract: "Prepare <directory>/.lavavisor and install the lavap version the chain requires.",
             discussion: "Example: lavavisor init --auto-download --chain-id lava-testnet-2")
 
-        @OptionGroup var global: GlobalOptions
-        @OptionGroup var supervision: SupervisionOptions
+        @OptionGroup var common: CommonFlags
+        @OptionGroup var network: NetworkFlags
+        @OptionGroup var supervision: SupervisionFlags
+        @OptionGroup var versionSources: VersionSourceFlags
+        @OptionGroup var binarySources: BinarySourceFlags
 
         @Flag(name: .customLong("auto-start"), help: "Go on supervising --cmd once the directory is ready, as wrap does.")
         var autoStart = false
 
         func run() async throws {
-            let runtime = Runtime(global, supervision: supervision)
+            let runtime = Runtime(common, network: network)
             let status: Int32 = try await runtime.reportingErrors {
-                if autoStart, supervision.cmd == nil {
+                let command = try supervision.command.command()
+                if autoStart, command == nil {
                     throw OptionError(
                         "--auto-start needs --cmd 'lavap …' to know what to run (starting the services of create-service needs the systemd backend, which this build does not have)"
                     )
                 }
-                let source = try runtime.versionSource()
-                let binaries = try runtime.binarySource(default: "git")
+                let monitor = runtime.monitor(
+                    source: try runtime.versionSource(versionSources),
+                    binaries: try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource),
+                    autoDownload: supervision.monitor.autoDownload, role: command?.role ?? .any)
                 try runtime.store.prepare()
                 runtime.logger.info("prepared \(runtime.store.root.path)")
-                try await prepareCurrent(runtime.monitor(binaries: binaries, source: source), store: runtime.store)
+                try await prepareCurrent(monitor, store: runtime.store)
                 guard autoStart else { return 0 }
-                return try await runtime.supervise(defaultSource: "git", defaultBackend: "child")
+                return try await runtime.supervise(
+                    SupervisionPlan(
+                        versionSources: versionSources, binarySources: binarySources, supervision: supervision,
+                        defaultSource: DefaultPlugin.binarySource, defaultBackend: DefaultPlugin.wrapBackend))
             }
             throw ExitCode(status)
         }
@@ -37,21 +46,27 @@ extension Lavavisor {
         private func prepareCurrent(_ monitor: Monitor, store: Store) async throws {
             switch await monitor.check() {
             case .failed(let reason):
-                throw OptionError("init cannot read or install the required version: \(reason)")
+                throw InitError("init cannot read or install the required version: \(reason)")
             case .wrongChain(let message):
-                throw OptionError("init refuses: \(message)")
+                throw InitError("init refuses: \(message)")
             case .waiting(let version):
-                throw OptionError(
+                throw InitError(
                     "\(version) is required but not installed; rerun with --auto-download, or place it at \(store.binary(for: version).path)"
                 )
             case .unchanged(.cannotComply(let reason)):
-                throw OptionError("init cannot comply with the chain: \(reason)")
-            case .unchanged, .switched:
+                throw InitError("init cannot comply with the chain: \(reason)")
+            case .unchanged, .switched, .behind:
                 guard let version = store.currentVersion(), store.isInstalledCurrent else {
-                    throw OptionError("no lavap is linked at \(store.current.path); rerun with --auto-download")
+                    throw InitError("no lavap is linked at \(store.current.path); rerun with --auto-download")
                 }
                 monitor.logger.info("current links to \(version)", metadata: ["binary": "\(store.currentBinary.path)"])
             }
         }
     }
+}
+
+/// `init` could not leave a usable `current`; the message says why and what to do.
+struct InitError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

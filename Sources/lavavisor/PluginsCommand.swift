@@ -10,22 +10,11 @@ extension Lavavisor {
         func run() {
             let registry = PluginRegistry.builtIn
             for point in ExtensionPoint.allCases {
-                print("\(point.rawValue) (--\(point.flag)):")
+                print("\(point.rawValue) (\(point.flag)):")
                 for entry in registry.entries where entry.point == point {
                     print("  \(entry.id.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.summary)")
                 }
             }
-        }
-    }
-}
-
-extension ExtensionPoint {
-    /// The flag that selects a plugin of this extension point.
-    var flag: String {
-        switch self {
-        case .versionSource: "version-source"
-        case .binarySource: "source"
-        case .processBackend: "backend"
         }
     }
 }

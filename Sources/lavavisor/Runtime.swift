@@ -4,71 +4,59 @@ import Core
 import Foundation
 import Logging
 
-/// What one command needs, built from its flags: options, logger, store, and the plugins it picks.
+/// What one command needs, built from its flags: logger, store, plugin context, and the plugins it picks.
 struct Runtime {
-    let options: LavavisorOptions
     let logger: Logger
     let store: Store
     let registry: PluginRegistry
-    let global: GlobalOptions
+    let context: PluginContext
 
-    init(_ global: GlobalOptions, supervision: SupervisionOptions? = nil, registry: PluginRegistry = .builtIn) {
+    init(_ common: CommonFlags, network: NetworkFlags? = nil, registry: PluginRegistry = .builtIn) {
         Signals.ignoreHarmful()
-        var options = LavavisorOptions(directory: global.directoryURL)
-        options.chainID = global.chainID
-        options.node = global.node
-        options.versionsFile = global.versionsFile
-        options.binariesDir = global.binariesDir
-        options.restURL = global.restURL
-        options.releaseURL = global.releaseURL
-        options.releasesAPI = global.releasesAPI
-        options.platform = global.platform
-        options.skipChecksum = global.skipChecksum
-        options.downloadIdleTimeout = .seconds(global.downloadIdleTimeout)
-        options.repoURL = global.repoURL
-        options.buildCommand = global.buildCommand
-        options.pollInterval = .seconds(global.pollInterval)
-        options.httpTimeouts = HTTPTimeouts(connect: .seconds(global.connectTimeout), total: .seconds(global.requestTimeout))
-        options.retries = RetryPolicy(attempts: global.requestRetries + 1)
-        if let supervision {
-            options.command = supervision.cmd
-            options.autoDownload = supervision.autoDownload
-            options.enterKeyringPassword = supervision.enterKeyringPassword
-            options.stopTimeout = .seconds(supervision.stopTimeout)
-        }
-        let format = global.logFormat
-        let level: Logger.Level = global.verbose ? .debug : .info
-        self.logger = Logger(label: "lavavisor") { _ in LavavisorLogHandler(format: format, level: level) }
-        self.options = options
-        self.store = Store(directory: options.directory)
+        let format = common.logFormat
+        let level: Logger.Level = common.verbose ? .debug : .info
+        let logger = Logger(label: "lavavisor") { _ in LavavisorLogHandler(format: format, level: level) }
+        let store = Store(directory: common.directoryURL)
+        self.logger = logger
+        self.store = store
         self.registry = registry
-        self.global = global
+        self.context = PluginContext(
+            store: store, chainID: network?.chainID, logger: logger, http: AsyncHTTPExecutor.shared,
+            timeouts: network?.timeouts ?? HTTPTimeouts(), retries: network?.retries ?? RetryPolicy())
     }
 
-    var context: PluginContext {
-        PluginContext(
-            options: options, logger: logger, store: store,
-            http: AsyncHTTPExecutor.shared)
+    /// The version source chosen by `--version-source`, built from its flags.
+    func versionSource(_ flags: VersionSourceFlags) throws -> any VersionSource {
+        try choosing(.versionSource) {
+            try registry.makeVersionSource(flags.id, options: PluginOptionValues(collecting: flags.plugins), context: context)
+        }
     }
 
-    func versionSource() throws -> any VersionSource {
-        let plugin = try choose("--version-source") { try registry.versionSource(global.versionSource) }
-        return try plugin.make(context: context)
+    /// The binary source chosen by `--source` (or the command's default), built from its flags.
+    func binarySource(_ flags: BinarySourceFlags, default id: String) throws -> any BinarySource {
+        try choosing(.binarySource) {
+            try registry.makeBinarySource(flags.id ?? id, options: PluginOptionValues(collecting: flags.plugins), context: context)
+        }
     }
 
-    func binarySource(default id: String) throws -> any BinarySource {
-        let plugin = try choose("--source") { try registry.binarySource(global.source ?? id) }
-        return try plugin.make(context: context)
+    /// The process backend chosen by `--backend` (or the command's default), built from its flags.
+    func backend(_ flags: ProcessBackendFlags, default id: String, processes: ProcessSettings) throws -> any ProcessBackend {
+        try choosing(.processBackend) {
+            try registry.makeProcessBackend(
+                flags.id ?? id, options: PluginOptionValues(collecting: flags.plugins), context: context, processes: processes)
+        }
     }
 
-    func backendType(default id: String) throws -> any ProcessBackend.Type {
-        try choose("--backend") { try registry.processBackend(global.backend ?? id) }
+    /// Checks that the backend chosen by `--backend` (or the command's default) is in this build.
+    func requireBackend(_ flags: ProcessBackendFlags, default id: String) throws {
+        _ = try choosing(.processBackend) { try registry.processBackend(flags.id ?? id) }
     }
 
-    func monitor(binaries: any BinarySource, source: any VersionSource) -> Monitor {
+    /// A monitor for these plugins.
+    func monitor(source: any VersionSource, binaries: any BinarySource, autoDownload: Bool, role: Role) -> Monitor {
         Monitor(
-            source: source, binaries: binaries, store: store, autoDownload: options.autoDownload, logger: logger,
-            expectedChainID: options.chainID)
+            source: source, binaries: binaries, store: store, autoDownload: autoDownload, logger: logger,
+            expectedChainID: context.chainID, role: role)
     }
 
     /// Runs `body`; an error is logged as one line and becomes exit status 1.
@@ -81,9 +69,9 @@ struct Runtime {
         }
     }
 
-    private func choose<T>(_ flag: String, _ lookup: () throws -> T) throws -> T {
-        do { return try lookup() } catch let error as RegistryError {
-            throw OptionError("\(error) (choose with \(flag); 'lavavisor plugins' lists what this build has)")
+    private func choosing<T>(_ point: ExtensionPoint, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as RegistryError {
+            throw OptionError("\(error) (choose with \(point.flag); 'lavavisor plugins' lists what this build has)")
         }
     }
 }

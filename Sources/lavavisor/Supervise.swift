@@ -7,35 +7,57 @@ import Logging
     import Glibc
 #endif
 
+/// The flags of the commands that supervise one lavap (`wrap`, `pod`, `init --auto-start`).
+struct SupervisionFlags: ParsableArguments {
+    @OptionGroup var monitor: MonitorFlags
+    @OptionGroup var command: CommandFlag
+    @OptionGroup var process: ProcessFlags
+    @OptionGroup var backend: ProcessBackendFlags
+}
+
+/// What `supervise` runs: the plugins' flags and the command's defaults.
+struct SupervisionPlan {
+    var versionSources: VersionSourceFlags
+    var binarySources: BinarySourceFlags
+    var supervision: SupervisionFlags
+    var defaultSource: String
+    var defaultBackend: String
+    /// A pod has nobody else to fetch for it: it fetches whatever `--auto-download` says.
+    var alwaysFetch = false
+}
+
 extension Runtime {
     /// Supervises, then ends the command with lavavisor's exit status; errors become one log line and status 1.
-    func superviseAndExit(defaultSource: String, defaultBackend: String) async throws -> Never {
-        let status = try await reportingErrors { try await supervise(defaultSource: defaultSource, defaultBackend: defaultBackend) }
+    func superviseAndExit(_ plan: SupervisionPlan) async throws -> Never {
+        let status = try await reportingErrors { try await supervise(plan) }
         throw ExitCode(status)
     }
 
-    /// The run shared by `wrap`, `pod`, `start` and `init --auto-start`: pick the plugins, ask for the
+    /// The run shared by `wrap`, `pod` and `init --auto-start`: pick the plugins, ask for the
     /// password if wanted, then supervise until lavap ends; returns lavavisor's exit status.
-    func supervise(defaultSource: String, defaultBackend: String) async throws -> Int32 {
-        let backendType = try backendType(default: defaultBackend)
-        let source = try versionSource()
-        let binaries = try binarySource(default: defaultSource)
-        var context = self.context
-        if options.enterKeyringPassword {
-            context.options.keyringPassword = try PasswordPrompt.read(logger: logger)
+    func supervise(_ plan: SupervisionPlan) async throws -> Int32 {
+        let flags = plan.supervision
+        let command = try flags.command.command()
+        let source = try versionSource(plan.versionSources)
+        let binaries = try binarySource(plan.binarySources, default: plan.defaultSource)
+        var processes = ProcessSettings(command: command, stopTimeout: .seconds(flags.process.stopTimeout))
+        try requireBackend(flags.backend, default: plan.defaultBackend)
+        if flags.process.enterKeyringPassword {
+            processes.keyringPassword = try PasswordPrompt.read(logger: logger)
         }
-        let backend = try backendType.make(context: context)
+        let backend = try backend(flags.backend, default: plan.defaultBackend, processes: processes)
         let signals = Signals.stream([SIGTERM, SIGINT])
         try store.prepare()
+        let role = command?.role ?? .any
         logger.info(
             "lavavisor \(Lavavisor.version) supervising",
             metadata: [
                 "store": "\(store.root.path)", "version-source": "\(type(of: source).id)",
-                "source": "\(type(of: binaries).id)", "backend": "\(backendType.id)",
+                "source": "\(type(of: binaries).id)", "backend": "\(type(of: backend).id)", "role": "\(role.rawValue)",
             ])
         let supervisor = Supervisor(
-            monitor: monitor(binaries: binaries, source: source), backend: backend,
-            pollInterval: options.pollInterval, logger: logger)
+            monitor: monitor(source: source, binaries: binaries, autoDownload: flags.monitor.autoDownload || plan.alwaysFetch, role: role),
+            backend: backend, pollInterval: .seconds(flags.monitor.pollInterval), logger: logger)
         return try await supervisor.run(signals: signals)
     }
 }

@@ -9,11 +9,17 @@ extension Lavavisor {
             discussion:
                 "Example: lavavisor wrap --cmd 'lavap rpcprovider config.yml --from alice --chain-id lava-testnet-2' --auto-download")
 
-        @OptionGroup var global: GlobalOptions
-        @OptionGroup var supervision: SupervisionOptions
+        @OptionGroup var common: CommonFlags
+        @OptionGroup var network: NetworkFlags
+        @OptionGroup var supervision: SupervisionFlags
+        @OptionGroup var versionSources: VersionSourceFlags
+        @OptionGroup var binarySources: BinarySourceFlags
 
         func run() async throws {
-            try await Runtime(global, supervision: supervision).superviseAndExit(defaultSource: "git", defaultBackend: "child")
+            try await Runtime(common, network: network).superviseAndExit(
+                SupervisionPlan(
+                    versionSources: versionSources, binarySources: binarySources, supervision: supervision,
+                    defaultSource: DefaultPlugin.binarySource, defaultBackend: DefaultPlugin.wrapBackend))
         }
     }
 
@@ -23,13 +29,17 @@ extension Lavavisor {
             abstract: "Like wrap, for lean pods that cannot build: released binaries, PID 1 duties.",
             discussion: "Needs no 'lavavisor init'. Example: lavavisor pod --cmd 'lavap rpcprovider config.yml --from alice'")
 
-        @OptionGroup var global: GlobalOptions
-        @OptionGroup var supervision: SupervisionOptions
+        @OptionGroup var common: CommonFlags
+        @OptionGroup var network: NetworkFlags
+        @OptionGroup var supervision: SupervisionFlags
+        @OptionGroup var versionSources: VersionSourceFlags
+        @OptionGroup var binarySources: BinarySourceFlags
 
         func run() async throws {
-            var supervision = self.supervision
-            supervision.autoDownload = true  // a pod has nobody else to fetch for it
-            try await Runtime(global, supervision: supervision).superviseAndExit(defaultSource: "github", defaultBackend: "pod")
+            try await Runtime(common, network: network).superviseAndExit(
+                SupervisionPlan(
+                    versionSources: versionSources, binarySources: binarySources, supervision: supervision,
+                    defaultSource: DefaultPlugin.podBinarySource, defaultBackend: DefaultPlugin.podBackend, alwaysFetch: true))
         }
     }
 
@@ -38,11 +48,22 @@ extension Lavavisor {
         static let configuration = CommandConfiguration(
             abstract: "Start the services made by create-service and the version monitor.")
 
-        @OptionGroup var global: GlobalOptions
-        @OptionGroup var supervision: SupervisionOptions
+        @OptionGroup var common: CommonFlags
+        @OptionGroup var network: NetworkFlags
+        @OptionGroup var monitor: MonitorFlags
+        @OptionGroup var process: ProcessFlags
+        @OptionGroup var backend: ProcessBackendFlags
+        @OptionGroup var versionSources: VersionSourceFlags
+        @OptionGroup var binarySources: BinarySourceFlags
 
         func run() async throws {
-            try await Runtime(global, supervision: supervision).superviseAndExit(defaultSource: "git", defaultBackend: "systemd")
+            let runtime = Runtime(common, network: network)
+            try await runtime.reportingErrors {
+                try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
+                throw OptionError(
+                    "start runs the services of create-service, which needs the \(DefaultPlugin.serviceBackend) backend; use wrap --cmd 'lavap …' to run one lavap"
+                )
+            }
         }
     }
 }

@@ -28,7 +28,7 @@ import Testing
     func backend(_ arguments: [String] = ["rpcprovider", "p.yml"], password: Secret? = nil, stopTimeout: Duration = .seconds(10))
         -> ChildBackend
     {
-        ChildBackend(arguments: arguments, binary: store.currentBinary, stopTimeout: stopTimeout, password: password, logger: logs.logger())
+        ChildBackend(arguments: arguments, store: store, stopTimeout: stopTimeout, password: password, logger: logs.logger())
     }
 
     func waitForEvent(_ words: String...) async throws -> [String] {
@@ -67,7 +67,7 @@ import Testing
             "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '\(events.path)'; done\n", to: ".lavavisor/upgrades/v1.0.0/lavap",
             executable: true)
         try store.switchCurrent(to: v("1.0.0"))
-        let arguments = try ChildBackend.commandArguments(#"lavap rpcprovider "my config.yml" --from 'alice bob' --node $NODE"#)
+        let arguments = try SupervisedCommand(parsing: #"lavap rpcprovider "my config.yml" --from 'alice bob' --node $NODE"#).arguments
         let backend = backend(arguments)
         try await backend.start()
         #expect(await backend.waitForExit() == .exited(0))
@@ -133,21 +133,67 @@ import Testing
         #expect(!logs.text.contains(password))
     }
 
-    @Test func theCommandMustStartWithLavap() throws {
-        #expect(try ChildBackend.commandArguments("/usr/local/bin/lavap rpcconsumer c.yml") == ["rpcconsumer", "c.yml"])
-        #expect(throws: OptionError.self) { try ChildBackend.commandArguments("lavad start") }
-        #expect(throws: OptionError.self) { try ChildBackend.commandArguments("   ") }
-        #expect(throws: ShellWordsError.self) { try ChildBackend.commandArguments("lavap 'unterminated") }
+    @Test func theCommandMustStartWithLavapAndGivesTheRole() throws {
+        let consumer = try SupervisedCommand(parsing: "/usr/local/bin/lavap rpcconsumer c.yml")
+        #expect(consumer.arguments == ["rpcconsumer", "c.yml"])
+        #expect(consumer.role == .consumer)
+        #expect(try SupervisedCommand(parsing: "lavap rpcprovider p.yml").role == .provider)
+        #expect(try SupervisedCommand(parsing: "lavap test rpcprovider").role == .any)
+        #expect(throws: OptionError.self) { try SupervisedCommand(parsing: "lavad start") }
+        #expect(throws: OptionError.self) { try SupervisedCommand(parsing: "   ") }
+        #expect(throws: ShellWordsError.self) { try SupervisedCommand(parsing: "lavap 'unterminated") }
     }
 
     @Test func theFactoryNeedsACommand() throws {
-        var options = LavavisorOptions(directory: temp.url)
-        #expect(throws: OptionError.self) {
-            try ChildBackend.make(context: PluginContext(options: options, logger: logs.logger(), store: store))
-        }
-        options.command = "lavap rpcprovider x.yml"
-        let backend = try ChildBackend.make(context: PluginContext(options: options, logger: logs.logger(), store: store))
+        let context = PluginContext(store: store, logger: logs.logger())
+        #expect(throws: OptionError.self) { try ChildBackend.make(options: .parse([]), context: context, processes: ProcessSettings()) }
+        let processes = ProcessSettings(command: try SupervisedCommand(parsing: "lavap rpcprovider x.yml"), stopTimeout: .seconds(3))
+        let backend = try ChildBackend.make(options: .parse([]), context: context, processes: processes)
         #expect(backend.arguments == ["rpcprovider", "x.yml"])
-        #expect(backend.binary == store.currentBinary)
+        #expect(backend.store.root == store.root)
+    }
+
+    @Test func knowsTheVersionItStartedEvenWhenCurrentMovesOn() async throws {
+        try install("1.0.0")
+        try install("1.1.0")
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = backend()
+        #expect(await backend.runningVersion == nil)
+        try await backend.start()
+        let started = try await waitForEvent("start", "1.0.0")
+        try store.switchCurrent(to: v("1.1.0"))  // another lavavisor on the same directory switched
+        #expect(await backend.runningVersion == v("1.0.0"))
+        #expect(try String(contentsOfFile: "/proc/\(started[2])/cmdline", encoding: .utf8).contains("upgrades/v1.0.0/lavap"))
+        try await backend.restart()
+        _ = try await waitForEvent("start", "1.1.0")
+        #expect(await backend.runningVersion == v("1.1.0"))
+        await backend.stop()
+        #expect(await backend.runningVersion == nil)
+    }
+
+    @Test func killEndsAGracefulStopAtOnce() async throws {
+        try install("1.0.0", .ignoreTerm)
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = backend(stopTimeout: .seconds(3600))
+        try await backend.start()
+        _ = try await waitForEvent("start", "1.0.0")
+        let stopping = Task { await backend.stop() }
+        try await waitUntil("the child to ignore SIGTERM") { StandIn.events(events).contains { $0.first == "ignored-sigterm" } }
+        await backend.kill()
+        await stopping.value
+        #expect(await backend.waitForExit() == .signaled(SIGKILL))
+    }
+
+    @Test func aRestartAfterTheChildEndedStartsNothing() async throws {
+        try install("1.0.0", .exit(3))
+        try install("1.1.0")
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = backend()
+        try await backend.start()
+        #expect(await backend.waitForExit() == .exited(3))
+        try store.switchCurrent(to: v("1.1.0"))
+        try await backend.restart()
+        #expect(!StandIn.events(events).contains { $0.prefix(2) == ["start", "1.1.0"] })
+        #expect(await backend.runningVersion == nil)
     }
 }

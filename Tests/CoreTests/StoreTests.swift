@@ -104,11 +104,11 @@ import Testing
         try await store.install(v("1.1.0"), logger: logs.logger(), fetch: standIn("1.1.0"))
         try store.switchCurrent(to: v("1.0.0"))
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: store.current.path) == "upgrades/v1.0.0")
-        #expect(await store.runningVersion() == v("1.0.0"))
+        #expect(await store.currentBinaryVersion() == v("1.0.0"))
         try store.switchCurrent(to: v("1.1.0"))
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: store.current.path) == "upgrades/v1.1.0")
         #expect(store.currentVersion() == v("1.1.0"))
-        #expect(await store.runningVersion() == v("1.1.0"))
+        #expect(await store.currentBinaryVersion() == v("1.1.0"))
         let strays = try FileManager.default.contentsOfDirectory(atPath: store.root.path).filter { $0.hasPrefix(".current") }
         #expect(strays.isEmpty)
     }

@@ -68,7 +68,7 @@ import Testing
     @Test(arguments: cases)
     func decides(_ example: Case) {
         let decision = UpgradeDecision.decide(
-            running: example.running.map(v), required: required(target: example.target, min: example.min),
+            running: example.running.map(v), required: VersionRequirement(target: v(example.target), minimum: v(example.min)),
             available: example.available.map(v))
         if case .cannotComply = example.expected {
             guard case .cannotComply(let reason) = decision else {
@@ -81,11 +81,23 @@ import Testing
         }
     }
 
-    @Test func usesTheHigherOfProviderAndConsumerFields() throws {
+    @Test func eachRoleFollowsItsOwnPairAndAnyTheHigherOfBoth() throws {
         let versions = try ProtocolVersion(providerTarget: "6.2.4", providerMin: "5.0.0", consumerTarget: "6.2.5", consumerMin: "5.5.1")
-        #expect(UpgradeDecision.decide(running: v("6.2.4"), required: versions, available: [v("6.2.5")]) == .upgrade(to: v("6.2.5")))
-        // 5.2.1 meets provider_min 5.0.0 but not consumer_min 5.5.1: it is no fallback.
-        let decision = UpgradeDecision.decide(running: v("5.2.0"), required: versions, available: [v("5.2.1")])
+        #expect(Role.provider.requirement(versions) == VersionRequirement(target: v("6.2.4"), minimum: v("5.0.0")))
+        #expect(Role.consumer.requirement(versions) == VersionRequirement(target: v("6.2.5"), minimum: v("5.5.1")))
+        #expect(Role.any.requirement(versions) == VersionRequirement(target: v("6.2.5"), minimum: v("5.5.1")))
+        // A provider at its target keeps it; the consumer target is not its business.
+        #expect(
+            UpgradeDecision.decide(running: v("6.2.4"), required: Role.provider.requirement(versions), available: [v("6.2.5")])
+                == .keep(v("6.2.4")))
+        #expect(
+            UpgradeDecision.decide(running: v("6.2.4"), required: Role.any.requirement(versions), available: [v("6.2.5")])
+                == .upgrade(to: v("6.2.5")))
+        // 5.2.1 meets provider_min 5.0.0 but not consumer_min 5.5.1: a fallback for a provider only.
+        #expect(
+            UpgradeDecision.decide(running: v("5.2.0"), required: Role.provider.requirement(versions), available: [v("5.2.1")])
+                == .fallback(to: v("5.2.1"), target: v("6.2.4")))
+        let decision = UpgradeDecision.decide(running: v("5.2.0"), required: Role.any.requirement(versions), available: [v("5.2.1")])
         guard case .cannotComply(let reason) = decision else {
             Issue.record("expected cannot comply, got \(decision)")
             return
@@ -95,7 +107,7 @@ import Testing
 
     @Test func cannotComplyNamesWhatRunsAndWhatIsAvailable() {
         let decision = UpgradeDecision.decide(
-            running: v("1.0.0"), required: required(target: "2.0.0", min: "1.5.0"), available: [v("1.0.0")])
+            running: v("1.0.0"), required: VersionRequirement(target: v("2.0.0"), minimum: v("1.5.0")), available: [v("1.0.0")])
         guard case .cannotComply(let reason) = decision else {
             Issue.record("expected cannot comply, got \(decision)")
             return

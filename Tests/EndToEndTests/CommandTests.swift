@@ -156,15 +156,43 @@ import Testing
         #expect((finished.logs + finished.output).contains(message), "\(finished.logs)")
     }
 
-    @Test func helpAndShellCompletionNameThePluginIds() async throws {
+    @Test func helpGroupsTheFlagsByPluginAndCompletionNamesTheIds() async throws {
         let temp = try TemporaryDirectory()
         let help = try await CLI.run(["wrap", "--help"], in: temp)
         #expect(help.output.contains("--version-source <file|rest|rpc>"))
         #expect(help.output.contains("--source <git|github|local>"))
+        for title in ["RPC VERSION SOURCE:", "FILE VERSION SOURCE:", "GITHUB BINARY SOURCE:", "LOCAL BINARY SOURCE:", "GIT BINARY SOURCE:"]
+        {
+            #expect(help.output.contains(title), "\(title) missing in:\n\(help.output)")
+        }
+        let githubSection = help.output.components(separatedBy: "GITHUB BINARY SOURCE:")[1].components(separatedBy: "\n\n")[0]
+        #expect(githubSection.contains("--release-url") && githubSection.contains("--skip-checksum"))
+        #expect(!githubSection.contains("--binaries-dir"))
         let completion = try await CLI.run(["--generate-completion-script", "bash"], in: temp)
-        #expect(completion.output.contains(#"__lavavisor_add_completions -W 'file'$'\n''rest'$'\n''rpc'"#))
-        #expect(completion.output.contains(#"__lavavisor_add_completions -W 'git'$'\n''github'$'\n''local'"#))
-        #expect(completion.output.contains(#"__lavavisor_add_completions -W 'child'"#))
+        for id in ["file", "rest", "rpc", "git", "github", "local", "child"] {
+            #expect(completion.output.contains("'\(id)'"), "completion does not offer \(id)")
+        }
+    }
+
+    @Test(arguments: [
+        (
+            "status", ["--node", "--versions-file", "--release-url", "--role", "--json"],
+            ["--cmd", "--backend", "--stop-timeout", "--auto-download"]
+        ),
+        ("plugins", [], ["--node", "--source", "--directory", "--cmd"]),
+        ("version", [], ["--node", "--source", "--directory", "--cmd"]),
+        ("create-service", ["--from", "--geolocation", "--backend"], ["--node", "--versions-file", "--cmd", "--release-url"]),
+    ])
+    func eachCommandShowsOnlyTheFlagsItUses(_ command: String, _ shown: [String], _ hidden: [String]) async throws {
+        let temp = try TemporaryDirectory()
+        let help = try await CLI.run([command, "--help"], in: temp)
+        for flag in shown { #expect(help.output.contains(flag), "\(command) --help lacks \(flag)") }
+        for flag in hidden { #expect(!help.output.contains(flag + " "), "\(command) --help shows \(flag)") }
+        let refused = try await CLI.run([command] + (hidden.first.map { [$0, "x"] } ?? []), in: temp)
+        if let flag = hidden.first {
+            #expect(refused.exit != .exited(0))
+            #expect((refused.logs + refused.output).contains("Unknown option '\(flag)'"), "\(refused.logs)")
+        }
     }
 
     @Test func versionPrintsLavavisorsVersion() async throws {

@@ -51,6 +51,6 @@ import Testing
         #expect(finished.logs.contains("removing the leftovers of an interrupted install"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: setup.store.staging.path).isEmpty)
         #expect(setup.store.currentVersion() == v("1.1.0"))
-        #expect(await setup.store.runningVersion() == v("1.1.0"))
+        #expect(await setup.store.currentBinaryVersion() == v("1.1.0"))
     }
 }

@@ -100,10 +100,37 @@ import Testing
         #expect(source["location"] as? String == node.url)
         let otherChain = try await CLI.run(["status", "--chain-id", "lava-mainnet-1"] + flags(setup, node: node), in: setup.temp)
         #expect(otherChain.exit == .exited(1))
-        #expect(otherChain.output.contains("error: the node is on chain 'lava-testnet-2' but --chain-id is 'lava-mainnet-1'"))
+        #expect(otherChain.output.contains("is on chain 'lava-testnet-2' but --chain-id is 'lava-mainnet-1'"))
+        #expect(otherChain.output.contains("lavavisor would refuse it"))
         await node.stop()
         let down = try await CLI.run(["status"] + flags(setup, node: node), in: setup.temp)
         #expect(down.exit == .exited(1))
         #expect(down.output.contains("error: no usable answer from \(node.url)"))
+    }
+
+    @Test func aProviderFollowsTheProviderPairAndStatusSaysWhichRole() async throws {
+        let setup = try Quickstart()
+        let node = try await FakeLavaNode()
+        node.update { $0.versions = ["1.0.0", "1.0.0", "1.1.0", "1.0.0"] }  // provider 1.0.0, consumer 1.1.0
+        let lavavisor = try CLI.launch(
+            ["wrap"] + flags(setup, node: node)
+                + ["--auto-download", "--poll-interval", "0.2", "--verbose", "--cmd", "lavap rpcprovider p.yml"],
+            in: setup.temp)
+        try await setup.waitForEvent("start", "1.0.0")
+        try await lavavisor.waitForLog("running 1.0.0: keep 1.0.0")
+        #expect(setup.store.installedVersions() == [v("1.0.0")])
+        #expect(lavavisor.logs.contains("role=provider"))
+
+        let consumer = try await CLI.run(["status", "--role", "consumer"] + flags(setup, node: node), in: setup.temp)
+        #expect(consumer.output.contains("role: consumer: target 1.1.0, minimum 1.0.0"), "\(consumer.output)")
+        #expect(consumer.output.contains("decision: upgrade to 1.1.0"))
+        let provider = try await CLI.run(["status", "--role", "provider", "--json"] + flags(setup, node: node), in: setup.temp)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(provider.output.utf8)) as? [String: Any])
+        #expect(object["role"] as? String == "provider")
+        #expect((object["decision"] as? [String: Any])?["action"] as? String == "keep")
+        #expect((object["step"] as? [String: Any])?["action"] as? String == "none")
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0))
+        await node.stop()
     }
 }

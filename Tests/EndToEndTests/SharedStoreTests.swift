@@ -24,9 +24,16 @@ import Testing
         let setup = try Quickstart(versions: "1.1.0", binaries: [])
         let host = try await FakeReleaseHost()
         host.publishStandIn("1.1.0", events: setup.events)
-        // Slow enough (2 s) that every wrapper starts while the download runs, even on a loaded machine.
-        host.fault(Self.asset, .slow(pieces: 8, pause: .milliseconds(250)))
+        // The download waits until every other wrapper is waiting for it: no timing involved.
+        let gate = Gate()
+        host.fault(Self.asset, .held(gate))
         let wrappers = try [true, true, false, true].map { try CLI.launch(wrap(setup, host, autoDownload: $0), in: setup.temp) }
+        try await waitUntil("one download in flight and three wrappers waiting") {
+            gate.arrivals == 1
+                && wrappers.filter { $0.logs.contains("waiting for another lavavisor to finish installing 1.1.0") }.count == 2
+                && wrappers[2].logs.contains("waiting for a lavavisor with --auto-download to install it")
+        }
+        gate.open()
         try await waitUntil("four lavap 1.1.0 running, events: \(setup.recorded)") {
             setup.recorded.filter { $0.prefix(2) == ["start", "1.1.0"] }.count == 4
         }
@@ -34,7 +41,6 @@ import Testing
         #expect(setup.store.installedVersions() == [v("1.1.0")])
         #expect(setup.store.currentVersion() == v("1.1.0"))
         #expect(wrappers.filter { $0.logs.contains("downloaded lavap-v1.1.0-linux-amd64") }.count == 1)
-        #expect(wrappers[2].logs.contains("waiting for a lavavisor with --auto-download to install it"))
         #expect(!wrappers[2].logs.contains("downloading"))
         for wrapper in wrappers { wrapper.process.signal(SIGTERM) }
         for wrapper in wrappers { #expect(try await wrapper.exit() == .exited(0)) }
@@ -69,5 +75,25 @@ import Testing
         second.process.signal(SIGTERM)
         #expect(try await second.exit() == .exited(0))
         await host.stop()
+    }
+
+    @Test func twoWrappersOnOneDirectoryConvergeWithOneInstall() async throws {
+        // Only the first may fetch; the second must follow the switch the first made, not keep its
+        // old child because `current` already links to the new version.
+        let setup = try Quickstart(versions: "1.0.0")
+        let fetching = try CLI.launch(setup.wrap(command: "lavap rpcprovider a.yml"), in: setup.temp)
+        try await waitUntil("the first wrapper's lavap") { setup.recorded.contains { $0.prefix(2) == ["start", "1.0.0"] } }
+        let following = try CLI.launch(
+            setup.wrap(command: "lavap rpcprovider b.yml").filter { $0 != "--auto-download" }, in: setup.temp)
+        try await waitUntil("both lavap 1.0.0 running") { setup.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2 }
+        try setup.require("1.1.0")
+        try await waitUntil("both lavap on 1.1.0, events: \(setup.recorded)") {
+            setup.recorded.filter { $0.prefix(2) == ["start", "1.1.0"] }.count == 2
+        }
+        #expect(setup.recorded.filter { $0.first == "sigterm" }.count == 2)
+        #expect((fetching.logs + following.logs).components(separatedBy: "installed 1.1.0").count == 2)
+        #expect(following.logs.contains("current links to 1.1.0 but lavap runs 1.0.0; restarting it"), "\(following.logs)")
+        for wrapper in [fetching, following] { wrapper.process.signal(SIGTERM) }
+        for wrapper in [fetching, following] { #expect(try await wrapper.exit() == .exited(0)) }
     }
 }

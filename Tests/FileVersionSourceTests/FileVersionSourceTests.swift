@@ -83,11 +83,9 @@ import Testing
     }
 
     @Test func theFactoryNeedsTheFlagAndResolvesRelativePaths() throws {
-        var options = LavavisorOptions(directory: temp.url)
-        let context = { PluginContext(options: options, logger: CapturedLogs().logger(), store: Store(directory: temp.url)) }
-        #expect(throws: OptionError.self) { try FileVersionSource.make(context: context()) }
-        options.versionsFile = "sub/v.yml"
-        options.workingDirectory = temp.url
-        #expect(try FileVersionSource.make(context: context()).path == temp.path("sub/v.yml").standardizedFileURL)
+        let context = PluginContext(store: Store(directory: temp.url), logger: CapturedLogs().logger(), workingDirectory: temp.url)
+        #expect(throws: OptionError.self) { try FileVersionSource.make(options: .parse([]), context: context) }
+        let source = try FileVersionSource.make(options: .parse(["--versions-file", "sub/v.yml"]), context: context)
+        #expect(source.path == temp.path("sub/v.yml").standardizedFileURL)
     }
 }

@@ -178,20 +178,23 @@ import Testing
     }
 
     @Test func theFactoryReadsTheFlags() throws {
-        var options = LavavisorOptions(directory: temp.url)
-        func make() throws -> GitHubReleaseSource {
-            try GitHubReleaseSource.make(context: PluginContext(options: options, logger: logs.logger(), store: Store(directory: temp.url)))
+        func make(_ flags: [String]) throws -> GitHubReleaseSource {
+            try GitHubReleaseSource.make(
+                options: .parse(flags), context: PluginContext(store: Store(directory: temp.url), logger: logs.logger()))
         }
-        #expect(try make().releaseURL.absoluteString == "https://github.com/lavanet/lava/releases/download")
-        #expect(try make().platform == Platform.current)
-        options.platform = "darwin/arm64"
-        options.releaseURL = "http://mirror.local/dl/"
-        options.releasesAPI = ""
-        let source = try make()
+        let defaults = try make([])
+        #expect(defaults.releaseURL.absoluteString == GitHubReleaseSource.defaultReleaseURL)
+        #expect(defaults.releasesAPI?.absoluteString == GitHubReleaseSource.defaultReleasesAPI)
+        #expect(defaults.platform == Platform.current)
+        let source = try make(["--platform", "darwin/arm64", "--release-url", "http://mirror.local/dl/"])
         #expect(source.assetName(v("6.2.5")) == "lavap-v6.2.5-darwin-arm64")
         #expect(source.releaseURL.absoluteString == "http://mirror.local/dl")
+        // A mirror goes without the public listing unless one is named.
         #expect(source.releasesAPI == nil)
-        options.platform = "windows/x86"
-        #expect(throws: OptionError.self) { try make() }
+        let listed = try make(["--release-url", "http://mirror.local/dl", "--releases-api", "http://mirror.local/api"])
+        #expect(listed.releasesAPI?.absoluteString == "http://mirror.local/api")
+        #expect(try make(["--releases-api", ""]).releasesAPI == nil)
+        #expect(throws: (any Error).self) { try GitHubReleaseSource.Options.parse(["--platform", "windows/x86"]) }
+        #expect(throws: (any Error).self) { try GitHubReleaseSource.Options.parse(["--download-idle-timeout", "0"]) }
     }
 }

@@ -61,10 +61,8 @@ import Testing
     }
 
     @Test func theFactoryNeedsTheFlag() throws {
-        var options = LavavisorOptions(directory: temp.url)
-        let context = { PluginContext(options: options, logger: CapturedLogs().logger(), store: Store(directory: temp.url)) }
-        #expect(throws: OptionError.self) { try LocalBinarySource.make(context: context()) }
-        options.binariesDir = folder.path
-        #expect(try LocalBinarySource.make(context: context()).folder.path == folder.path)
+        let context = PluginContext(store: Store(directory: temp.url), logger: CapturedLogs().logger())
+        #expect(throws: OptionError.self) { try LocalBinarySource.make(options: .parse([]), context: context) }
+        #expect(try LocalBinarySource.make(options: .parse(["--binaries-dir", folder.path]), context: context).folder.path == folder.path)
     }
 }

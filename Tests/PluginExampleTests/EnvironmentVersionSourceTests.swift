@@ -1,7 +1,13 @@
+import ArgumentParser
 import Core
 import Foundation
 import TestSupport
 import Testing
+
+/// The composition root of a build with the example plugin: one line mounts it.
+struct ExamplePlugins: ParsableArguments {
+    @OptionGroup(title: EnvironmentVersionSource.optionsTitle) var env: EnvironmentVersionSource.Options
+}
 
 @Suite struct EnvironmentVersionSourceTests {
     @Test func readsTheVersionFromTheEnvironment() async throws {
@@ -12,10 +18,27 @@ import Testing
     }
 
     @Test func aMissingOrBadVariableIsAClearError() async throws {
-        await #expect(throws: OptionError.self) { try await EnvironmentVersionSource { [:] }.read() }
+        await #expect(throws: EnvironmentVersionMissing(variable: "LAVAVISOR_REQUIRED_VERSION")) {
+            try await EnvironmentVersionSource { [:] }.read()
+        }
         await #expect(throws: VersionParseError(text: "latest")) {
             try await EnvironmentVersionSource { ["LAVAVISOR_REQUIRED_VERSION": "latest"] }.read()
         }
+        #expect(throws: (any Error).self) { try EnvironmentVersionSource.Options.parse(["--version-variable", "A=B"]) }
+    }
+
+    @Test func itsFlagsAreMountedUnderItsTitleAndReachTheFactory() async throws {
+        let registry = try PluginRegistry(mounted: [ExamplePlugins.self])
+        #expect(try registry.versionSource("env") == EnvironmentVersionSource.self)
+        #expect(ExamplePlugins.helpMessage().uppercased().contains("ENV VERSION SOURCE"))
+        #expect(ExamplePlugins.helpMessage().contains("--version-variable"))
+
+        let parsed = try ExamplePlugins.parse(["--version-variable", "MY_VERSION"])
+        let temp = try TemporaryDirectory()
+        let source = try registry.makeVersionSource(
+            "env", options: PluginOptionValues(collecting: parsed),
+            context: PluginContext(store: Store(directory: temp.url), logger: CapturedLogs().logger()))
+        #expect((source as? EnvironmentVersionSource)?.variable == "MY_VERSION")
     }
 
     @Test func registersBesideOthersAndDrivesTheMonitor() async throws {

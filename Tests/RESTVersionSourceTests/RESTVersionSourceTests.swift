@@ -71,16 +71,12 @@ import Testing
 
     @Test func theFactoryNeedsAnHTTPURL() throws {
         let temp = try TemporaryDirectory()
-        var options = LavavisorOptions(directory: temp.url)
-        func make() throws -> RESTVersionSource {
+        func make(_ flags: [String]) throws -> RESTVersionSource {
             try RESTVersionSource.make(
-                context: PluginContext(options: options, logger: CapturedLogs().logger(), store: Store(directory: temp.url), http: testHTTP)
-            )
+                options: .parse(flags), context: PluginContext(store: Store(directory: temp.url), logger: CapturedLogs().logger()))
         }
-        #expect(throws: OptionError.self) { try make() }
-        options.restURL = "localhost:1317"
-        #expect(throws: OptionError.self) { try make() }
-        options.restURL = "http://localhost:1317/"
-        #expect(try make().base.absoluteString == "http://localhost:1317")
+        #expect(throws: OptionError.self) { try make([]) }
+        #expect(throws: OptionError.self) { try make(["--rest-url", "localhost:1317"]) }
+        #expect(try make(["--rest-url", "http://localhost:1317/"]).base.absoluteString == "http://localhost:1317")
     }
 }

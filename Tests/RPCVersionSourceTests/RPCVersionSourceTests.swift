@@ -138,17 +138,13 @@ import Testing
         await expectError(source, containing: "connection refused")
     }
 
-    @Test func theFactoryReadsNodeTimeoutsAndRetries() throws {
+    @Test func itsFlagsParseAndTheFactoryNeedsAnHTTPNode() throws {
         let temp = try TemporaryDirectory()
-        var options = LavavisorOptions(directory: temp.url)
-        options.node = "tcp://127.0.0.1:26657"
-        let source = try RPCVersionSource.make(
-            context: PluginContext(options: options, logger: CapturedLogs().logger(), store: Store(directory: temp.url), http: testHTTP))
+        let context = PluginContext(store: Store(directory: temp.url), logger: CapturedLogs().logger(), http: testHTTP)
+        #expect(try RPCVersionSource.make(options: .parse([]), context: context).node.absoluteString == "http://localhost:26657")
+        let source = try RPCVersionSource.make(options: .parse(["--node", "tcp://127.0.0.1:26657"]), context: context)
         #expect(source.node.absoluteString == "http://127.0.0.1:26657")
-        options.node = "127.0.0.1:26657"
-        #expect(throws: OptionError.self) {
-            try RPCVersionSource.make(
-                context: PluginContext(options: options, logger: CapturedLogs().logger(), store: Store(directory: temp.url)))
-        }
+        #expect(throws: OptionError.self) { try RPCVersionSource.make(options: .parse(["--node", "127.0.0.1:26657"]), context: context) }
+        #expect(throws: (any Error).self) { try RPCVersionSource.Options.parse(["--versions-file", "v.yml"]) }
     }
 }

@@ -16,6 +16,8 @@ public final class FakeReleaseHost: Sendable {
         case noRanges
         /// Send the body slowly, in `pieces` parts.
         case slow(pieces: Int, pause: Duration)
+        /// Answer only once the gate opens (a download that waits for the test).
+        case held(Gate)
     }
 
     /// The HTTP server.
@@ -26,7 +28,10 @@ public final class FakeReleaseHost: Sendable {
     public init() async throws {
         let state = ReleaseState()
         self.state = state
-        server = try await FakeHTTPServer { request in state.answer(request) }
+        server = try await FakeHTTPServer { request in
+            if let gate = state.gate(request) { await gate.pass() }
+            return state.answer(request)
+        }
     }
 
     /// `--release-url` for this host.
@@ -82,6 +87,15 @@ final class ReleaseState: Sendable {
     private let state = Mutex(State())
 
     func update(_ change: (inout State) -> Void) { state.withLock { change(&$0) } }
+
+    /// The gate a `.held` request waits at.
+    func gate(_ request: FakeHTTPServer.Request) -> Gate? {
+        let path = request.uri.split(separator: "?").first.map(String.init) ?? request.uri
+        return state.withLock { state in
+            if case .held(let gate) = state.faults[path] { return gate }
+            return nil
+        }
+    }
 
     func answer(_ request: FakeHTTPServer.Request) -> FakeHTTPServer.Reply {
         let path = request.uri.split(separator: "?").first.map(String.init) ?? request.uri

@@ -1,3 +1,4 @@
+public import ArgumentParser
 public import Core
 public import Foundation
 import Synchronization
@@ -6,13 +7,19 @@ import Synchronization
 public final class ScriptedVersionSource: VersionSource {
     public static let id = "scripted"
     public static let summary = "test double"
+    /// No flags.
+    public struct Options: PluginOptions {
+        public typealias Owner = ScriptedVersionSource
+        /// No flags.
+        public init() {}
+    }
     private let answer: Mutex<Result<ProtocolVersion, TestFailure>>
 
     /// A source answering `versions`.
     public init(_ versions: ProtocolVersion) { answer = Mutex(.success(versions)) }
 
     /// Fails loudly: tests build this double directly.
-    public static func make(context: PluginContext) throws -> ScriptedVersionSource {
+    public static func make(options: Options, context: PluginContext) throws -> ScriptedVersionSource {
         throw TestFailure("ScriptedVersionSource is built by tests, never through the registry")
     }
 
@@ -29,19 +36,31 @@ public final class ScriptedVersionSource: VersionSource {
 public final class StandInBinarySource: BinarySource {
     public static let id = "stand-in"
     public static let summary = "test double"
+    /// No flags.
+    public struct Options: PluginOptions {
+        public typealias Owner = StandInBinarySource
+        /// No flags.
+        public init() {}
+    }
     private struct State {
         var versions: [SemanticVersion]
         var broken: Set<SemanticVersion> = []
         var lying: [SemanticVersion: String] = [:]
         var fetches: [SemanticVersion] = []
+        var held: [SemanticVersion: Gate] = [:]
     }
     private let state: Mutex<State>
 
-    /// A source offering `versions`.
-    public init(_ versions: [SemanticVersion]) { state = Mutex(State(versions: versions)) }
+    private let events: URL?
+
+    /// A source offering `versions`; the stand-ins it delivers record their events in `events`.
+    public init(_ versions: [SemanticVersion], events: URL? = nil) {
+        state = Mutex(State(versions: versions))
+        self.events = events
+    }
 
     /// Fails loudly: tests build this double directly.
-    public static func make(context: PluginContext) throws -> StandInBinarySource {
+    public static func make(options: Options, context: PluginContext) throws -> StandInBinarySource {
         throw TestFailure("StandInBinarySource is built by tests, never through the registry")
     }
 
@@ -52,15 +71,25 @@ public final class StandInBinarySource: BinarySource {
     /// The versions fetched so far, in order.
     public var fetches: [SemanticVersion] { state.withLock { $0.fetches } }
 
-    public func availableVersions() async throws -> [SemanticVersion] { state.withLock { $0.versions } }
+    /// Makes `fetch` of `version` wait until the returned gate opens; the gate tells when a fetch is waiting.
+    public func hold(_ version: SemanticVersion) -> Gate {
+        let gate = Gate()
+        state.withLock { $0.held[version] = gate }
+        return gate
+    }
+
+    public func availableVersions(for requirement: VersionRequirement) async throws -> [SemanticVersion] {
+        state.withLock { $0.versions }
+    }
 
     public func fetch(_ version: SemanticVersion, to destination: URL) async throws {
-        let (broken, reported) = state.withLock { state in
+        let (broken, reported, gate) = state.withLock { state in
             state.fetches.append(version)
-            return (state.broken.contains(version), state.lying[version] ?? version.description)
+            return (state.broken.contains(version), state.lying[version] ?? version.description, state.held[version])
         }
+        if let gate { await gate.pass() }
         if broken { throw TestFailure("stand-in source cannot deliver \(version)") }
-        try Data(StandIn.script(version: reported, events: nil).utf8).write(to: destination)
+        try Data(StandIn.script(version: reported, events: events).utf8).write(to: destination)
     }
 }
 
@@ -78,4 +107,42 @@ public func v(_ text: String) -> SemanticVersion { try! SemanticVersion(parsing:
 /// Shorthand for the chain's four versions in tests: providers and consumers alike.
 public func required(target: String, min: String) -> ProtocolVersion {
     try! ProtocolVersion(providerTarget: v(target), providerMin: v(min), consumerTarget: v(target), consumerMin: v(min))
+}
+
+/// A gate a task waits at until the test opens it; the test can wait until someone is waiting.
+public final class Gate: Sendable {
+    private struct State {
+        var open = false
+        var waiting = 0
+        var continuations: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    /// A closed gate.
+    public init() {}
+
+    /// How many tasks have arrived at the gate.
+    public var arrivals: Int { state.withLock { $0.waiting } }
+
+    /// Waits until the gate is open.
+    public func pass() async {
+        await withCheckedContinuation { continuation in
+            let open = state.withLock { state in
+                state.waiting += 1
+                if !state.open { state.continuations.append(continuation) }
+                return state.open
+            }
+            if open { continuation.resume() }
+        }
+    }
+
+    /// Opens the gate: every waiting task and every later one passes.
+    public func open() {
+        let waiting = state.withLock { state in
+            state.open = true
+            defer { state.continuations = [] }
+            return state.continuations
+        }
+        for continuation in waiting { continuation.resume() }
+    }
 }

@@ -1,23 +1,45 @@
 public import Logging
+import Synchronization
 
-/// One version check: read the chain's versions, decide, install if allowed, switch `current`.
+/// One version check: make the plan, then carry it out (install if allowed, switch `current`).
 ///
 /// A failed read, listing, install or switch is logged and leaves `current` as it was, so a
 /// healthy running `lavap` is never touched because of it.
 public struct Monitor: Sendable {
     /// What one check did.
     public enum Outcome: Sendable, Equatable {
-        /// `current` was left as it is.
+        /// Nothing changed; the decision says why.
         case unchanged(UpgradeDecision)
         /// `current` now points at this version; the processes must be restarted.
         case switched(SemanticVersion)
+        /// `current` already points at this version, newer than the child's: the child must be restarted.
+        case behind(SemanticVersion)
         /// This version is needed but not installed, and this process may not fetch it.
         case waiting(SemanticVersion)
         /// The check failed; the message says why.
         case failed(String)
         /// The version source is on another chain than `--chain-id`; the message says both.
         case wrongChain(String)
+
+        /// The version the processes must be restarted on, after a switch or when behind.
+        public var restartVersion: SemanticVersion? {
+            switch self {
+            case .switched(let version), .behind(let version): version
+            default: nil
+            }
+        }
     }
+
+    /// Whether the binary source is asked on every plan or only when something may be fetched.
+    public enum Listing: Sendable {
+        /// Only when what runs is below the target (a release API has rate limits).
+        case whenNeeded
+        /// Always (for `status`).
+        case always
+    }
+
+    /// The default time between two checks (`--poll-interval`), as the original's per-block polling.
+    public static let defaultPollInterval: Duration = .seconds(15)
 
     /// Where the required versions come from.
     public let source: any VersionSource
@@ -31,11 +53,14 @@ public struct Monitor: Sendable {
     public let logger: Logger
     /// The chain id the source must report, when `--chain-id` was given.
     public let expectedChainID: String?
+    /// The role of the supervised command.
+    public let role: Role
+    private let lastOfferError = LastValue()
 
     /// Builds a monitor.
     public init(
         source: any VersionSource, binaries: any BinarySource, store: Store, autoDownload: Bool, logger: Logger,
-        expectedChainID: String? = nil
+        expectedChainID: String? = nil, role: Role = .any
     ) {
         self.source = source
         self.binaries = binaries
@@ -43,89 +68,126 @@ public struct Monitor: Sendable {
         self.autoDownload = autoDownload
         self.logger = logger
         self.expectedChainID = expectedChainID
+        self.role = role
     }
 
-    /// Runs one check.
-    public func check() async -> Outcome {
-        let reading: VersionReading
-        do { reading = try await source.read() } catch {
+    /// Makes the plan: reads the versions, looks at what runs and what is installed, and asks the
+    /// binary source when needed. `child` is the version this process's child runs (nil: none).
+    /// Throws when the version source fails.
+    public func plan(child: SemanticVersion?, listing: Listing = .whenNeeded) async throws -> Plan {
+        let reading = try await source.read()
+        let running: SemanticVersion? = if let child { child } else { await store.currentBinaryVersion() }
+        func make(offered: [SemanticVersion]?, error: String?) -> Plan {
+            Plan(
+                reading: reading, role: role, running: running, childRunning: child != nil, current: store.currentVersion(),
+                installed: store.installedVersions(), offered: offered, offerError: error, autoDownload: autoDownload,
+                expectedChainID: expectedChainID)
+        }
+        let plan = make(offered: nil, error: nil)
+        guard listing == .always || (plan.needsOffers && plan.chainMismatch == nil) else { return plan }
+        do {
+            return make(offered: try await binaries.availableVersions(for: plan.requirement), error: nil)
+        } catch {
+            // Without a listing, the target and the minimum are still worth a try.
+            return make(offered: [plan.requirement.target, plan.requirement.minimum], error: "\(error)")
+        }
+    }
+
+    /// Runs one check; `child` is the version this process's child runs (nil: none).
+    public func check(child: SemanticVersion? = nil) async -> Outcome {
+        var plan: Plan
+        do { plan = try await self.plan(child: child) } catch {
             logger.error("cannot read the required versions; nothing changes until the next check", metadata: ["error": "\(error)"])
             return .failed("\(error)")
         }
-        if let expected = expectedChainID, let actual = reading.chainID, actual != expected {
-            let message =
-                "the node at \(reading.location) is on chain '\(actual)' but --chain-id is '\(expected)'; "
-                + "point the version source at a \(expected) node or fix --chain-id"
-            logger.error("\(message)")
-            return .wrongChain(message)
-        }
-        let running = await store.runningVersion()
-        if let running, running >= reading.versions.target {
-            // Nothing to fetch: do not ask the binary source (a release API has rate limits).
-            log(.keep(running), reading: reading, running: running)
-            return .unchanged(.keep(running))
-        }
-        var offered = Set(store.installedVersions())
-        do { offered.formUnion(try await binaries.availableVersions()) } catch {
-            logger.warning(
-                "cannot list the versions the binary source offers; trying the target \(reading.versions.target) directly",
-                metadata: ["error": "\(error)"])
-            offered.insert(reading.versions.target)
-        }
+        logOfferError(plan)
         while true {
-            let decision = UpgradeDecision.decide(running: running, required: reading.versions, available: offered)
-            guard let destination = decision.destination else {
-                log(decision, reading: reading, running: running)
-                return .unchanged(decision)
-            }
-            if destination == store.currentVersion() {
-                logger.warning(
-                    "current already links to \(destination) but the binary does not report it; check \(store.currentBinary.path)")
-                return .unchanged(decision)
-            }
-            if !store.isInstalled(destination) {
-                guard autoDownload else {
-                    logger.info(
-                        "\(destination) is needed; waiting for a lavavisor with --auto-download to install it",
-                        metadata: ["path": "\(store.binary(for: destination).path)"])
-                    return .waiting(destination)
-                }
-                logger.info("fetching \(destination)", metadata: ["decision": "\(decision)", "source": "\(type(of: binaries).id)"])
+            switch plan.action {
+            case .refuse(let message):
+                logger.error("\(message)")
+                return .wrongChain(message)
+            case .none:
+                log(plan)
+                return .unchanged(plan.decision)
+            case .wait(let version):
+                logger.info(
+                    "\(version) is needed; waiting for a lavavisor with --auto-download to install it",
+                    metadata: ["path": "\(store.binary(for: version).path)"])
+                return .waiting(version)
+            case .restart(let version):
+                logger.info(
+                    "current links to \(version) but lavap runs \(plan.running.map(\.description) ?? "nothing"); restarting it",
+                    metadata: ["decision": "\(plan.decision)"])
+                return .behind(version)
+            case .fetch(let version):
+                logger.info("fetching \(version)", metadata: ["decision": "\(plan.decision)", "source": "\(type(of: binaries).id)"])
                 do {
-                    try await store.install(destination, logger: logger) { staged in
-                        try await binaries.fetch(destination, to: staged)
-                    }
+                    try await store.install(version, logger: logger) { staged in try await binaries.fetch(version, to: staged) }
+                } catch is CancellationError {
+                    return .failed("cancelled")
                 } catch {
-                    logger.error("cannot install \(destination); trying lower versions", metadata: ["error": "\(error)"])
-                    offered.remove(destination)
+                    logger.error("cannot install \(version); trying lower versions", metadata: ["error": "\(error)"])
+                    plan = plan.excluding(version)
                     continue
                 }
+                return switchCurrent(to: version, plan: plan)
+            case .switchTo(let version):
+                return switchCurrent(to: version, plan: plan)
             }
-            do { try store.switchCurrent(to: destination) } catch {
-                logger.error("cannot switch current to \(destination)", metadata: ["error": "\(error)"])
-                return .failed("\(error)")
-            }
-            var metadata: Logger.Metadata = ["from": "\(running.map(\.description) ?? "none")", "decision": "\(decision)"]
-            if let height = reading.height { metadata["height"] = "\(height)" }
-            logger.info("switched current to \(destination)", metadata: metadata)
-            return .switched(destination)
         }
     }
 
-    /// Checks every `interval` until cancelled, calling `onSwitch` after each switch.
-    public func run(every interval: Duration, onSwitch: @Sendable (SemanticVersion) async -> Void) async {
-        while true {
+    /// Checks every `interval` until cancelled; after a check that needs it, calls `restart` with the version.
+    /// `child` tells the version the child runs at the time of each check.
+    public func run(
+        every interval: Duration, child: @Sendable () async -> SemanticVersion?, restart: @Sendable (SemanticVersion) async -> Void
+    ) async {
+        while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { return }
-            if case .switched(let version) = await check() { await onSwitch(version) }
+            let outcome = await check(child: await child())
+            guard !Task.isCancelled else { return }
+            if let version = outcome.restartVersion { await restart(version) }
         }
     }
 
-    private func log(_ decision: UpgradeDecision, reading: VersionReading, running: SemanticVersion?) {
-        var metadata: Logger.Metadata = ["required": "\(reading.versions.target)", "minimum": "\(reading.versions.minimum)"]
-        if let height = reading.height { metadata["height"] = "\(height)" }
-        switch decision {
-        case .cannotComply(let reason): logger.error("cannot comply with the chain's protocol version: \(reason)", metadata: metadata)
-        default: logger.debug("running \(running.map(\.description) ?? "unknown"): \(decision)", metadata: metadata)
+    private func switchCurrent(to version: SemanticVersion, plan: Plan) -> Outcome {
+        do { try store.switchCurrent(to: version) } catch {
+            logger.error("cannot switch current to \(version)", metadata: ["error": "\(error)"])
+            return .failed("\(error)")
+        }
+        var metadata: Logger.Metadata = ["from": "\(plan.current.map(\.description) ?? "none")", "decision": "\(plan.decision)"]
+        if let height = plan.reading.height { metadata["height"] = "\(height)" }
+        logger.info("switched current to \(version)", metadata: metadata)
+        return .switched(version)
+    }
+
+    /// Logs a failed listing once, not on every poll: again only when the error changes.
+    private func logOfferError(_ plan: Plan) {
+        let changed = lastOfferError.value.withLock { last in
+            defer { last = plan.offerError }
+            return plan.offerError != nil && plan.offerError != last
+        }
+        guard changed, let error = plan.offerError else { return }
+        logger.warning(
+            "cannot list the versions the binary source offers; trying \(plan.requirement.target) and \(plan.requirement.minimum) directly",
+            metadata: ["error": "\(error)"])
+    }
+
+    private func log(_ plan: Plan) {
+        var metadata: Logger.Metadata = ["required": "\(plan.requirement.target)", "minimum": "\(plan.requirement.minimum)"]
+        if let height = plan.reading.height { metadata["height"] = "\(height)" }
+        if case .cannotComply(let reason) = plan.decision {
+            logger.error("cannot comply with the chain's protocol version: \(reason)", metadata: metadata)
+        } else if !plan.childRunning, let destination = plan.decision.destination, destination == plan.current {
+            logger.warning(
+                "current already links to \(destination) but the binary does not report it; check \(store.currentBinary.path)")
+        } else {
+            logger.debug("running \(plan.running.map(\.description) ?? "unknown"): \(plan.decision)", metadata: metadata)
         }
     }
+}
+
+/// The last failed listing that was logged, shared by the copies of one monitor.
+private final class LastValue: Sendable {
+    let value = Mutex<String?>(nil)
 }

@@ -1,6 +1,10 @@
 import Foundation
 public import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The `wrap` engine: make sure a binary is installed, start the backend, then check the versions
 /// every poll and restart on a switch, until the processes end or a signal asks lavavisor to stop.
 public struct Supervisor: Sendable {
@@ -23,54 +27,92 @@ public struct Supervisor: Sendable {
 
     private enum Event: Sendable {
         case installed
+        case refused(SupervisorError)
         case exited(ProcessExit)
         case signal(Int32)
-        case idle
     }
 
     /// Runs until the managed processes end; returns the exit status lavavisor should end with.
     ///
-    /// One task group holds every concurrent part, and `signals` is consumed by one task only.
+    /// SIGTERM and SIGINT stop the processes gracefully; a second one during the grace period kills
+    /// them at once; other signals are forwarded as they are. When this returns, no version check
+    /// runs any more and no process is left running.
     public func run(signals: AsyncStream<Int32>) async throws -> Int32 {
+        let (events, sink) = AsyncStream.makeStream(of: Event.self)
+        var checks: Task<Void, Never>?
+        // No check may restart anything once the supervisor is done, and nothing may be left running.
+        func finish() async {
+            checks?.cancel()
+            await checks?.value
+            await backend.stop()
+        }
+        do {
+            let status = try await loop(events, sink: sink, signals: signals, checks: &checks)
+            await finish()
+            return status
+        } catch {
+            await finish()
+            throw error
+        }
+    }
+
+    private func loop(
+        _ events: AsyncStream<Event>, sink: AsyncStream<Event>.Continuation, signals: AsyncStream<Int32>,
+        checks: inout Task<Void, Never>?
+    ) async throws -> Int32 {
         let (monitor, backend, pollInterval, logger) = (self.monitor, self.backend, self.pollInterval, self.logger)
-        return try await withThrowingTaskGroup(of: Event.self) { group in
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            defer { group.cancelAll() }
             group.addTask {
-                for await number in signals { return .signal(number) }
-                return .idle
+                for await number in signals { sink.yield(.signal(number)) }
             }
             group.addTask {
-                try await Self.waitUntilInstalled(monitor: monitor, pollInterval: pollInterval, logger: logger)
-                return .installed
+                do {
+                    try await Self.waitUntilInstalled(monitor: monitor, pollInterval: pollInterval, logger: logger)
+                    sink.yield(.installed)
+                } catch let error as SupervisorError {
+                    sink.yield(.refused(error))
+                } catch {}
             }
             var started = false
-            while let event = try await group.next() {
+            var stopping = false
+            for await event in events {
                 switch event {
                 case .installed:
+                    guard !stopping else { continue }
                     try await backend.start()
                     started = true
-                    group.addTask { .exited(await backend.waitForExit()) }
-                    group.addTask {
-                        await monitor.run(every: pollInterval) { version in
+                    group.addTask { sink.yield(.exited(await backend.waitForExit())) }
+                    checks = Task {
+                        await monitor.run(every: pollInterval, child: { await backend.runningVersion }) { version in
                             do { try await backend.restart() } catch {
                                 logger.error("cannot restart lavap on \(version)", metadata: ["error": "\(error)"])
                             }
                         }
-                        return .idle
                     }
-                case .signal(let number):
-                    group.cancelAll()
+                case .refused(let error):
+                    throw error
+                case .signal(let number) where number == SIGTERM || number == SIGINT:
                     guard started else {
                         logger.info("received signal \(number) before lavap started; exiting")
                         return 128 + number
                     }
-                    logger.info("received signal \(number); stopping lavap gracefully")
-                    await backend.stop()
+                    checks?.cancel()
+                    if stopping {
+                        logger.warning("received signal \(number) again while stopping; killing lavap now")
+                        await backend.kill()
+                    } else {
+                        stopping = true
+                        logger.info("received signal \(number); stopping lavap gracefully (send it again to kill at once)")
+                        group.addTask { await backend.stop() }
+                    }
+                case .signal(let number):
+                    guard started else { continue }
+                    logger.info("forwarding signal \(number) to lavap")
+                    await backend.signal(number)
                 case .exited(let exit):
-                    group.cancelAll()
                     logger.info("lavap ended with \(exit); lavavisor exits with status \(exit.shellStatus)")
                     return exit.shellStatus
-                case .idle:
-                    continue
                 }
             }
             return 0
@@ -80,11 +122,23 @@ public struct Supervisor: Sendable {
     /// Checks once, then every poll until `current/lavap` exists; refuses a node on another chain.
     private static func waitUntilInstalled(monitor: Monitor, pollInterval: Duration, logger: Logger) async throws {
         while true {
-            if case .wrongChain(let message) = await monitor.check() { throw OptionError("refusing to start: \(message)") }
+            if case .wrongChain(let message) = await monitor.check() { throw SupervisorError.refused(message) }
             if monitor.store.isInstalledCurrent { return }
             logger.warning(
                 "no lavap is installed yet; checking again in \(pollInterval)", metadata: ["store": "\(monitor.store.root.path)"])
             try await Task.sleep(for: pollInterval)
+        }
+    }
+}
+
+/// Why supervision could not go on.
+public enum SupervisorError: Error, Sendable, CustomStringConvertible {
+    /// The version source is on another chain than `--chain-id`.
+    case refused(String)
+
+    public var description: String {
+        switch self {
+        case .refused(let message): "refusing to start: \(message)"
         }
     }
 }

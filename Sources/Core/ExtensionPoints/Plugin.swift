@@ -1,13 +1,25 @@
+public import ArgumentParser
 public import Foundation
 
-/// What every plugin declares: a stable id for its selector flag, a one-line summary, and a factory.
+/// The flags of one plugin: a `ParsableArguments` type declared in the plugin's own module, with
+/// its defaults, help texts and `validate()`. The CLI mounts it as a titled option group
+/// (`@OptionGroup(title: GitHubReleaseSource.optionsTitle)`), so help lists the flags by plugin.
+///
+/// Contract: every property has a default (or is optional), so `parse([])` gives the defaults; flag
+/// names are unique across all plugins of one build (the CLI refuses duplicates when it starts).
+public protocol PluginOptions: ParsableArguments, Sendable {
+    /// The plugin these flags belong to; the composition root finds the plugin through it.
+    associatedtype Owner: Plugin
+}
+
+/// What every plugin declares: a stable id for its selector flag, a one-line summary, its flags.
 public protocol Plugin: Sendable {
+    /// The plugin's flags, declared in its module.
+    associatedtype Options: PluginOptions where Options.Owner == Self
     /// The id that selects this plugin on the command line (`--source local`).
     static var id: String { get }
     /// One line for `lavavisor plugins` and help texts.
     static var summary: String { get }
-    /// Builds the plugin from the parsed options; throws a clear error when an option it needs is missing.
-    static func make(context: PluginContext) throws -> Self
 }
 
 /// Extension point: where the required protocol versions come from.
@@ -15,6 +27,8 @@ public protocol Plugin: Sendable {
 /// Contract: `read()` returns validated versions or throws an error whose description names the
 /// source and what to do; it never blocks without a bound and has no side effects on the store.
 public protocol VersionSource: Plugin {
+    /// Builds the source from its parsed flags; throws `OptionError` naming a missing or wrong flag.
+    static func make(options: Options, context: PluginContext) throws -> Self
     /// Reads the versions the chain demands now.
     func read() async throws -> VersionReading
 }
@@ -41,29 +55,58 @@ public struct VersionReading: Sendable, Hashable {
 
 /// Extension point: how a `lavap` of a given version is obtained.
 ///
-/// Contract: `availableVersions()` lists the versions `fetch` can deliver, never guessed ones;
-/// `fetch` writes one whole executable to `destination` (a staging path on the store's filesystem)
-/// or throws; the store verifies, fsyncs and renames it into place, so a plugin never writes under
-/// `upgrades/` itself.
+/// Contract: `availableVersions(for:)` lists the versions `fetch` can deliver for that requirement
+/// (a source that cannot list may answer the candidates it would try: the target, the minimum and
+/// what it has confirmed; the monitor tries lower ones when a fetch fails). `fetch` writes one whole
+/// executable to `destination` (a staging path on the store's filesystem) or throws; the store
+/// verifies, fsyncs and renames it into place, so a plugin never writes under `upgrades/` itself.
 public protocol BinarySource: Plugin {
-    /// The versions this source can deliver.
-    func availableVersions() async throws -> [SemanticVersion]
+    /// Builds the source from its parsed flags; throws `OptionError` naming a missing or wrong flag.
+    static func make(options: Options, context: PluginContext) throws -> Self
+    /// The versions this source can deliver, for a chain that demands `requirement`.
+    func availableVersions(for requirement: VersionRequirement) async throws -> [SemanticVersion]
     /// Writes the `lavap` of `version` to `destination`.
     func fetch(_ version: SemanticVersion, to destination: URL) async throws
 }
 
 /// Extension point: how `lavap` processes are run and restarted.
 ///
-/// Contract: `start` launches on the store's `current` binary; `restart` stops gracefully and starts
-/// on the (new) `current` binary; `stop` ends everything gracefully; `waitForExit` returns when the
-/// managed processes end by themselves or after `stop`, never because of a `restart`.
+/// Contract: `start` launches on the store's `current` binary and remembers the version it
+/// started (`runningVersion`); `restart` stops gracefully and starts on the (new) `current`;
+/// `stop` ends everything gracefully; `kill` ends everything at once (a second Ctrl-C);
+/// `signal` forwards other signals;
+/// `waitForExit` returns when the managed processes end by themselves or after `stop`/`kill`,
+/// never because of a `restart`. Once `waitForExit` has returned, `restart` starts nothing.
 public protocol ProcessBackend: Plugin, AnyObject {
+    /// Builds the backend from its parsed flags and what the command asks it to run.
+    static func make(options: Options, context: PluginContext, processes: ProcessSettings) throws -> Self
     /// Launches the managed process(es).
     func start() async throws
     /// Stops the managed process(es) gracefully and starts them again on the current binary.
     func restart() async throws
     /// Stops the managed process(es) gracefully.
     func stop() async
+    /// Kills the managed process(es) at once (SIGKILL), e.g. during a graceful stop that takes too long.
+    func kill() async
+    /// Forwards a signal that is not a stop request (SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2) to the processes as it is.
+    func signal(_ number: Int32) async
     /// Waits until the managed process(es) end; returns how they ended.
     func waitForExit() async -> ProcessExit
+    /// The version the running process(es) were started on; nil when nothing runs.
+    var runningVersion: SemanticVersion? { get async }
+}
+
+extension VersionSource {
+    /// The title of this plugin's flags in help texts, e.g. "file version source".
+    public static var optionsTitle: String { "\(id) \(ExtensionPoint.versionSource.title)" }
+}
+
+extension BinarySource {
+    /// The title of this plugin's flags in help texts, e.g. "github binary source".
+    public static var optionsTitle: String { "\(id) \(ExtensionPoint.binarySource.title)" }
+}
+
+extension ProcessBackend {
+    /// The title of this plugin's flags in help texts, e.g. "child process backend".
+    public static var optionsTitle: String { "\(id) \(ExtensionPoint.processBackend.title)" }
 }

@@ -1,3 +1,5 @@
+public import ArgumentParser
+
 /// The three extension points, as named in messages and `lavavisor plugins`.
 public enum ExtensionPoint: String, Sendable, CaseIterable {
     /// `--version-source`.
@@ -6,6 +8,24 @@ public enum ExtensionPoint: String, Sendable, CaseIterable {
     case binarySource = "source"
     /// `--backend`.
     case processBackend = "backend"
+
+    /// The flag that selects a plugin of this extension point.
+    public var flag: String {
+        switch self {
+        case .versionSource: "--version-source"
+        case .binarySource: "--source"
+        case .processBackend: "--backend"
+        }
+    }
+
+    /// The name of the extension point in help titles ("github binary source").
+    public var title: String {
+        switch self {
+        case .versionSource: "version source"
+        case .binarySource: "binary source"
+        case .processBackend: "process backend"
+        }
+    }
 }
 
 /// The plugins known to one run of lavavisor, by id; an immutable value passed down, not a global.
@@ -60,6 +80,46 @@ public struct PluginRegistry: Sendable {
         try Self.lookup(id, in: processBackends, point: .processBackend)
     }
 
+    /// Builds a registry from the plugin option groups that `groups` mount (`@OptionGroup var x:
+    /// Plugin.Options`): the composition root lists each plugin once, as the group of its flags.
+    public init(mounted groups: [any ParsableArguments.Type]) throws(RegistryError) {
+        for group in groups {
+            for child in Mirror(reflecting: group.init()).children {
+                guard let mounted = child.value as? any MountedPluginOptions else { continue }
+                try register(plugin: type(of: mounted).owner)
+            }
+        }
+    }
+
+    /// Adds a plugin of any extension point.
+    public mutating func register(plugin: any Plugin.Type) throws(RegistryError) {
+        if let source = plugin as? any VersionSource.Type { try register(source) }
+        if let source = plugin as? any BinarySource.Type { try register(source) }
+        if let backend = plugin as? any ProcessBackend.Type { try register(backend) }
+    }
+
+    /// Builds the version source `id` from its parsed flags.
+    public func makeVersionSource(_ id: String, options: PluginOptionValues, context: PluginContext) throws -> any VersionSource {
+        func make<P: VersionSource>(_ plugin: P.Type) throws -> P { try P.make(options: options.of(P.Options.self), context: context) }
+        return try make(versionSource(id))
+    }
+
+    /// Builds the binary source `id` from its parsed flags.
+    public func makeBinarySource(_ id: String, options: PluginOptionValues, context: PluginContext) throws -> any BinarySource {
+        func make<P: BinarySource>(_ plugin: P.Type) throws -> P { try P.make(options: options.of(P.Options.self), context: context) }
+        return try make(binarySource(id))
+    }
+
+    /// Builds the process backend `id` from its parsed flags and what it must run.
+    public func makeProcessBackend(
+        _ id: String, options: PluginOptionValues, context: PluginContext, processes: ProcessSettings
+    ) throws -> any ProcessBackend {
+        func make<P: ProcessBackend>(_ plugin: P.Type) throws -> P {
+            try P.make(options: options.of(P.Options.self), context: context, processes: processes)
+        }
+        return try make(processBackend(id))
+    }
+
     /// Every registered plugin, sorted by extension point then id.
     public var entries: [(point: ExtensionPoint, id: String, summary: String)] {
         versionSources.values.map { (ExtensionPoint.versionSource, $0.id, $0.summary) }.sorted { $0.1 < $1.1 }
@@ -103,5 +163,51 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknown(let point, let id, let available):
             "unknown \(point.rawValue) '\(id)'; available: \(available.isEmpty ? "none" : available.joined(separator: ", "))"
         }
+    }
+}
+
+/// An `@OptionGroup` holding a plugin's flags, as seen through reflection.
+public protocol MountedPluginOptions {
+    /// The plugin the flags belong to.
+    static var owner: any Plugin.Type { get }
+    /// The parsed flags.
+    var options: any PluginOptions { get }
+}
+
+extension OptionGroup: MountedPluginOptions where Value: PluginOptions {
+    /// The plugin the flags belong to.
+    public static var owner: any Plugin.Type { Value.Owner.self }
+    /// The parsed flags.
+    public var options: any PluginOptions { wrappedValue }
+}
+
+/// The parsed flags of the plugins a command mounts, by type.
+public struct PluginOptionValues: Sendable {
+    private var values: [ObjectIdentifier: any PluginOptions] = [:]
+
+    /// No parsed flags: every plugin gets its defaults.
+    public init() {}
+
+    /// The given flag values.
+    public init(_ values: [any PluginOptions]) {
+        for value in values { self.values[ObjectIdentifier(type(of: value))] = value }
+    }
+
+    /// The flags mounted in a parsed option group (its `@OptionGroup` members holding plugin options).
+    public init(collecting parsed: some ParsableArguments) {
+        self.init(Mirror(reflecting: parsed).children.compactMap { ($0.value as? any MountedPluginOptions)?.options })
+    }
+
+    /// Adds the values of another collection.
+    public func merging(_ other: PluginOptionValues) -> PluginOptionValues {
+        var merged = self
+        merged.values.merge(other.values) { _, new in new }
+        return merged
+    }
+
+    /// The parsed flags of type `Options`, or its defaults when the command did not mount them.
+    public func of<Options: PluginOptions>(_ type: Options.Type) throws -> Options {
+        if let value = values[ObjectIdentifier(type)] as? Options { return value }
+        return try Options.parse([])
     }
 }

@@ -19,9 +19,14 @@ public struct Downloader: Sendable {
     /// The logger for progress and resumes.
     public let logger: Logger
 
+    /// The default longest silence of a download.
+    public static let defaultIdleTimeout: Duration = .seconds(60)
+    /// The default limits: slow links are fine (2 hours in all), silent ones are not.
+    public static let defaultTimeouts = HTTPTimeouts(connect: .seconds(10), total: .seconds(7200), idle: defaultIdleTimeout)
+
     /// A downloader; the defaults allow slow links but not silent ones.
     public init(
-        http: any HTTPExecutor, timeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(10), total: .seconds(7200), idle: .seconds(60)),
+        http: any HTTPExecutor, timeouts: HTTPTimeouts = defaultTimeouts,
         attempts: Int = 4, logger: Logger
     ) {
         self.http = http

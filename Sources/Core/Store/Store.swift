@@ -78,8 +78,9 @@ public struct Store: Sendable {
         return try? SemanticVersion(parsing: name)
     }
 
-    /// What `current/lavap version` reports; nil when there is no binary or it cannot tell.
-    public func runningVersion() async -> SemanticVersion? {
+    /// What `current/lavap version` reports (what a new child would run); nil when there is no
+    /// binary or it cannot tell.
+    public func currentBinaryVersion() async -> SemanticVersion? {
         guard FileManager.default.isExecutableFile(atPath: currentBinary.path) else { return nil }
         return await BinaryProbe.version(of: currentBinary.path)
     }

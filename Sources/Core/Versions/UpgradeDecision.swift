@@ -30,10 +30,10 @@ public enum UpgradeDecision: Sendable, Hashable, CustomStringConvertible {
     ///
     /// - `running`: the version the managed binary reports, or nil when unknown (no binary yet, or
     ///   one too old to have `lavap version`).
-    /// - `required`: the chain's versions; the target is the higher target, the floor the higher minimum.
+    /// - `required`: the target and minimum of the role (see `Role.requirement`).
     /// - `available`: every version that is installed or can be acquired.
     public static func decide(
-        running: SemanticVersion?, required: ProtocolVersion, available: some Collection<SemanticVersion>
+        running: SemanticVersion?, required: VersionRequirement, available: some Collection<SemanticVersion>
     ) -> UpgradeDecision {
         let target = required.target
         let floor = required.minimum

@@ -1,3 +1,4 @@
+public import ArgumentParser
 public import Core
 public import Foundation
 public import Logging
@@ -6,8 +7,8 @@ public import Logging
     import Glibc
 #endif
 
-/// The `child` process backend (`wrap`): runs the `--cmd` line as a direct child, on the store's
-/// `current/lavap`, in its own process group; output passes through untouched.
+/// The `child` process backend (`wrap`): runs the `--cmd` line as a direct child, on the version the
+/// store's `current` links to, in its own process group; output passes through untouched.
 ///
 /// Restart and stop are graceful: SIGTERM to the child's group, then SIGKILL after the stop timeout.
 /// A child that ends by itself ends the run (restart policies come with full supervision).
@@ -15,56 +16,57 @@ public actor ChildBackend: ProcessBackend {
     public static let id = "child"
     public static let summary = "runs lavap as a direct child (wrap): own process group, SIGTERM then SIGKILL on stop"
 
+    /// The child backend has no flags of its own: it runs `--cmd` with the shared process flags.
+    public struct Options: PluginOptions {
+        public typealias Owner = ChildBackend
+        /// No flags.
+        public init() {}
+    }
+
     /// The arguments after `lavap`.
     public nonisolated let arguments: [String]
-    /// The binary to run: `<dir>/.lavavisor/current/lavap`.
-    public nonisolated let binary: URL
+    /// The store whose `current` version is run.
+    public nonisolated let store: Store
     private let stopTimeout: Duration
     private let password: Secret?
     private let logger: Logger
 
     private var child: ChildProcess?
+    private var childVersion: SemanticVersion?
+    private var terminating: ChildProcess?
     private var stopping = false
     private var restarting = false
     private var lastExit: ProcessExit?
     private var finalExit: ProcessExit?
     private var waiters: [CheckedContinuation<ProcessExit, Never>] = []
 
-    /// A backend running `binary` with `arguments`.
-    public init(arguments: [String], binary: URL, stopTimeout: Duration, password: Secret?, logger: Logger) {
+    /// A backend running the store's `current` version with `arguments`.
+    public init(arguments: [String], store: Store, stopTimeout: Duration, password: Secret?, logger: Logger) {
         self.arguments = arguments
-        self.binary = binary
+        self.store = store
         self.stopTimeout = stopTimeout
         self.password = password
         self.logger = logger
     }
 
-    public static func make(context: PluginContext) throws -> ChildBackend {
-        guard let line = context.options.command, !line.isEmpty else {
+    public static func make(options: Options, context: PluginContext, processes: ProcessSettings) throws -> ChildBackend {
+        guard let command = processes.command else {
             throw OptionError("this command needs --cmd 'lavap …': the lavap command line to supervise")
         }
         return ChildBackend(
-            arguments: try commandArguments(line), binary: context.store.currentBinary,
-            stopTimeout: context.options.stopTimeout, password: context.options.keyringPassword, logger: context.logger)
+            arguments: command.arguments, store: context.store, stopTimeout: processes.stopTimeout, password: processes.keyringPassword,
+            logger: context.logger)
     }
 
-    /// Splits `line` like a POSIX shell and returns the words after its leading `lavap`.
-    public static func commandArguments(_ line: String) throws -> [String] {
-        let words = try ShellWords.split(line)
-        guard let first = words.first, first.split(separator: "/").last == "lavap" else {
-            throw OptionError(
-                "--cmd must start with lavap (it is replaced by the managed binary); got \(words.first.map { "'\($0)'" } ?? "an empty command")"
-            )
-        }
-        return Array(words.dropFirst())
-    }
+    public var runningVersion: SemanticVersion? { child == nil ? nil : childVersion }
 
     public func start() async throws {
         try await launch()
     }
 
     public func restart() async throws {
-        guard !stopping else { return }
+        // A backend whose processes have ended (or are being stopped) starts nothing again.
+        guard !stopping, finalExit == nil else { return }
         restarting = true
         defer { restarting = false }
         if let old = child {
@@ -72,7 +74,7 @@ public actor ChildBackend: ProcessBackend {
             logger.info("stopping lavap for the switch", metadata: ["pid": "\(old.pid)"])
             lastExit = await terminate(old)
         }
-        guard !stopping else {
+        guard !stopping, finalExit == nil else {
             finish(lastExit ?? .exited(0))
             return
         }
@@ -97,19 +99,38 @@ public actor ChildBackend: ProcessBackend {
         }
     }
 
+    public func kill() async {
+        stopping = true
+        for process in [child, terminating].compactMap({ $0 }) {
+            logger.warning("killing lavap", metadata: ["pid": "\(process.pid)"])
+            process.signal(SIGKILL)
+        }
+    }
+
+    public func signal(_ number: Int32) async {
+        child?.signal(number)
+    }
+
     public func waitForExit() async -> ProcessExit {
         if let finalExit { return finalExit }
         return await withCheckedContinuation { waiters.append($0) }
     }
 
+    /// Starts the version `current` links to, by its own path (`upgrades/vX.Y.Z/lavap`), so that
+    /// the version started is known even when another lavavisor switches `current` meanwhile.
     private func launch() async throws {
+        guard let version = store.currentVersion() else {
+            throw StoreError("no lavap is linked at \(store.current.path); run 'lavavisor init' or pass --auto-download")
+        }
+        let binary = store.binary(for: version)
         let process = try await ChildProcess.spawnWhenReady(
             executable: binary.path, arguments: arguments, stdin: password == nil ? .inherit : .pipe)
         if let input = process.standardInput {
             handOver(password, to: input)
         }
         child = process
-        logger.info("started lavap", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
+        childVersion = version
+        logger.info("started lavap \(version)", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
         Task {
             let exit = await process.wait()
             self.childEnded(process, exit: exit)
@@ -142,6 +163,8 @@ public actor ChildBackend: ProcessBackend {
     /// The grace period is kept even when the calling task is cancelled (lavavisor cancels its
     /// monitor on SIGTERM, maybe in the middle of a restart): the wait runs in a task of its own.
     private func terminate(_ process: ChildProcess) async -> ProcessExit {
+        terminating = process
+        defer { terminating = nil }
         process.signal(SIGTERM)
         let stopTimeout = self.stopTimeout
         let graceful = await Task.detached { await process.wait(timeout: stopTimeout) }.value

@@ -1,3 +1,4 @@
+public import ArgumentParser
 public import Core
 public import Foundation
 public import Logging
@@ -12,6 +13,24 @@ public struct GitBinarySource: BinarySource {
 
     /// The default `--repo-url`.
     public static let defaultRepoURL = "https://github.com/lavanet/lava.git"
+
+    /// The flags of the `git` binary source.
+    public struct Options: PluginOptions {
+        public typealias Owner = GitBinarySource
+
+        /// `--repo-url`.
+        @Option(name: .customLong("repo-url"), help: "The git repository to clone (a URL or a path).")
+        public var repoURL = GitBinarySource.defaultRepoURL
+
+        /// `--build-command`.
+        @Option(
+            name: .customLong("build-command"),
+            help: "The shell command that builds lavap in the checkout, writing it to $LAVAVISOR_OUT (default: go build).")
+        public var buildCommand: String?
+
+        /// The defaults.
+        public init() {}
+    }
 
     /// The repository to clone: a URL or a path.
     public let repository: String
@@ -36,10 +55,9 @@ public struct GitBinarySource: BinarySource {
         self.logger = logger
     }
 
-    public static func make(context: PluginContext) throws -> GitBinarySource {
+    public static func make(options: Options, context: PluginContext) throws -> GitBinarySource {
         GitBinarySource(
-            repository: context.options.repoURL ?? defaultRepoURL,
-            buildCommand: context.options.buildCommand.flatMap { $0.isEmpty ? nil : $0 }, logger: context.logger)
+            repository: options.repoURL, buildCommand: options.buildCommand.flatMap { $0.isEmpty ? nil : $0 }, logger: context.logger)
     }
 
     /// The go build the original runs: `cmd/lavap`, or `cmd/lavad` before 0.22.0.
@@ -48,6 +66,12 @@ public struct GitBinarySource: BinarySource {
         return #"go build -o "$LAVAVISOR_OUT" \#(package)"#
     }
 
+    /// The repository's version tags (a repository lists what it has, whatever the chain demands).
+    public func availableVersions(for requirement: VersionRequirement) async throws -> [SemanticVersion] {
+        try await availableVersions()
+    }
+
+    /// The repository's version tags.
     public func availableVersions() async throws -> [SemanticVersion] {
         let git = try tool("git", hint: "install git (apt-get install git), or use --source github for released binaries")
         let outcome = try await ProcessRunner.run(git, ["ls-remote", "--tags", "--refs", repository], timeout: .seconds(120))

@@ -1,3 +1,4 @@
+public import ArgumentParser
 public import Core
 public import Foundation
 public import Logging
@@ -16,6 +17,50 @@ public struct GitHubReleaseSource: BinarySource {
     public static let defaultReleaseURL = "https://github.com/lavanet/lava/releases/download"
     /// The default `--releases-api`.
     public static let defaultReleasesAPI = "https://api.github.com/repos/lavanet/lava/releases?per_page=100"
+
+    /// The flags of the `github` binary source.
+    public struct Options: PluginOptions {
+        public typealias Owner = GitHubReleaseSource
+
+        /// `--release-url`.
+        @Option(
+            name: .customLong("release-url"),
+            help:
+                "Where assets are: URL/vX.Y.Z/lavap-vX.Y.Z-<os>-<arch> and URL/vX.Y.Z/sha256sum.txt (default: GitHub's releases of lavanet/lava)."
+        )
+        public var releaseURL: String?
+
+        /// `--releases-api`.
+        @Option(
+            name: .customLong("releases-api"),
+            help:
+                "The release listing (GitHub's JSON); '' for none. Default: GitHub's, unless --release-url names a mirror, which is then used without a listing."
+        )
+        public var releasesAPI: String?
+
+        /// `--platform`.
+        @Option(help: "The asset platform os/arch (default: this machine's).")
+        public var platform: String?
+
+        /// `--skip-checksum`.
+        @Flag(name: .customLong("skip-checksum"), help: "Accept assets without checking them against sha256sum.txt (unsafe).")
+        public var skipChecksum = false
+
+        /// `--download-idle-timeout`.
+        @Option(name: .customLong("download-idle-timeout"), help: "Seconds a download may stall before it is resumed.")
+        public var downloadIdleTimeout: Double = Downloader.defaultIdleTimeout.seconds
+
+        /// The defaults.
+        public init() {}
+
+        /// Checks the values that need no network.
+        public func validate() throws {
+            guard downloadIdleTimeout > 0, downloadIdleTimeout.isFinite else {
+                throw ValidationError("--download-idle-timeout must be a positive number of seconds, got \(downloadIdleTimeout)")
+            }
+            if let platform { _ = try Platform(parsing: platform) }
+        }
+    }
 
     /// Where assets are: `BASE/vX.Y.Z/<asset>`.
     public let releaseURL: URL
@@ -36,7 +81,7 @@ public struct GitHubReleaseSource: BinarySource {
     public init(
         releaseURL: URL, releasesAPI: URL?, platform: Platform = .current, skipChecksum: Bool = false, http: any HTTPExecutor,
         timeouts: HTTPTimeouts = HTTPTimeouts(), retries: RetryPolicy = RetryPolicy(),
-        downloadTimeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(10), total: .seconds(7200), idle: .seconds(60)),
+        downloadTimeouts: HTTPTimeouts = Downloader.defaultTimeouts,
         logger: Logger
     ) {
         self.releaseURL = releaseURL
@@ -50,26 +95,41 @@ public struct GitHubReleaseSource: BinarySource {
         self.logger = logger
     }
 
-    public static func make(context: PluginContext) throws -> GitHubReleaseSource {
-        let options = context.options
+    public static func make(options: Options, context: PluginContext) throws -> GitHubReleaseSource {
         let platform = try options.platform.map { try Platform(parsing: $0) } ?? .current
+        // A mirror (a custom --release-url) is used without the public listing unless one is named:
+        // an air-gapped host must not wait for api.github.com on every check.
+        let listing: String? =
+            switch options.releasesAPI {
+            case .some(""): nil
+            case .some(let url): url
+            case .none: options.releaseURL == nil ? defaultReleasesAPI : nil
+            }
         return GitHubReleaseSource(
             releaseURL: try HTTPURL.parse(options.releaseURL ?? defaultReleaseURL, flag: "--release-url"),
-            releasesAPI: options.releasesAPI == ""
-                ? nil : try HTTPURL.parse(options.releasesAPI ?? defaultReleasesAPI, flag: "--releases-api"),
-            platform: platform, skipChecksum: options.skipChecksum, http: context.http,
-            timeouts: options.httpTimeouts, retries: options.retries,
-            downloadTimeouts: HTTPTimeouts(connect: options.httpTimeouts.connect, total: .seconds(7200), idle: options.downloadIdleTimeout),
+            releasesAPI: try listing.map { try HTTPURL.parse($0, flag: "--releases-api") },
+            platform: platform, skipChecksum: options.skipChecksum, http: context.http, timeouts: context.timeouts,
+            retries: context.retries,
+            downloadTimeouts: HTTPTimeouts(
+                connect: context.timeouts.connect, total: Downloader.defaultTimeouts.total, idle: .seconds(options.downloadIdleTimeout)),
             logger: context.logger)
     }
 
     /// The asset's file name for `version`.
     public func assetName(_ version: SemanticVersion) -> String { "lavap-\(version.tag)-\(platform.os)-\(platform.arch)" }
 
+    /// The published versions from the listing; without a listing, the target and the minimum
+    /// (the monitor tries the next lower one when a fetch fails).
+    public func availableVersions(for requirement: VersionRequirement) async throws -> [SemanticVersion] {
+        guard releasesAPI != nil else { return Array(Set([requirement.target, requirement.minimum])).sorted() }
+        return try await availableVersions()
+    }
+
+    /// The published versions that carry this platform's asset, from the listing (cached a few minutes).
     public func availableVersions() async throws -> [SemanticVersion] {
         if let cached = listing.fresh() { return cached }
         guard let releasesAPI else {
-            throw OptionError("no release listing (--releases-api is empty); only the target can be tried")
+            throw ReleaseListingUnavailable()
         }
         var versions: Set<SemanticVersion> = []
         var next: URL? = releasesAPI
@@ -210,6 +270,13 @@ final class ListingCache: Sendable {
     }
 
     func store(_ versions: [SemanticVersion]) { entry.withLock { $0 = (.now, versions) } }
+}
+
+/// `availableVersions()` was asked of a source that has no release listing.
+public struct ReleaseListingUnavailable: Error, Sendable, CustomStringConvertible {
+    public var description: String {
+        "no release listing: --release-url names a mirror without --releases-api, or --releases-api is ''; give --releases-api URL to list versions"
+    }
 }
 
 /// A downloaded asset whose SHA-256 is not the published one.

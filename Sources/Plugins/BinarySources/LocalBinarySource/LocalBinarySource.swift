@@ -1,3 +1,4 @@
+public import ArgumentParser
 public import Core
 public import Foundation
 
@@ -9,20 +10,38 @@ public struct LocalBinarySource: BinarySource {
     public static let id = "local"
     public static let summary = "copies binaries from a folder (--binaries-dir DIR with DIR/vX.Y.Z/lavap or DIR/lavap-vX.Y.Z)"
 
+    /// The flags of the `local` binary source.
+    public struct Options: PluginOptions {
+        public typealias Owner = LocalBinarySource
+
+        /// `--binaries-dir`.
+        @Option(name: .customLong("binaries-dir"), help: "The folder of binaries: DIR/vX.Y.Z/lavap or DIR/lavap-vX.Y.Z.")
+        public var binariesDir: String?
+
+        /// The defaults.
+        public init() {}
+    }
+
     /// The folder of binaries.
     public let folder: URL
 
     /// A source reading `folder`.
     public init(folder: URL) { self.folder = folder }
 
-    public static func make(context: PluginContext) throws -> LocalBinarySource {
-        guard let dir = context.options.binariesDir, !dir.isEmpty else {
+    public static func make(options: Options, context: PluginContext) throws -> LocalBinarySource {
+        guard let dir = options.binariesDir, !dir.isEmpty else {
             throw OptionError("--source local needs --binaries-dir DIR: a folder holding DIR/vX.Y.Z/lavap or DIR/lavap-vX.Y.Z")
         }
-        return LocalBinarySource(folder: context.options.resolve(dir))
+        return LocalBinarySource(folder: context.resolve(dir))
     }
 
-    public func availableVersions() async throws -> [SemanticVersion] {
+    /// Every version in the folder (a folder lists what it has, whatever the chain demands).
+    public func availableVersions(for requirement: VersionRequirement) async throws -> [SemanticVersion] {
+        try availableVersions()
+    }
+
+    /// Every version in the folder.
+    public func availableVersions() throws -> [SemanticVersion] {
         try binaries().keys.sorted()
     }
 

@@ -1,3 +1,4 @@
+public import ArgumentParser
 public import Core
 public import Foundation
 import Yams
@@ -10,19 +11,31 @@ public struct FileVersionSource: VersionSource {
     public static let id = "file"
     public static let summary = "reads the four versions from a JSON or YAML file (--versions-file), re-read on every check"
 
+    /// The flags of the `file` version source.
+    public struct Options: PluginOptions {
+        public typealias Owner = FileVersionSource
+
+        /// `--versions-file`.
+        @Option(name: .customLong("versions-file"), help: "The JSON or YAML file holding the four versions (re-read on every check).")
+        public var versionsFile: String?
+
+        /// The defaults.
+        public init() {}
+    }
+
     /// The versions file.
     public let path: URL
 
     /// A source reading `path`.
     public init(path: URL) { self.path = path }
 
-    public static func make(context: PluginContext) throws -> FileVersionSource {
-        guard let file = context.options.versionsFile, !file.isEmpty else {
+    public static func make(options: Options, context: PluginContext) throws -> FileVersionSource {
+        guard let file = options.versionsFile, !file.isEmpty else {
             throw OptionError(
                 "--version-source file needs --versions-file PATH: a JSON or YAML file with provider_target, provider_min, consumer_target and consumer_min"
             )
         }
-        return FileVersionSource(path: context.options.resolve(file))
+        return FileVersionSource(path: context.resolve(file))
     }
 
     public func read() async throws -> VersionReading {

@@ -1,3 +1,4 @@
+public import ArgumentParser
 public import Core
 public import Foundation
 
@@ -6,6 +7,18 @@ public import Foundation
 public struct RESTVersionSource: VersionSource {
     public static let id = "rest"
     public static let summary = "reads the protocol params from a Lava node's Cosmos REST (LCD) API (--rest-url)"
+
+    /// The flags of the `rest` version source.
+    public struct Options: PluginOptions {
+        public typealias Owner = RESTVersionSource
+
+        /// `--rest-url`.
+        @Option(name: .customLong("rest-url"), help: "The node's Cosmos REST (LCD) API URL, e.g. http://localhost:1317.")
+        public var restURL: String?
+
+        /// The defaults.
+        public init() {}
+    }
 
     /// The REST API's base URL.
     public let base: URL
@@ -21,12 +34,12 @@ public struct RESTVersionSource: VersionSource {
         self.retries = retries
     }
 
-    public static func make(context: PluginContext) throws -> RESTVersionSource {
-        guard let text = context.options.restURL, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+    public static func make(options: Options, context: PluginContext) throws -> RESTVersionSource {
+        guard let text = options.restURL, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw OptionError("--version-source rest needs --rest-url URL: the node's REST (LCD) API, e.g. http://localhost:1317")
         }
         let url = try HTTPURL.parse(text, flag: "--rest-url", example: "http://localhost:1317")
-        return RESTVersionSource(base: url, http: context.http, timeouts: context.options.httpTimeouts, retries: context.options.retries)
+        return RESTVersionSource(base: url, http: context.http, timeouts: context.timeouts, retries: context.retries)
     }
 
     public func read() async throws -> VersionReading {

@@ -1,3 +1,4 @@
+public import ArgumentParser
 public import Core
 public import Foundation
 import Logging
@@ -11,6 +12,18 @@ public struct RPCVersionSource: VersionSource {
 
     /// The ABCI query path of the protocol module's parameters.
     public static let paramsPath = "/lavanet.lava.protocol.Query/Params"
+
+    /// The flags of the `rpc` version source.
+    public struct Options: PluginOptions {
+        public typealias Owner = RPCVersionSource
+
+        /// `--node`.
+        @Option(help: "The Lava node's CometBFT RPC URL (tcp:// means http://; https works).")
+        public var node = "tcp://localhost:26657"
+
+        /// The defaults.
+        public init() {}
+    }
 
     /// The node's RPC URL, http or https.
     public let node: URL
@@ -26,10 +39,8 @@ public struct RPCVersionSource: VersionSource {
         self.retries = retries
     }
 
-    public static func make(context: PluginContext) throws -> RPCVersionSource {
-        RPCVersionSource(
-            node: try endpoint(context.options.node), http: context.http, timeouts: context.options.httpTimeouts,
-            retries: context.options.retries)
+    public static func make(options: Options, context: PluginContext) throws -> RPCVersionSource {
+        RPCVersionSource(node: try endpoint(options.node), http: context.http, timeouts: context.timeouts, retries: context.retries)
     }
 
     /// The URL of `--node`: `tcp://` means `http://`; http and https are taken as they are.

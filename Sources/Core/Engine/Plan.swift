@@ -1,0 +1,136 @@
+/// What one check found and what it will do, computed in one place: the monitor carries it out and
+/// `status` prints it, so the two can never disagree.
+///
+/// The plan compares the chain's versions for the role with what *this* process's child runs (or,
+/// before a child runs, with what `current/lavap` reports), never with the link alone: another
+/// lavavisor on the same directory may have switched `current` already, and a child older than
+/// `current` is moved onto it.
+public struct Plan: Sendable, Equatable {
+    /// The step the plan takes.
+    public enum Action: Sendable, Hashable, CustomStringConvertible {
+        /// Nothing to do: what runs complies, or nothing that complies can be had (see the decision).
+        case none
+        /// The version source is on another chain than `--chain-id`; the message says both.
+        case refuse(String)
+        /// Fetch and install this version, switch `current` to it, restart.
+        case fetch(SemanticVersion)
+        /// This version is needed, but this process may not fetch it: wait for one that may.
+        case wait(SemanticVersion)
+        /// This version is installed: switch `current` to it, restart.
+        case switchTo(SemanticVersion)
+        /// `current` already links to this version but the child runs an older one: restart it.
+        case restart(SemanticVersion)
+
+        /// The version the step moves to, if any.
+        public var version: SemanticVersion? {
+            switch self {
+            case .fetch(let version), .wait(let version), .switchTo(let version), .restart(let version): version
+            case .none, .refuse: nil
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .none: "nothing to do"
+            case .refuse(let message): "refuse: \(message)"
+            case .fetch(let version): "fetch \(version), switch current to it and restart lavap"
+            case .wait(let version): "wait for a lavavisor with --auto-download to install \(version)"
+            case .switchTo(let version): "switch current to the installed \(version) and restart lavap"
+            case .restart(let version): "restart lavap on \(version), which current already links to"
+            }
+        }
+    }
+
+    /// What the version source answered.
+    public var reading: VersionReading
+    /// The role of the supervised command, which picks the pair of versions to follow.
+    public var role: Role
+    /// The target and minimum of that role.
+    public var requirement: VersionRequirement
+    /// The version that runs: the child's, or what `current/lavap` reports when no child runs.
+    public var running: SemanticVersion?
+    /// Whether `running` is the version of a child this process started.
+    public var childRunning: Bool
+    /// The version `current` links to.
+    public var current: SemanticVersion?
+    /// The installed versions.
+    public var installed: [SemanticVersion]
+    /// What the binary source offers; nil when it was not asked (nothing to fetch).
+    public var offered: [SemanticVersion]?
+    /// Why the binary source could not list its versions, when it could not.
+    public var offerError: String?
+    /// Whether this process may fetch missing versions (`--auto-download`).
+    public var autoDownload: Bool
+    /// The source's chain id differs from `--chain-id`: the message says both.
+    public var chainMismatch: String?
+    /// The version decision.
+    public private(set) var decision: UpgradeDecision
+    /// The step to take.
+    public private(set) var action: Action
+
+    /// Computes the plan from what was found.
+    public init(
+        reading: VersionReading, role: Role, running: SemanticVersion?, childRunning: Bool, current: SemanticVersion?,
+        installed: [SemanticVersion], offered: [SemanticVersion]?, offerError: String? = nil, autoDownload: Bool,
+        expectedChainID: String? = nil
+    ) {
+        self.reading = reading
+        self.role = role
+        self.requirement = role.requirement(reading.versions)
+        self.running = running
+        self.childRunning = childRunning
+        self.current = current
+        self.installed = installed
+        self.offered = offered
+        self.offerError = offerError
+        self.autoDownload = autoDownload
+        if let expectedChainID, let actual = reading.chainID, actual != expectedChainID {
+            chainMismatch =
+                "the node at \(reading.location) is on chain '\(actual)' but --chain-id is '\(expectedChainID)'; "
+                + "point the version source at a \(expectedChainID) node or fix --chain-id"
+        }
+        decision = .keep(running ?? requirement.target)
+        action = .none
+        decide()
+    }
+
+    /// Whether the binary source must be asked: what runs is below the role's target.
+    public var needsOffers: Bool {
+        guard let running else { return true }
+        return running < requirement.target
+    }
+
+    /// The same plan without `version` among the offers (its install failed): the next lower one.
+    public func excluding(_ version: SemanticVersion) -> Plan {
+        var plan = self
+        plan.offered = (offered ?? []).filter { $0 != version }
+        plan.installed = installed.filter { $0 != version }
+        plan.decide()
+        return plan
+    }
+
+    /// The one place where the decision and the step are made.
+    private mutating func decide() {
+        decision = UpgradeDecision.decide(running: running, required: requirement, available: Set(installed).union(offered ?? []))
+        if let chainMismatch {
+            action = .refuse(chainMismatch)
+            return
+        }
+        var goal = decision.destination
+        // Never run older than current: a child older than the installed current moves onto it.
+        if childRunning, let running, let current, current > running, installed.contains(current), goal.map({ $0 < current }) ?? true {
+            goal = current
+        }
+        guard let goal else {
+            action = .none
+            return
+        }
+        if !installed.contains(goal) {
+            action = autoDownload ? .fetch(goal) : .wait(goal)
+        } else if goal == current {
+            action = childRunning ? .restart(goal) : .none
+        } else {
+            action = .switchTo(goal)
+        }
+    }
+}

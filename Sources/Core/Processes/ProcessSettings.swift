@@ -1,0 +1,43 @@
+/// What a command asks a process backend to run, built by the CLI from the shared process flags.
+public struct ProcessSettings: Sendable {
+    /// The default time a process gets between SIGTERM and SIGKILL (`--stop-timeout`).
+    public static let defaultStopTimeout: Duration = .seconds(30)
+
+    /// The `lavap …` command line to supervise (`--cmd`); nil for backends that run services instead.
+    public var command: SupervisedCommand?
+    /// How long a stopped process gets between SIGTERM and SIGKILL.
+    public var stopTimeout: Duration
+    /// The keyring password to hand to each new process on its stdin.
+    public var keyringPassword: Secret?
+
+    /// Settings; the defaults stop within 30 s and hand over no password.
+    public init(command: SupervisedCommand? = nil, stopTimeout: Duration = defaultStopTimeout, keyringPassword: Secret? = nil) {
+        self.command = command
+        self.stopTimeout = stopTimeout
+        self.keyringPassword = keyringPassword
+    }
+}
+
+/// A `lavap …` command line to supervise, split like a POSIX shell splits words.
+public struct SupervisedCommand: Sendable, Hashable {
+    /// The words after `lavap`.
+    public var arguments: [String]
+
+    /// A command from its arguments after `lavap`.
+    public init(arguments: [String]) { self.arguments = arguments }
+
+    /// Parses `--cmd`: quotes and backslashes honoured, nothing expanded; it must start with `lavap`
+    /// (any path ending in `/lavap`), which the managed binary replaces.
+    public init(parsing line: String) throws {
+        let words = try ShellWords.split(line)
+        guard let first = words.first, first.split(separator: "/").last == "lavap" else {
+            throw OptionError(
+                "--cmd must start with lavap (it is replaced by the managed binary); got \(words.first.map { "'\($0)'" } ?? "an empty command")"
+            )
+        }
+        self.init(arguments: Array(words.dropFirst()))
+    }
+
+    /// The role the command serves, from its subcommand.
+    public var role: Role { Role(arguments: arguments) }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Core
+import Foundation
+
+// The flags that are not any one plugin's: each command mounts the groups it uses. Every default
+// comes from the Core type that uses it, so it is written once.
+
+/// Where the store is and how to log: every command that touches a store.
+struct CommonFlags: ParsableArguments {
+    @Option(help: "The folder that holds .lavavisor/ (default: your home folder).")
+    var directory: String?
+
+    @Option(
+        name: .customLong("log-format"), help: ArgumentHelp("One line per event, as text or as JSON.", valueName: "text|json"),
+        completion: .list(LogFormat.allCases.map(\.rawValue)))
+    var logFormatName = LogFormat.text.rawValue
+
+    @Flag(help: "Log every check, not only changes.")
+    var verbose = false
+
+    func validate() throws {
+        guard LogFormat(rawValue: logFormatName) != nil else {
+            throw ValidationError("--log-format must be text or json, got '\(logFormatName)'")
+        }
+    }
+
+    /// The `--log-format` value.
+    var logFormat: LogFormat { LogFormat(rawValue: logFormatName) ?? .text }
+
+    /// The `--directory` folder, defaulting to home.
+    var directoryURL: URL {
+        directory.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? FileManager.default.homeDirectoryForCurrentUser
+    }
+}
+
+/// The chain and the network: every command that reads the chain's versions or fetches binaries.
+struct NetworkFlags: ParsableArguments {
+    @Option(
+        name: .customLong("chain-id"),
+        help: "The chain id lavap and the node must be on (default: lava); when given, a node on another chain is refused.")
+    var chainID: String?
+
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a connection to the node or a release host.")
+    var connectTimeout: Double = HTTPTimeouts().connect.seconds
+
+    @Option(name: .customLong("request-timeout"), help: "Seconds one request may take in all.")
+    var requestTimeout: Double = HTTPTimeouts().total.seconds
+
+    @Option(name: .customLong("request-retries"), help: "Extra tries of a failed request within one check.")
+    var requestRetries: Int = RetryPolicy().attempts - 1
+
+    func validate() throws {
+        for (flag, value) in [("--connect-timeout", connectTimeout), ("--request-timeout", requestTimeout)]
+        where !(value > 0 && value.isFinite) {
+            throw ValidationError("\(flag) must be a positive number of seconds, got \(value)")
+        }
+        guard (0...10).contains(requestRetries) else {
+            throw ValidationError("--request-retries must be between 0 and 10, got \(requestRetries)")
+        }
+    }
+
+    var timeouts: HTTPTimeouts { HTTPTimeouts(connect: .seconds(connectTimeout), total: .seconds(requestTimeout)) }
+    var retries: RetryPolicy { RetryPolicy(attempts: requestRetries + 1) }
+}
+
+/// How the version monitor runs: the commands that keep lavap up to date.
+struct MonitorFlags: ParsableArguments {
+    @Option(name: .customLong("poll-interval"), help: "Seconds between two version checks (decimal).")
+    var pollInterval: Double = Monitor.defaultPollInterval.seconds
+
+    @Flag(name: .customLong("auto-download"), help: "Download or build missing versions (else wait for another lavavisor to).")
+    var autoDownload = false
+
+    func validate() throws {
+        guard pollInterval > 0, pollInterval.isFinite else {
+            throw ValidationError("--poll-interval must be a positive number of seconds, got \(pollInterval)")
+        }
+    }
+}
+
+/// The command line to supervise: the commands that run one lavap themselves.
+struct CommandFlag: ParsableArguments {
+    @Option(help: "The lavap command line to supervise, e.g. 'lavap rpcprovider config.yml --from alice'.")
+    var cmd: String?
+
+    /// The parsed `--cmd`, nil when not given.
+    func command() throws -> SupervisedCommand? {
+        guard let cmd, !cmd.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        return try SupervisedCommand(parsing: cmd)
+    }
+}
+
+/// How processes are stopped and what they are handed.
+struct ProcessFlags: ParsableArguments {
+    @Flag(name: .customLong("enter-keyring-password"), help: "Ask for the keyring password and hand it to lavap on its stdin.")
+    var enterKeyringPassword = false
+
+    @Option(name: .customLong("stop-timeout"), help: "Seconds lavap gets to stop after SIGTERM before SIGKILL.")
+    var stopTimeout: Double = ProcessSettings.defaultStopTimeout.seconds
+
+    func validate() throws {
+        guard stopTimeout > 0, stopTimeout.isFinite else {
+            throw ValidationError("--stop-timeout must be a positive number of seconds, got \(stopTimeout)")
+        }
+    }
+}

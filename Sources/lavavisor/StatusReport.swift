@@ -1,0 +1,121 @@
+import Core
+import Foundation
+
+/// Everything `status` shows, as one value that renders as text or JSON: the monitor's own plan.
+struct StatusReport: Encodable {
+    struct Source: Encodable {
+        var id: String
+        var location: String?
+        var chainID: String?
+        var height: Int64?
+        var error: String?
+    }
+    struct Requirement: Encodable {
+        var role: String
+        var target: String
+        var minimum: String
+    }
+    struct Decision: Encodable {
+        var action: String
+        var version: String?
+        var detail: String
+    }
+    struct Step: Encodable {
+        var action: String
+        var version: String?
+        var detail: String
+    }
+
+    var source: Source
+    var role: String
+    var required: ProtocolVersion?
+    var requirement: Requirement?
+    var store: String
+    var current: String?
+    var running: String?
+    var installed: [String]
+    var available: [String]
+    var availableError: String?
+    var decision: Decision?
+    var step: Step?
+
+    /// Makes the plan a wrapper with `--auto-download` would make now (no child runs here, so what
+    /// `current/lavap` reports stands for what runs).
+    static func gather(_ monitor: Monitor) async -> StatusReport {
+        let store = monitor.store
+        var report = StatusReport(
+            source: Source(id: type(of: monitor.source).id), role: monitor.role.rawValue, store: store.root.path,
+            current: store.currentVersion()?.description, installed: store.installedVersions().map(\.description), available: [])
+        do {
+            let plan = try await monitor.plan(child: nil, listing: .always)
+            report.source.location = plan.reading.location
+            report.source.chainID = plan.reading.chainID
+            report.source.height = plan.reading.height
+            if let mismatch = plan.chainMismatch { report.source.error = "\(mismatch); lavavisor would refuse it" }
+            report.required = plan.reading.versions
+            report.requirement = Requirement(
+                role: plan.role.rawValue, target: plan.requirement.target.description, minimum: plan.requirement.minimum.description)
+            report.running = plan.running?.description
+            report.available = (plan.offerError == nil ? plan.offered ?? [] : []).sorted().map(\.description)
+            report.availableError = plan.offerError
+            report.decision = Decision(plan.decision)
+            report.step = Step(plan.action)
+        } catch {
+            report.source.error = "\(error)"
+            report.running = await store.currentBinaryVersion()?.description
+        }
+        return report
+    }
+
+    var text: String {
+        var lines: [String] = []
+        var sourceLine = "version source: \(source.id)"
+        if let location = source.location { sourceLine += " \(location)" }
+        if let chainID = source.chainID { sourceLine += " chain-id=\(chainID)" }
+        if let height = source.height { sourceLine += " height=\(height)" }
+        lines.append(sourceLine)
+        if let error = source.error { lines.append("  error: \(error)") }
+        if let required {
+            lines.append("required: target \(required.target), minimum \(required.minimum) (\(required))")
+        }
+        if let requirement {
+            lines.append("role: \(requirement.role): target \(requirement.target), minimum \(requirement.minimum)")
+        } else {
+            lines.append("role: \(role)")
+        }
+        lines.append("store: \(store)")
+        lines.append("current: \(current ?? "none")\(running.map { $0 == current ? "" : " (binary reports \($0))" } ?? "")")
+        lines.append("installed: \(installed.isEmpty ? "none" : installed.joined(separator: ", "))")
+        lines.append("available: \(available.isEmpty ? "none" : available.joined(separator: ", "))")
+        if let availableError { lines.append("  error: \(availableError)") }
+        if let decision { lines.append("decision: \(decision.detail)") }
+        if let step { lines.append("next step: \(step.detail)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension StatusReport.Decision {
+    init(_ decision: UpgradeDecision) {
+        switch decision {
+        case .keep(let version): self.init(action: "keep", version: version.description, detail: decision.description)
+        case .upgrade(let version): self.init(action: "upgrade", version: version.description, detail: decision.description)
+        case .fallback(let version, _): self.init(action: "fallback", version: version.description, detail: decision.description)
+        case .cannotComply: self.init(action: "cannot-comply", version: nil, detail: decision.description)
+        }
+    }
+}
+
+extension StatusReport.Step {
+    init(_ action: Plan.Action) {
+        let name =
+            switch action {
+            case .none: "none"
+            case .refuse: "refuse"
+            case .fetch: "fetch"
+            case .wait: "wait"
+            case .switchTo: "switch"
+            case .restart: "restart"
+            }
+        self.init(action: name, version: action.version?.description, detail: action.description)
+    }
+}

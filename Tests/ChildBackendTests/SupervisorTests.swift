@@ -1,0 +1,126 @@
+import ChildBackend
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Core's Supervisor driving the real child backend with real stand-in processes and signals.
+@Suite struct SupervisorTests {
+    let temp: TemporaryDirectory
+    let store: Store
+    let events: URL
+    let logs = CapturedLogs()
+
+    init() throws {
+        temp = try TemporaryDirectory()
+        store = Store(directory: temp.url)
+        events = temp.path("events")
+        try store.prepare()
+    }
+
+    func recorded(_ words: String...) -> [[String]] {
+        StandIn.events(events).filter { Array($0.prefix(words.count)) == words }
+    }
+
+    func waitForEvent(_ words: String...) async throws -> [String] {
+        var found: [String] = []
+        try await waitUntil("event \(words) in \(StandIn.events(events))") {
+            found = StandIn.events(events).first { Array($0.prefix(words.count)) == words } ?? []
+            return !found.isEmpty
+        }
+        return found
+    }
+
+    func supervisor(_ source: ScriptedVersionSource, _ binaries: StandInBinarySource, stopTimeout: Duration = .seconds(10))
+        -> (Supervisor, ChildBackend)
+    {
+        let backend = ChildBackend(
+            arguments: ["rpcprovider", "p.yml"], store: store, stopTimeout: stopTimeout, password: nil, logger: logs.logger())
+        let monitor = Monitor(source: source, binaries: binaries, store: store, autoDownload: true, logger: logs.logger(), role: .provider)
+        return (Supervisor(monitor: monitor, backend: backend, pollInterval: .milliseconds(50), logger: logs.logger()), backend)
+    }
+
+    @Test func aChildThatEndsWhileASwitchIsInProgressIsNotStartedAgain() async throws {
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")], events: events)
+        let gate = binaries.hold(v("1.1.0"))
+        let (supervisor, backend) = supervisor(source, binaries)
+        let (signals, _) = AsyncStream.makeStream(of: Int32.self)
+        let run = Task { try await supervisor.run(signals: signals) }
+        let started = try await waitForEvent("start", "1.0.0")
+
+        source.set(.success(required(target: "1.1.0", min: "1.0.0")))
+        try await waitUntil("the fetch of 1.1.0 to wait at the gate") { gate.arrivals == 1 }
+        kill(-pid_t(started[2])!, SIGKILL)  // the child (its whole group) ends by itself while the switch is in progress
+        #expect(await backend.waitForExit() == .signaled(SIGKILL))
+        gate.open()
+
+        #expect(try await run.value == 128 + SIGKILL)
+        #expect(recorded("start", "1.1.0").isEmpty, "an orphan lavap 1.1.0 was started: \(StandIn.events(events))")
+        #expect(await backend.runningVersion == nil)
+    }
+
+    @Test func aChildOlderThanCurrentIsMovedOntoCurrent() async throws {
+        // Another lavavisor on the same directory installed 1.1.0 and switched current: this one's
+        // child must follow, without fetching anything itself.
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        let binaries = StandInBinarySource([v("1.0.0")], events: events)
+        let (supervisor, backend) = supervisor(source, binaries)
+        let (signals, stop) = AsyncStream.makeStream(of: Int32.self)
+        let run = Task { try await supervisor.run(signals: signals) }
+        _ = try await waitForEvent("start", "1.0.0")
+        try StandIn.install(version: "1.1.0", at: store.binary(for: v("1.1.0")), events: events)
+        source.set(.success(required(target: "1.1.0", min: "1.0.0")))
+        try store.switchCurrent(to: v("1.1.0"))
+        _ = try await waitForEvent("start", "1.1.0")
+        #expect(await backend.runningVersion == v("1.1.0"))
+        #expect(binaries.fetches == [v("1.0.0")])
+        stop.yield(SIGTERM)
+        #expect(try await run.value == 0)
+    }
+
+    @Test func aSecondStopSignalKillsAtOnce() async throws {
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        try StandIn.install(version: "1.0.0", at: store.binary(for: v("1.0.0")), events: events, behaviour: .ignoreTerm)
+        try store.switchCurrent(to: v("1.0.0"))
+        let (supervisor, _) = supervisor(source, StandInBinarySource([]), stopTimeout: .seconds(3600))
+        let (signals, send) = AsyncStream.makeStream(of: Int32.self)
+        let run = Task { try await supervisor.run(signals: signals) }
+        _ = try await waitForEvent("start", "1.0.0")
+        send.yield(SIGINT)
+        _ = try await waitForEvent("ignored-sigterm", "1.0.0")
+        send.yield(SIGINT)
+        #expect(try await run.value == 128 + SIGKILL)
+        #expect(logs.text.contains("received signal 2 again while stopping; killing lavap now"))
+    }
+
+    @Test func otherSignalsAreForwardedAndLeaveTheChildRunning() async throws {
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        try temp.write(
+            """
+            #!/bin/sh
+            if [ "$1" = version ]; then echo 1.0.0; exit 0; fi
+            trap 'echo hup >> "\(events.path)"' HUP
+            trap 'echo usr1 >> "\(events.path)"' USR1
+            trap 'exit 0' TERM
+            echo start >> "\(events.path)"
+            while :; do sleep 3600 & wait $!; done
+            """, to: ".lavavisor/upgrades/v1.0.0/lavap", executable: true)
+        try store.switchCurrent(to: v("1.0.0"))
+        let (supervisor, backend) = supervisor(source, StandInBinarySource([]))
+        let (signals, send) = AsyncStream.makeStream(of: Int32.self)
+        let run = Task { try await supervisor.run(signals: signals) }
+        _ = try await waitForEvent("start")
+        send.yield(SIGHUP)
+        _ = try await waitForEvent("hup")
+        send.yield(SIGUSR1)
+        _ = try await waitForEvent("usr1")
+        #expect(await backend.runningVersion == v("1.0.0"))
+        send.yield(SIGTERM)
+        #expect(try await run.value == 0)
+    }
+}

@@ -1,0 +1,103 @@
+import Core
+import TestSupport
+import Testing
+
+/// The plan: one pure computation from what was found to the step the monitor takes and status shows.
+@Suite struct PlanTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        var target = "1.1.0"
+        var min = "1.0.0"
+        var running: String?
+        var child = false
+        var current: String?
+        var installed: [String] = []
+        var offered: [String]? = nil
+        var autoDownload = true
+        let expected: Plan.Action
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "up to date: nothing", running: "1.1.0", child: true, current: "1.1.0", installed: ["1.1.0"], expected: .none),
+        Case(
+            name: "target offered: fetch", running: "1.0.0", child: true, current: "1.0.0", installed: ["1.0.0"], offered: ["1.1.0"],
+            expected: .fetch(v("1.1.0"))),
+        Case(
+            name: "target offered, may not fetch: wait", running: "1.0.0", child: true, current: "1.0.0", installed: ["1.0.0"],
+            offered: ["1.1.0"],
+            autoDownload: false, expected: .wait(v("1.1.0"))),
+        Case(
+            name: "target installed, not current: switch", running: "1.0.0", child: true, current: "1.0.0", installed: ["1.0.0", "1.1.0"],
+            offered: [], expected: .switchTo(v("1.1.0"))),
+        Case(
+            name: "another wrapper switched current: restart the child onto it", running: "1.0.0", child: true, current: "1.1.0",
+            installed: ["1.0.0", "1.1.0"], offered: [], expected: .restart(v("1.1.0"))),
+        Case(
+            name: "child older than current, chain still at the child's version: move onto current", target: "1.0.0", running: "1.0.0",
+            child: true, current: "1.1.0", installed: ["1.0.0", "1.1.0"], expected: .restart(v("1.1.0"))),
+        Case(
+            name: "no child yet, current at target: nothing to do before start", running: "1.1.0", current: "1.1.0", installed: ["1.1.0"],
+            expected: .none),
+        Case(name: "nothing installed: fetch the target", offered: ["1.0.0", "1.1.0"], expected: .fetch(v("1.1.0"))),
+        Case(name: "target missing: fetch the minimum", offered: ["1.0.0"], expected: .fetch(v("1.0.0"))),
+        Case(
+            name: "target missing, current in range is kept", running: "1.0.0", child: true, current: "1.0.0", installed: ["1.0.0"],
+            offered: [], expected: .none),
+        Case(
+            name: "current link dangling: fetch again", running: "1.0.0", child: true, current: "1.1.0", installed: ["1.0.0"],
+            offered: ["1.1.0"], expected: .fetch(v("1.1.0"))),
+        Case(name: "nothing can be had: cannot comply, nothing to do", target: "2.0.0", min: "2.0.0", offered: ["1.0.0"], expected: .none),
+    ]
+
+    func plan(_ example: Case, chainID: String? = nil, expected: String? = nil) -> Plan {
+        Plan(
+            reading: VersionReading(versions: required(target: example.target, min: example.min), location: "test", chainID: chainID),
+            role: .any, running: example.running.map(v), childRunning: example.child, current: example.current.map(v),
+            installed: example.installed.map(v), offered: example.offered?.map(v), autoDownload: example.autoDownload,
+            expectedChainID: expected)
+    }
+
+    @Test(arguments: cases)
+    func decidesTheStep(_ example: Case) {
+        #expect(plan(example).action == example.expected)
+    }
+
+    @Test func anotherChainIsRefused() {
+        let plan = plan(Case(name: "", offered: ["1.1.0"], expected: .none), chainID: "lava-testnet-2", expected: "lava-mainnet-1")
+        guard case .refuse(let message) = plan.action else {
+            Issue.record("expected a refusal, got \(plan.action)")
+            return
+        }
+        #expect(message.contains("'lava-testnet-2'"))
+        #expect(message.contains("'lava-mainnet-1'"))
+    }
+
+    @Test func aFailedInstallFallsToTheNextLowerVersion() {
+        let first = plan(Case(name: "", target: "1.2.0", offered: ["1.0.0", "1.1.0", "1.2.0"], expected: .none))
+        #expect(first.action == .fetch(v("1.2.0")))
+        let second = first.excluding(v("1.2.0"))
+        #expect(second.action == .fetch(v("1.1.0")))
+        #expect(second.decision == .fallback(to: v("1.1.0"), target: v("1.2.0")))
+        #expect(second.excluding(v("1.1.0")).excluding(v("1.0.0")).action == .none)
+    }
+
+    @Test func theRoleChoosesThePair() throws {
+        let versions = try ProtocolVersion(providerTarget: "1.1.0", providerMin: "1.0.0", consumerTarget: "1.2.0", consumerMin: "1.0.0")
+        func action(_ role: Role) -> Plan.Action {
+            Plan(
+                reading: VersionReading(versions: versions, location: "test"), role: role, running: v("1.1.0"), childRunning: true,
+                current: v("1.1.0"), installed: [v("1.1.0")], offered: [v("1.1.0"), v("1.2.0")], autoDownload: true
+            ).action
+        }
+        #expect(action(.provider) == .none)
+        #expect(action(.consumer) == .fetch(v("1.2.0")))
+        #expect(action(.any) == .fetch(v("1.2.0")))
+    }
+
+    @Test func offersAreNeededOnlyBelowTheTarget() {
+        #expect(!plan(Case(name: "", running: "1.1.0", expected: .none)).needsOffers)
+        #expect(plan(Case(name: "", running: "1.0.0", expected: .none)).needsOffers)
+        #expect(plan(Case(name: "", expected: .none)).needsOffers)
+    }
+}
