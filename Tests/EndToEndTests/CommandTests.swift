@@ -188,7 +188,8 @@ import Testing
         let help = try await CLI.run([command, "--help"], in: temp)
         for flag in shown { #expect(help.output.contains(flag), "\(command) --help lacks \(flag)") }
         for flag in hidden { #expect(!help.output.contains(flag + " "), "\(command) --help shows \(flag)") }
-        let refused = try await CLI.run([command] + (hidden.first.map { [$0, "x"] } ?? []), in: temp)
+        let positionals = command == "create-service" ? ["provider", "c.yml"] : []
+        let refused = try await CLI.run([command] + positionals + (hidden.first.map { [$0, "x"] } ?? []), in: temp)
         if let flag = hidden.first {
             #expect(refused.exit != .exited(0))
             #expect((refused.logs + refused.output).contains("Unknown option '\(flag)'"), "\(refused.logs)")
