@@ -10,14 +10,19 @@ measures, per trial:
 lavavisor polls (it does not subscribe to new blocks), so the expected delay is uniform in
 [0, poll interval] plus one query and one restart.
 
+With --source mirror the binaries come from the same loopback server as release assets
+(`--source github --release-url URL`, no release listing: the air-gapped mirror case), so each
+trial also downloads and verifies the new version. Goal: the new lavap runs within poll + 1 s.
+
 Usage: swift build -c release && python3 Benchmarks/detection_delay.py [--binary .build/release/lavavisor]
-       [--intervals 1,5] [--trials 10]
+       [--intervals 1,5] [--trials 10] [--source local|mirror]
 """
-import argparse, base64, json, os, random, shutil, statistics, subprocess, tempfile, threading, time
+import argparse, base64, hashlib, json, os, random, shutil, statistics, subprocess, tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STATE = {"version": "1.0.0", "height": 1}
 LOCK = threading.Lock()
+ASSETS = {}  # path -> bytes, the release mirror
 
 
 def field(number, data):
@@ -55,6 +60,13 @@ class Node(BaseHTTPRequestHandler):
             "code": 0, "log": "", "value": params_value(version), "height": str(height)}}})
 
     def do_GET(self):
+        if self.path.startswith("/download/"):
+            body = ASSETS.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+            return
         with LOCK:
             height = STATE["height"]
         self.reply({"jsonrpc": "2.0", "id": -1, "result": {
@@ -79,7 +91,7 @@ def wait_for(predicate, timeout):
     return False
 
 
-def trial(binary, node_url, interval, work):
+def trial(binary, node_url, interval, work, source):
     home, binaries, events = os.path.join(work, "home"), os.path.join(work, "bin"), os.path.join(work, "events")
     shutil.rmtree(home, ignore_errors=True)
     open(events, "w").close()
@@ -87,8 +99,10 @@ def trial(binary, node_url, interval, work):
         STATE["version"] = "1.0.0"
     log_path = os.path.join(work, "lavavisor.log")
     log = open(log_path, "w")
-    proc = subprocess.Popen([binary, "wrap", "--directory", home, "--version-source", "rpc", "--node", node_url,
-                             "--source", "local", "--binaries-dir", binaries, "--auto-download",
+    binary_source = ["--source", "local", "--binaries-dir", binaries] if source == "local" else [
+        "--source", "github", "--release-url", node_url + "/download", "--platform", "linux/amd64"]
+    proc = subprocess.Popen([binary, "wrap", "--directory", home, "--version-source", "rpc", "--node", node_url]
+                            + binary_source + ["--auto-download",
                              "--poll-interval", str(interval), "--cmd", "lavap rpcprovider p.yml"],
                             stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
     try:
@@ -114,6 +128,7 @@ def main():
     parser.add_argument("--binary", default=".build/release/lavavisor")
     parser.add_argument("--intervals", default="1,5")
     parser.add_argument("--trials", type=int, default=10)
+    parser.add_argument("--source", choices=["local", "mirror"], default="local")
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
     if not os.access(binary, os.X_OK):
@@ -128,13 +143,19 @@ def main():
             with open(path, "w") as f:
                 f.write(STAND_IN.format(v=version, events=os.path.join(work, "events")))
             os.chmod(path, 0o755)
-        print(f"lavavisor detection delay ({binary}), {args.trials} trials per poll interval, version changed at a random point")
+            asset = f"lavap-v{version}-linux-amd64"
+            data = open(path, "rb").read()
+            ASSETS[f"/download/v{version}/{asset}"] = data
+            ASSETS[f"/download/v{version}/sha256sum.txt"] = f"{hashlib.sha256(data).hexdigest()}  {asset}\n".encode()
+        print(f"lavavisor detection delay ({binary}), binaries from {args.source}, {args.trials} trials per poll interval, "
+              "version changed at a random point")
         print(f"{'poll s':>7} {'switch min':>11} {'median':>8} {'max':>8} {'restart min':>12} {'median':>8} {'max':>8}")
         for interval in [float(i) for i in args.intervals.split(",")]:
-            results = [trial(binary, node_url, interval, work) for _ in range(args.trials)]
+            results = [trial(binary, node_url, interval, work, args.source) for _ in range(args.trials)]
             switch, restart = [r[0] for r in results], [r[1] for r in results]
             print(f"{interval:7.1f} {min(switch):11.3f} {statistics.median(switch):8.3f} {max(switch):8.3f} "
                   f"{min(restart):12.3f} {statistics.median(restart):8.3f} {max(restart):8.3f}")
+            print(f"{'':7} goal: new lavap within poll + 1 s = {interval + 1:.1f} s: {'met' if max(restart) <= interval + 1 else 'MISSED'}")
         print("Expected: switch delay uniform in [0, poll interval] plus one query; restart adds SIGTERM, exit and exec.")
     server.shutdown()
 

@@ -5,7 +5,9 @@ Serves a 200 MB stand-in lavap (a tiny shell script padded with comment lines, s
 answers `version`) and its sha256sum.txt from a loopback HTTP server (Python's http.server), then:
   - runs `lavavisor init --auto-download --source github` against it (download, SHA-256 while
     streaming, verification, install) and reports wall time, throughput and lavavisor's peak RSS;
-  - downloads the same file with `curl -o` and reports its throughput and peak RSS.
+  - downloads the same file with `curl -o` and reports its throughput and peak RSS;
+  - downloads it with curl and checks it with `sha256sum -c` (what an operator would do by hand).
+The release URL is a mirror without a listing (no --releases-api): nothing but loopback is asked.
 Each is run --runs times; the best run of each is printed.
 
 Usage: swift build -c release --product lavavisor && python3 Benchmarks/download.py [--size-mb 200] [--runs 3]
@@ -75,26 +77,34 @@ def main():
         server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=root))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_address[1]}/download"
-        results = {"lavavisor": [], "curl": []}
+        results = {"lavavisor": [], "curl": [], "curl+sha256sum": []}
         for run in range(args.runs):
             home = os.path.join(work, f"home{run}")
             results["lavavisor"].append(isolated([
                 binary, "init", "--auto-download", "--directory", home, "--version-source", "file", "--versions-file",
-                os.path.join(work, "versions.yml"), "--source", "github", "--release-url", base, "--releases-api", "",
+                os.path.join(work, "versions.yml"), "--source", "github", "--release-url", base,
                 "--platform", "linux/amd64"]))
             installed = os.path.join(home, ".lavavisor", "upgrades", "v9.9.9", "lavap")
             assert os.path.getsize(installed) == size, "lavavisor installed a file of the wrong size"
             target = os.path.join(work, f"curl{run}")
             results["curl"].append(isolated(["curl", "-sSf", "-o", target, f"{base}/v9.9.9/{asset}"]))
             os.remove(target)
+            check = os.path.join(work, f"check{run}")
+            os.makedirs(check)
+            results["curl+sha256sum"].append(isolated([
+                "sh", "-c", f'cd "{check}" && curl -sSf -o {asset} "{base}/v9.9.9/{asset}" && '
+                f'curl -sSf "{base}/v9.9.9/sha256sum.txt" | sha256sum -c --quiet']))
+            shutil.rmtree(check)
             shutil.rmtree(home)
         server.shutdown()
     print(f"download of a {size / 1e6:.0f} MB asset from loopback, best of {args.runs}")
-    print(f"{'tool':<10} {'seconds':>8} {'MB/s':>8} {'peak RSS MB':>12}")
+    print(f"{'tool':<15} {'seconds':>8} {'MB/s':>8} {'peak RSS MB':>12}")
     for tool, runs in results.items():
         seconds = min(r[0] for r in runs)
         rss = max(r[1] for r in runs)
-        print(f"{tool:<10} {seconds:8.2f} {size / 1e6 / seconds:8.1f} {rss:12.1f}")
+        print(f"{tool:<15} {seconds:8.2f} {size / 1e6 / seconds:8.1f} {rss:12.1f}")
+    ratio = min(r[0] for r in results["lavavisor"]) / min(r[0] for r in results["curl+sha256sum"])
+    print(f"lavavisor / (curl + sha256sum) = {ratio:.2f} (goal: at most 2)")
     print("lavavisor's time includes the SHA-256, the fsyncs, the install and running 'lavap version'.")
 
 
