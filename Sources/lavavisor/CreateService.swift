@@ -20,6 +20,7 @@ extension Lavavisor {
         @OptionGroup var backend: ProcessBackendFlags
 
         @Option(name: .customLong("chain-id"), help: "The chain id lavap serves (default: the config's).") var chainID: String?
+        @Option(help: "The node lavap talks to (lavap's --node; default: its own).") var node: String?
         @Option(help: "The account lavap signs with.") var from: String?
         @Option(help: "The geolocation lavap serves.") var geolocation: UInt64 = 1
         @Option(name: .customLong("log_level"), help: "lavap's log level.") var logLevel = "info"

@@ -181,7 +181,10 @@ import Testing
         ),
         ("plugins", [], ["--node", "--source", "--directory", "--cmd"]),
         ("version", [], ["--node", "--source", "--directory", "--cmd"]),
-        ("create-service", ["--from", "--geolocation", "--backend"], ["--node", "--versions-file", "--cmd", "--release-url"]),
+        (
+            "create-service", ["--from", "--geolocation", "--backend", "--node", "--chain-id"],
+            ["--versions-file", "--cmd", "--release-url"]
+        ),
     ])
     func eachCommandShowsOnlyTheFlagsItUses(_ command: String, _ shown: [String], _ hidden: [String]) async throws {
         let temp = try TemporaryDirectory()
