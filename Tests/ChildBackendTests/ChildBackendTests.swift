@@ -9,21 +9,15 @@ import Testing
 #endif
 
 @Suite struct ChildBackendTests {
-    let temp: TemporaryDirectory
-    let store: Store
-    let events: URL
-    let logs = CapturedLogs()
+    let fixture: StoreFixture
+    var temp: TemporaryDirectory { fixture.temp }
+    var store: Store { fixture.store }
+    var events: URL { fixture.events }
+    var logs: CapturedLogs { fixture.logs }
 
-    init() throws {
-        temp = try TemporaryDirectory()
-        store = Store(directory: temp.url)
-        events = temp.path("events")
-        try store.prepare()
-    }
+    init() throws { fixture = try StoreFixture() }
 
-    func install(_ version: String, _ behaviour: StandIn.Behaviour = .serve) throws {
-        try StandIn.install(version: version, at: store.binary(for: v(version)), events: events, behaviour: behaviour)
-    }
+    func install(_ version: String, _ behaviour: StandIn.Behaviour = .serve) throws { try fixture.install(version, behaviour) }
 
     func backend(_ arguments: [String] = ["rpcprovider", "p.yml"], password: Secret? = nil, stopTimeout: Duration = .seconds(10))
         -> ChildBackend
@@ -31,14 +25,8 @@ import Testing
         ChildBackend(arguments: arguments, store: store, stopTimeout: stopTimeout, password: password, logger: logs.logger())
     }
 
-    func waitForEvent(_ words: String...) async throws -> [String] {
-        var found: [String] = []
-        try await waitUntil("event \(words)") {
-            found = StandIn.events(events).first { Array($0.prefix(words.count)) == words } ?? []
-            return !found.isEmpty
-        }
-        return found
-    }
+    @discardableResult
+    func waitForEvent(_ words: String...) async throws -> [String] { try await fixture.waitForEvent(matching: words) }
 
     @Test func startsRestartsOnTheNewBinaryAndStopsGracefully() async throws {
         try install("1.0.0")

@@ -10,30 +10,18 @@ import Testing
 
 /// Core's Supervisor driving the real child backend with real stand-in processes and signals.
 @Suite struct SupervisorTests {
-    let temp: TemporaryDirectory
-    let store: Store
-    let events: URL
-    let logs = CapturedLogs()
+    let fixture: StoreFixture
+    var temp: TemporaryDirectory { fixture.temp }
+    var store: Store { fixture.store }
+    var events: URL { fixture.events }
+    var logs: CapturedLogs { fixture.logs }
 
-    init() throws {
-        temp = try TemporaryDirectory()
-        store = Store(directory: temp.url)
-        events = temp.path("events")
-        try store.prepare()
-    }
+    init() throws { fixture = try StoreFixture() }
 
-    func recorded(_ words: String...) -> [[String]] {
-        StandIn.events(events).filter { Array($0.prefix(words.count)) == words }
-    }
+    func recorded(_ words: String...) -> [[String]] { fixture.recorded.filter { Array($0.prefix(words.count)) == words } }
 
-    func waitForEvent(_ words: String...) async throws -> [String] {
-        var found: [String] = []
-        try await waitUntil("event \(words) in \(StandIn.events(events))") {
-            found = StandIn.events(events).first { Array($0.prefix(words.count)) == words } ?? []
-            return !found.isEmpty
-        }
-        return found
-    }
+    @discardableResult
+    func waitForEvent(_ words: String...) async throws -> [String] { try await fixture.waitForEvent(matching: words) }
 
     func supervisor(_ source: ScriptedVersionSource, _ binaries: StandInBinarySource, stopTimeout: Duration = .seconds(10))
         -> (Supervisor, ChildBackend)

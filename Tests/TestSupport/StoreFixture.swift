@@ -1,0 +1,46 @@
+public import Core
+public import Foundation
+
+/// A prepared store in a test's own folder, with a file where stand-in `lavap`s record events and
+/// the captured logs: what the tests of processes and the engine start from.
+public struct StoreFixture: Sendable {
+    /// The test's folder.
+    public let temp: TemporaryDirectory
+    /// The store in it.
+    public let store: Store
+    /// Where stand-ins record their events.
+    public let events: URL
+    /// The logs of what the test drives.
+    public let logs = CapturedLogs()
+
+    /// A prepared, empty store.
+    public init() throws {
+        temp = try TemporaryDirectory()
+        store = Store(directory: temp.url)
+        events = temp.path("events")
+        try store.prepare()
+    }
+
+    /// Installs a stand-in for `version` as `upgrades/vX.Y.Z/lavap`.
+    public func install(_ version: String, _ behaviour: StandIn.Behaviour = .serve) throws {
+        try StandIn.install(version: version, at: store.binary(for: v(version)), events: events, behaviour: behaviour)
+    }
+
+    /// The recorded events, one array of words each.
+    public var recorded: [[String]] { StandIn.events(events) }
+
+    /// Waits for an event starting with `words`; returns it.
+    @discardableResult
+    public func waitForEvent(_ words: String...) async throws -> [String] { try await waitForEvent(matching: words) }
+
+    /// Waits for an event starting with `words`; returns it.
+    @discardableResult
+    public func waitForEvent(matching words: [String]) async throws -> [String] {
+        var found: [String] = []
+        try await waitUntil("event \(words) in \(recorded)") {
+            found = recorded.first { Array($0.prefix(words.count)) == words } ?? []
+            return !found.isEmpty
+        }
+        return found
+    }
+}
