@@ -65,7 +65,12 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
 
     private func outgoing(_ request: HTTPRequest) -> HTTPClientRequest {
         var outgoing = HTTPClientRequest(url: request.url.absoluteString)
-        outgoing.method = request.method == .post ? .POST : .GET
+        outgoing.method =
+            switch request.method {
+            case .get: .GET
+            case .head: .HEAD
+            case .post: .POST
+            }
         for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         return outgoing

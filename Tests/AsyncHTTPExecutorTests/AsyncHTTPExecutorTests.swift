@@ -65,6 +65,27 @@ import Testing
         }
     }
 
+    @Test func headRequestsGetStatusAndHeadersWithoutABody() async throws {
+        let server = try await FakeHTTPServer { request in
+            .respond(
+                status: request.uri == "/v1.2.3/sha256sum.txt" ? 200 : 404, headers: [("X-Method", request.method)],
+                body: Array("abc".utf8))
+        }
+        func ask(_ method: HTTPRequest.Method, _ path: String) async throws -> HTTPResponse {
+            try await testHTTP.execute(HTTPRequest(method, url(server, path)), timeouts: testTimeouts, maxBodyBytes: 100)
+        }
+        let found = try await ask(.head, "/v1.2.3/sha256sum.txt")
+        #expect(found.status == 200)
+        #expect(found.header("X-Method") == "HEAD")
+        #expect(found.header("Content-Length") == "3")
+        #expect(found.body.isEmpty)
+        #expect(try await ask(.head, "/v9.9.9/sha256sum.txt").status == 404)
+        // The connection is still good for a GET after the HEADs.
+        #expect(try await ask(.get, "/v1.2.3/sha256sum.txt").body == Array("abc".utf8))
+        #expect(server.requests.map(\.method) == ["HEAD", "HEAD", "GET"])
+        await server.stop()
+    }
+
     @Test func retriesTransientFailuresOnly() async throws {
         let calls = Counter()
         let value = try await testRetries.run(retryable: RetryPolicy.isTransient) { () async throws -> Int in

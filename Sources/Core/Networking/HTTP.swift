@@ -2,10 +2,12 @@ public import Foundation
 
 /// One HTTP request, as plugins describe it to an `HTTPExecutor`.
 public struct HTTPRequest: Sendable {
-    /// GET or POST.
+    /// GET, HEAD or POST.
     public enum Method: String, Sendable {
         /// GET.
         case get = "GET"
+        /// HEAD: the status and headers a GET would get, without the body.
+        case head = "HEAD"
         /// POST.
         case post = "POST"
     }
