@@ -30,6 +30,9 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
             configuration.timeout = .init(
                 connect: .nanoseconds(Self.nanoseconds(timeouts.connect)), read: timeouts.idle.map { .nanoseconds(Self.nanoseconds($0)) })
             configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+            // A refused connection or a failed lookup fails the request at once, instead of being
+            // retried with backoff until the connect timeout; the caller's RetryPolicy decides.
+            configuration.connectionPool.retryConnectionEstablishment = false
             let created = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             clients[key] = created
             return created
