@@ -4,10 +4,6 @@ import Foundation
 import NIOCore
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Core's `HTTPExecutor` on AsyncHTTPClient: per-request deadlines, connect and idle timeouts,
 /// bounded bodies, streamed downloads with backpressure.
 ///
@@ -34,6 +30,9 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
             configuration.timeout = .init(
                 connect: .nanoseconds(Self.nanoseconds(timeouts.connect)), read: timeouts.idle.map { .nanoseconds(Self.nanoseconds($0)) })
             configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+            // A refused connection or a failed lookup fails the request at once, instead of being
+            // retried with backoff until the connect timeout; the caller's RetryPolicy decides.
+            configuration.connectionPool.retryConnectionEstablishment = false
             let created = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             clients[key] = created
             return created
@@ -56,82 +55,57 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
     ) async throws {
         try await translatingErrors(request, timeouts: timeouts, maxBodyBytes: .max) {
             let response = try await client(for: timeouts).execute(outgoing(request), deadline: Self.deadline(timeouts))
-            try head(HTTPResponseHead(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }))
+            let received = HTTPResponseHead(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) })
+            try await caller { try head(received) }
             for try await buffer in response.body {
-                try await body(Array(buffer.readableBytesView))
+                try await caller { try await body(Array(buffer.readableBytesView)) }
             }
         }
     }
 
     private func outgoing(_ request: HTTPRequest) -> HTTPClientRequest {
         var outgoing = HTTPClientRequest(url: request.url.absoluteString)
-        outgoing.method = request.method == .post ? .POST : .GET
+        outgoing.method =
+            switch request.method {
+            case .get: .GET
+            case .head: .HEAD
+            case .post: .POST
+            }
         for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         return outgoing
     }
 
-    /// Runs `body`; errors of the client and of NIO become one `HTTPTransportError` sentence,
-    /// errors thrown by lavavisor's own code pass through.
+    /// An error thrown by the caller's `head` or `body` closure, carried through untouched.
+    private struct CallerError: Error {
+        let error: any Error
+    }
+
+    /// Runs the caller's closure, marking what it throws as the caller's.
+    private func caller<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch { throw CallerError(error: error) }
+    }
+
+    /// Runs `body`; errors of the client and of NIO become one `HTTPTransportError`, chosen by
+    /// their type; cancellation and errors of the caller's closures pass through.
     private func translatingErrors<T>(
         _ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int, _ body: () async throws -> T
     ) async throws -> T {
         do {
             return try await body()
-        } catch let error as HTTPClientError {
-            throw HTTPTransportError(
-                url: request.url.absoluteString, problem: Self.explain(error, timeouts: timeouts, maxBodyBytes: maxBodyBytes))
-        } catch let error where Self.isTransport(error) {
-            throw HTTPTransportError(
-                url: request.url.absoluteString, problem: Self.explain(error, timeouts: timeouts, maxBodyBytes: maxBodyBytes))
+        } catch let error as CallerError {
+            throw error.error
+        } catch let error as HTTPClientError where error == .cancelled {
+            throw CancellationError()
+        } catch {
+            let failure = TransportFailure(url: request.url, timeouts: timeouts, maxBodyBytes: maxBodyBytes)
+            guard let translated = failure.translate(error) else { throw error }
+            throw translated
         }
-    }
-
-    /// Whether an error comes from the network stack (SwiftNIO's or AsyncHTTPClient's modules)
-    /// rather than from a caller's closure.
-    private static func isTransport(_ error: any Error) -> Bool {
-        let module = String(reflecting: Swift.type(of: error)).prefix { $0 != "." }
-        return module.hasPrefix("NIO") || module == "AsyncHTTPClient"
     }
 
     private static func deadline(_ timeouts: HTTPTimeouts) -> NIODeadline {
         NIODeadline.now() + .nanoseconds(nanoseconds(timeouts.total))
-    }
-
-    /// One sentence for the errors AsyncHTTPClient and NIO throw.
-    static func explain(_ error: any Error, timeouts: HTTPTimeouts, maxBodyBytes: Int) -> String {
-        switch error {
-        case let error as HTTPClientError:
-            if error == .readTimeout, let idle = timeouts.idle {
-                return "the server sent nothing for \(idle)"
-            }
-            if [.deadlineExceeded, .readTimeout, .writeTimeout].contains(error) {
-                return "no complete answer within \(timeouts.total) (--request-timeout)"
-            }
-            if error == .connectTimeout { return "could not connect within \(timeouts.connect) (--connect-timeout)" }
-            if error == .remoteConnectionClosed { return "the server closed the connection before the answer was complete" }
-            if [.invalidURL, .emptyHost, .emptyScheme].contains(error) { return "the URL is not a valid http or https URL" }
-            return "\(error)"
-        case is NIOTooManyBytesError:
-            return "the answer is larger than \(maxBodyBytes) bytes"
-        case let error as IOError where error.errnoCode == ECONNRESET || error.errnoCode == EPIPE:
-            return "the server closed the connection before the answer was complete"
-        case let error as IOError where error.errnoCode == ECONNREFUSED:
-            return "connection refused: is the node running and listening there?"
-        case let error as IOError:
-            return "\(error.description)"
-        case is CancellationError:
-            return "cancelled"
-        default:
-            let text = "\(error)"
-            if text.contains("uncleanShutdown") || text.contains("truncated") || text.contains("stream ended at an unexpected time") {
-                return "the server closed the connection before the answer was complete"
-            }
-            if text.contains("connectionRefused") || text.contains("Connection refused") {
-                return "connection refused: is the node running and listening there?"
-            }
-            return text
-        }
     }
 
     private static func nanoseconds(_ duration: Duration) -> Int64 {

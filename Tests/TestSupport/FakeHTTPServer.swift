@@ -111,18 +111,21 @@ public final class FakeHTTPServer: Sendable {
                     let request = Request(
                         method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
                     log.append(request)
+                    // A HEAD answer is the head a GET would get, Content-Length included, without
+                    // the body (NIO's encoder refuses body parts after a HEAD request).
+                    let sendsBody = head.method != .HEAD
                     switch await handler(request) {
                     case .respond(let status, let headers, let bytes):
                         var fields = HTTPHeaders(headers)
                         fields.replaceOrAdd(name: "Content-Length", value: "\(bytes.count)")
                         try await outbound.write(
                             .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: fields)))
-                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+                        if sendsBody { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
                         try await outbound.write(.end(nil))
                     case .truncated(let declared, let bytes):
                         let fields = HTTPHeaders([("Content-Length", "\(declared)")])
                         try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: fields)))
-                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+                        if sendsBody { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
                         return
                     case .silent:
                         try await Task.sleep(for: .seconds(3600))
@@ -134,7 +137,7 @@ public final class FakeHTTPServer: Sendable {
                         fields.replaceOrAdd(name: "Content-Length", value: "\(chunks.reduce(0) { $0 + $1.count })")
                         try await outbound.write(
                             .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: fields)))
-                        for chunk in chunks {
+                        for chunk in chunks where sendsBody {
                             try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
                             try await Task.sleep(for: pause)
                         }

@@ -110,7 +110,7 @@ public struct Downloader: Sendable {
             case 206:
                 guard let range = head.header("Content-Range"), range.hasPrefix("bytes \(resumeFrom)-") else {
                     try state.restart()
-                    throw HTTPTransportError(url: url.absoluteString, problem: "the server resumed at the wrong offset")
+                    throw HTTPTransportError(url: url.absoluteString, kind: .cut, problem: "the server resumed at the wrong offset")
                 }
                 state.total = range.split(separator: "/").last.flatMap { Int($0) }
             case 404:
@@ -123,7 +123,8 @@ public struct Downloader: Sendable {
             progress.update(bytes: state.written, total: state.total)
         }
         if let total = state.total, state.written != total {
-            throw HTTPTransportError(url: url.absoluteString, problem: "the body ended after \(state.written) of \(total) bytes")
+            throw HTTPTransportError(
+                url: url.absoluteString, kind: .cut, problem: "the body ended after \(state.written) of \(total) bytes")
         }
     }
 }

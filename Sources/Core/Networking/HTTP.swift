@@ -2,10 +2,12 @@ public import Foundation
 
 /// One HTTP request, as plugins describe it to an `HTTPExecutor`.
 public struct HTTPRequest: Sendable {
-    /// GET or POST.
+    /// GET, HEAD or POST.
     public enum Method: String, Sendable {
         /// GET.
         case get = "GET"
+        /// HEAD: the status and headers a GET would get, without the body.
+        case head = "HEAD"
         /// POST.
         case post = "POST"
     }
@@ -111,7 +113,8 @@ public enum HTTPURL {
 /// (AsyncHTTPClient), and tests use it against loopback servers.
 ///
 /// Contract: every call ends within `timeouts.total`; transport failures (refused, reset, timed
-/// out, truncated, too large) throw `HTTPTransportError` naming the URL; any status is returned.
+/// out, truncated, too large) throw `HTTPTransportError` naming the URL and its kind; any status is
+/// returned; errors thrown by `head` and `body` pass through unchanged.
 public protocol HTTPExecutor: Sendable {
     /// Sends `request` and reads at most `maxBodyBytes` of the body.
     func execute(_ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int) async throws -> HTTPResponse
@@ -126,16 +129,48 @@ public protocol HTTPExecutor: Sendable {
 
 /// A request that got no usable answer: the connection failed, timed out, was cut, or sent too much.
 public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure it was; `RetryPolicy.isTransient` decides on it.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// Nobody listens on that port (the host said so at once).
+        case refused
+        /// The host name has no address (DNS lookup failed).
+        case nameResolution
+        /// The network has no route to the host.
+        case unreachable
+        /// No connection within the connect timeout.
+        case connectTimeout
+        /// Connected, but no complete answer in time, or silence longer than the idle timeout.
+        case timeout
+        /// The connection was closed or reset before the answer was complete.
+        case cut
+        /// The answer is larger than the caller accepts.
+        case tooLarge
+        /// The answer is not valid HTTP.
+        case malformed
+        /// The URL cannot be asked.
+        case invalidURL
+        /// Anything else (TLS failures, redirect loops, …).
+        case other
+    }
+
     /// The URL asked.
     public let url: String
-    /// What went wrong.
+    /// What kind of failure it was.
+    public let kind: Kind
+    /// What went wrong, and what to do about it.
     public let problem: String
 
     /// Builds the error.
-    public init(url: String, problem: String) {
+    public init(url: String, kind: Kind, problem: String) {
         self.url = url
+        self.kind = kind
         self.problem = problem
     }
+
+    /// Whether trying again at once may help: a cut connection or a timed-out answer. A host that
+    /// refuses, has no address or no route, or did not connect within the connect timeout is left
+    /// to the next check, so that one check does not wait it out several times.
+    public var isTransient: Bool { kind == .cut || kind == .timeout }
 
     public var description: String { "no usable answer from \(url): \(problem)" }
 }
@@ -146,14 +181,16 @@ public struct NoHTTPExecutor: HTTPExecutor {
     public init() {}
 
     public func execute(_ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int) async throws -> HTTPResponse {
-        throw HTTPTransportError(url: request.url.absoluteString, problem: "this context has no HTTP client (a test forgot to give one)")
+        throw HTTPTransportError(
+            url: request.url.absoluteString, kind: .other, problem: "this context has no HTTP client (a test forgot to give one)")
     }
 
     public func stream(
         _ request: HTTPRequest, timeouts: HTTPTimeouts, head: (HTTPResponseHead) throws -> Void,
         body: ([UInt8]) async throws -> Void
     ) async throws {
-        throw HTTPTransportError(url: request.url.absoluteString, problem: "this context has no HTTP client (a test forgot to give one)")
+        throw HTTPTransportError(
+            url: request.url.absoluteString, kind: .other, problem: "this context has no HTTP client (a test forgot to give one)")
     }
 }
 

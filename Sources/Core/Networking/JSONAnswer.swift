@@ -74,11 +74,12 @@ public struct AnswerError: Error, Sendable, CustomStringConvertible {
 }
 
 extension RetryPolicy {
-    /// Whether an error of a request to a node is worth another try: transport failures and
-    /// transient statuses, never a malformed or refused answer.
+    /// Whether an error of a request is worth another try within one check: a cut connection, a
+    /// timed-out answer, a server error or rate limit; never a malformed answer, nor a host that
+    /// refuses, cannot be found or did not connect in time (the next check tries again).
     public static func isTransient(_ error: any Error) -> Bool {
         switch error {
-        case is HTTPTransportError: true
+        case let error as HTTPTransportError: error.isTransient
         case let error as HTTPStatusError: error.isTransient
         default: false
         }
