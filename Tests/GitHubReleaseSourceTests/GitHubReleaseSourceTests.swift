@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import GitHubReleaseSource
+import Synchronization
 import TestSupport
 import Testing
 
@@ -177,6 +178,34 @@ import Testing
         await host.stop()
     }
 
+    @Test func aFailedListingIsNotAskedAgainForAWhile() async throws {
+        let host = try await FakeReleaseHost()
+        host.fault("/api/limited", .reply(.respond(status: 403, body: Array("rate limited".utf8))))
+        let source = GitHubReleaseSource(
+            releaseURL: URL(string: host.releaseURL)!, releasesAPI: URL(string: host.server.baseURL + "/api/limited")!,
+            platform: try Platform(parsing: "linux/amd64"), http: testHTTP, timeouts: testTimeouts, retries: testRetries,
+            logger: logs.logger())
+        let requirement = VersionRequirement(target: v("1.2.0"), minimum: v("1.0.0"))
+        // The same error each time, so that the monitor logs it once; the listing is asked once.
+        await expectError(containing: "answered HTTP 403: rate limited") { _ = try await source.availableVersions(for: requirement) }
+        await expectError(containing: "answered HTTP 403: rate limited") { _ = try await source.availableVersions(for: requirement) }
+        #expect(host.requests("/api/limited").count == 1)
+        await host.stop()
+    }
+
+    @Test func anUnreachableListingIsNotAskedAgainForAWhile() async throws {
+        let refusing = try RefusingPort()
+        let http = CountingHTTP()
+        let source = GitHubReleaseSource(
+            releaseURL: URL(string: refusing.url + "/download")!, releasesAPI: URL(string: refusing.url + "/api")!,
+            platform: try Platform(parsing: "linux/amd64"), http: http, timeouts: testTimeouts, retries: testRetries, logger: logs.logger())
+        let requirement = VersionRequirement(target: v("1.2.0"), minimum: v("1.0.0"))
+        await expectError(containing: "connection refused") { _ = try await source.availableVersions(for: requirement) }
+        #expect(http.count == testRetries.attempts)
+        await expectError(containing: "connection refused") { _ = try await source.availableVersions(for: requirement) }
+        #expect(http.count == testRetries.attempts)
+    }
+
     @Test func theFactoryReadsTheFlags() throws {
         func make(_ flags: [String]) throws -> GitHubReleaseSource {
             try GitHubReleaseSource.make(
@@ -196,5 +225,25 @@ import Testing
         #expect(try make(["--releases-api", ""]).releasesAPI == nil)
         #expect(throws: (any Error).self) { try GitHubReleaseSource.Options.parse(["--platform", "windows/x86"]) }
         #expect(throws: (any Error).self) { try GitHubReleaseSource.Options.parse(["--download-idle-timeout", "0"]) }
+    }
+}
+
+/// The real client, counting the requests it is asked to send.
+final class CountingHTTP: HTTPExecutor {
+    private let sent = Mutex(0)
+
+    /// The requests so far.
+    var count: Int { sent.withLock { $0 } }
+
+    func execute(_ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int) async throws -> HTTPResponse {
+        sent.withLock { $0 += 1 }
+        return try await testHTTP.execute(request, timeouts: timeouts, maxBodyBytes: maxBodyBytes)
+    }
+
+    func stream(
+        _ request: HTTPRequest, timeouts: HTTPTimeouts, head: (HTTPResponseHead) throws -> Void, body: ([UInt8]) async throws -> Void
+    ) async throws {
+        sent.withLock { $0 += 1 }
+        try await testHTTP.stream(request, timeouts: timeouts, head: head, body: body)
     }
 }

@@ -125,12 +125,27 @@ public struct GitHubReleaseSource: BinarySource {
         return try await availableVersions()
     }
 
-    /// The published versions that carry this platform's asset, from the listing (cached a few minutes).
+    /// The published versions that carry this platform's asset, from the listing: kept a few
+    /// minutes, and a failed listing is not asked again for a few minutes (its error is thrown again).
     public func availableVersions() async throws -> [SemanticVersion] {
-        if let cached = listing.fresh() { return cached }
+        if let cached = try listing.fresh() { return cached }
         guard let releasesAPI else {
             throw ReleaseListingUnavailable()
         }
+        do {
+            let versions = try await list(releasesAPI)
+            listing.store(.success(versions))
+            return versions
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            listing.store(.failure(error))
+            throw error
+        }
+    }
+
+    /// Reads every page of the listing.
+    private func list(_ releasesAPI: URL) async throws -> [SemanticVersion] {
         var versions: Set<SemanticVersion> = []
         var next: URL? = releasesAPI
         var pages = 0
@@ -147,9 +162,7 @@ public struct GitHubReleaseSource: BinarySource {
             }
             next = Self.nextPage(response.header("Link"))
         }
-        let sorted = versions.sorted()
-        listing.store(sorted)
-        return sorted
+        return versions.sorted()
     }
 
     public func fetch(_ version: SemanticVersion, to destination: URL) async throws {
@@ -257,19 +270,29 @@ struct Release: Decodable {
     }
 }
 
-/// The listing, kept a few minutes.
+/// The release listing's last answer: a successful one is kept `lifetime`, a failed one
+/// `failureLifetime`, so that polling neither runs into the API's rate limit nor asks a listing
+/// that is down on every check, and the failure reads the same each time (the monitor logs it once).
 final class ListingCache: Sendable {
-    private let entry = Mutex<(at: ContinuousClock.Instant, versions: [SemanticVersion])?>(nil)
-    private let lifetime = Duration.seconds(300)
+    /// How long a successful listing is kept.
+    static let lifetime = Duration.seconds(300)
+    /// How long a failed listing is kept before the listing is asked again.
+    static let failureLifetime = Duration.seconds(180)
 
-    func fresh() -> [SemanticVersion]? {
-        entry.withLock { entry in
-            guard let entry, ContinuousClock.now - entry.at < lifetime else { return nil }
-            return entry.versions
+    private let entry = Mutex<(at: ContinuousClock.Instant, result: Result<[SemanticVersion], any Error>)?>(nil)
+
+    /// The kept answer while it is fresh: the versions, or the listing's error thrown again; nil when stale.
+    func fresh() throws -> [SemanticVersion]? {
+        let result: Result<[SemanticVersion], any Error>? = entry.withLock { entry in
+            guard let entry else { return nil }
+            let lifetime = (try? entry.result.get()) == nil ? Self.failureLifetime : Self.lifetime
+            return ContinuousClock.now - entry.at < lifetime ? entry.result : nil
         }
+        return try result?.get()
     }
 
-    func store(_ versions: [SemanticVersion]) { entry.withLock { $0 = (.now, versions) } }
+    /// Keeps a listing's answer.
+    func store(_ result: Result<[SemanticVersion], any Error>) { entry.withLock { $0 = (.now, result) } }
 }
 
 /// `availableVersions()` was asked of a source that has no release listing.
