@@ -8,7 +8,8 @@ import Synchronization
 /// verified against the release's `sha256sum.txt` while it streams to the staging file.
 ///
 /// Published versions come from the releases API (only releases that carry this platform's asset),
-/// cached for a few minutes so that polling never runs into the API's rate limit.
+/// cached for a few minutes so that polling never runs into the API's rate limit. A mirror without
+/// a listing is probed instead: a few released-looking versions below the target (`MirrorProbes`).
 public struct GitHubReleaseSource: BinarySource {
     public static let id = "github"
     public static let summary = "downloads release assets (--release-url), verified against the release's sha256sum.txt"
@@ -76,6 +77,7 @@ public struct GitHubReleaseSource: BinarySource {
     private let downloader: Downloader
     private let logger: Logger
     private let listing = ListingCache()
+    private let probes = MirrorProbes()
 
     /// A source; `downloadTimeouts` apply to the asset, `timeouts` to the small files and the listing.
     public init(
@@ -118,10 +120,15 @@ public struct GitHubReleaseSource: BinarySource {
     /// The asset's file name for `version`.
     public func assetName(_ version: SemanticVersion) -> String { "lavap-\(version.tag)-\(platform.os)-\(platform.arch)" }
 
-    /// The published versions from the listing; without a listing, the target and the minimum
-    /// (the monitor tries the next lower one when a fetch fails).
+    /// The published versions from the listing. Without a listing: the target and the minimum
+    /// (unprobed: the monitor tries the next lower one when a fetch fails) and the highest version
+    /// between them that a probe finds on the mirror (see `MirrorProbes`).
     public func availableVersions(for requirement: VersionRequirement) async throws -> [SemanticVersion] {
-        guard releasesAPI != nil else { return Array(Set([requirement.target, requirement.minimum])).sorted() }
+        guard releasesAPI != nil else {
+            var versions: Set = [requirement.target, requirement.minimum]
+            if let found = await probes.best(for: requirement, logger: logger, probe: probe) { versions.insert(found) }
+            return versions.sorted()
+        }
         return try await availableVersions()
     }
 
@@ -163,6 +170,30 @@ public struct GitHubReleaseSource: BinarySource {
             next = Self.nextPage(response.header("Link"))
         }
         return versions.sorted()
+    }
+
+    /// Whether the mirror has `version`: asks for its `sha256sum.txt` (with `--skip-checksum`, the
+    /// asset) once, without retries, and reads only the status. A 2xx is found, another 4xx absent;
+    /// a 5xx, a 429 or no answer throws (the mirror cannot be asked now).
+    ///
+    /// `HTTPRequest` has no HEAD: this is a GET whose body is dropped as soon as the head arrives.
+    private func probe(_ version: SemanticVersion) async throws -> MirrorProbes.Answer {
+        let file = skipChecksum ? assetName(version) : "sha256sum.txt"
+        let url = releaseURL.appendingPathComponent(version.tag).appendingPathComponent(file)
+        var status = 0
+        do {
+            try await http.stream(
+                HTTPRequest(.get, url), timeouts: timeouts,
+                head: { head in
+                    status = head.status
+                    throw HeadReceived()
+                }, body: { _ in })
+        } catch is HeadReceived {}
+        switch status {
+        case 200..<300: return .found
+        case 429, 500...: throw HTTPStatusError(url: url.absoluteString, status: status, body: [])
+        default: return .absent
+        }
     }
 
     public func fetch(_ version: SemanticVersion, to destination: URL) async throws {
@@ -294,6 +325,9 @@ final class ListingCache: Sendable {
     /// Keeps a listing's answer.
     func store(_ result: Result<[SemanticVersion], any Error>) { entry.withLock { $0 = (.now, result) } }
 }
+
+/// Ends a probe once the status is known.
+private struct HeadReceived: Error {}
 
 /// `availableVersions()` was asked of a source that has no release listing.
 public struct ReleaseListingUnavailable: Error, Sendable, CustomStringConvertible {
