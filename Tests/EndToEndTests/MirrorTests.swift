@@ -50,4 +50,23 @@ import Testing
         #expect(try await lavavisor.exit() == .exited(0))
         await host.stop()
     }
+
+    @Test func aTargetMissingOnTheMirrorFallsBackToTheHighestVersionFoundBetween() async throws {
+        let setup = try Quickstart(versions: "1.0.0", binaries: [])
+        try setup.temp.write(
+            "provider_target: \"1.2.0\"\nprovider_min: \"1.0.0\"\nconsumer_target: \"1.2.0\"\nconsumer_min: \"1.0.0\"\n", to: "versions.yml"
+        )
+        let host = try await FakeReleaseHost()
+        host.publishStandIn("1.0.0", events: setup.events)
+        host.publishStandIn("1.1.2", events: setup.events)
+        let lavavisor = try CLI.launch(wrap(setup, host), in: setup.temp)
+        try await setup.waitForEvent("start", "1.1.2")
+        #expect(lavavisor.logs.contains("cannot install 1.2.0; trying lower versions"), "\(lavavisor.logs)")
+        #expect(setup.store.currentVersion() == v("1.1.2"))
+        #expect(!setup.recorded.contains { $0.starts(with: ["start", "1.0.0"]) })
+        #expect(host.requests("/download/v1.0.0/lavap-v1.0.0-linux-amd64").isEmpty)
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0))
+        await host.stop()
+    }
 }

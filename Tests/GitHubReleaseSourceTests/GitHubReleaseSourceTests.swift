@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import GitHubReleaseSource
+import Synchronization
 import TestSupport
 import Testing
 
@@ -16,6 +17,13 @@ import Testing
             platform: try Platform(parsing: platform),
             skipChecksum: skipChecksum, http: testHTTP, timeouts: testTimeouts, retries: testRetries,
             downloadTimeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(20), idle: .seconds(5)), logger: logs.logger())
+    }
+
+    /// A mirror without a listing, as `--release-url` alone makes it.
+    func mirror(_ url: String, http: any HTTPExecutor = testHTTP, skipChecksum: Bool = false) throws -> GitHubReleaseSource {
+        GitHubReleaseSource(
+            releaseURL: URL(string: url)!, releasesAPI: nil, platform: try Platform(parsing: "linux/amd64"), skipChecksum: skipChecksum,
+            http: http, timeouts: testTimeouts, retries: testRetries, logger: logs.logger())
     }
 
     @Test func listsOnlyPublishedReleasesWithThisPlatformsAsset() async throws {
@@ -177,6 +185,97 @@ import Testing
         await host.stop()
     }
 
+    @Test func withoutAListingTheHighestVersionBetweenIsFoundByProbingTheMirror() async throws {
+        let host = try await FakeReleaseHost()
+        for version in ["1.0.0", "1.0.10", "1.1.2"] { host.publishStandIn(version) }
+        let source = try mirror(host.releaseURL)
+        let requirement = VersionRequirement(target: v("1.2.0"), minimum: v("1.0.0"))
+        #expect(try await source.availableVersions(for: requirement) == [v("1.0.0"), v("1.1.2"), v("1.2.0")])
+        // Highest first, and the first one found ends the search: 1.0.10 is never asked.
+        #expect(host.server.requests.map(\.uri) == (2...12).reversed().map { "/download/v1.1.\($0)/sha256sum.txt" })
+        // Found and absent versions are both cached: the next poll asks nothing.
+        #expect(try await source.availableVersions(for: requirement) == [v("1.0.0"), v("1.1.2"), v("1.2.0")])
+        #expect(host.server.requests.count == 11)
+        await host.stop()
+    }
+
+    @Test func probesAreBoundedAndAbsentVersionsAreCached() async throws {
+        let host = try await FakeReleaseHost()
+        host.publishStandIn("1.0.0")
+        let source = try mirror(host.releaseURL)
+        let requirement = VersionRequirement(target: v("1.2.0"), minimum: v("1.0.0"))
+        #expect(try await source.availableVersions(for: requirement) == [v("1.0.0"), v("1.2.0")])
+        // At most 16 probes: 1.1.12 down to 1.1.0, then 1.0.12 down to 1.0.10; neither target nor minimum.
+        let expected = (0...12).reversed().map { "1.1.\($0)" } + ["1.0.12", "1.0.11", "1.0.10"]
+        #expect(host.server.requests.map(\.uri) == expected.map { "/download/v\($0)/sha256sum.txt" })
+        #expect(try await source.availableVersions(for: requirement) == [v("1.0.0"), v("1.2.0")])
+        #expect(host.server.requests.count == 16)
+        // Nothing lies strictly between a minimum and a target one patch apart.
+        #expect(
+            try await source.availableVersions(for: VersionRequirement(target: v("1.0.1"), minimum: v("1.0.0"))) == [
+                v("1.0.0"), v("1.0.1"),
+            ])
+        #expect(host.server.requests.count == 16)
+        await host.stop()
+    }
+
+    @Test func withSkipChecksumTheAssetItselfIsProbed() async throws {
+        let host = try await FakeReleaseHost()
+        let padding = String(repeating: "# padding\n", count: 200_000)
+        host.publish(
+            "1.1.2", asset: "lavap-v1.1.2-linux-amd64", bytes: Array((StandIn.script(version: "1.1.2", events: nil) + padding).utf8))
+        host.setFile("/download/v1.1.2/sha256sum.txt", nil)
+        let requirement = VersionRequirement(target: v("1.1.4"), minimum: v("1.1.0"))
+        #expect(try await mirror(host.releaseURL).availableVersions(for: requirement) == [v("1.1.0"), v("1.1.4")])
+        #expect(
+            try await mirror(host.releaseURL, skipChecksum: true).availableVersions(for: requirement) == [
+                v("1.1.0"), v("1.1.2"), v("1.1.4"),
+            ])
+        #expect(host.requests("/download/v1.1.2/lavap-v1.1.2-linux-amd64").count == 1)
+        await host.stop()
+    }
+
+    @Test func anUnreachableMirrorStopsTheProbingAndOffersTargetAndMinimum() async throws {
+        let refusing = try RefusingPort()
+        let http = CountingHTTP()
+        let source = try mirror(refusing.url + "/download", http: http)
+        let requirement = VersionRequirement(target: v("1.2.0"), minimum: v("1.0.0"))
+        #expect(try await source.availableVersions(for: requirement) == [v("1.0.0"), v("1.2.0")])
+        // One refused probe ends the search, without retries; the next poll leaves the mirror alone.
+        #expect(http.count == 1)
+        #expect(try await source.availableVersions(for: requirement) == [v("1.0.0"), v("1.2.0")])
+        #expect(http.count == 1)
+        #expect(logs.all.filter { $0.contains("the release mirror does not answer") }.count == 1)
+    }
+
+    @Test func aFailedListingIsNotAskedAgainForAWhile() async throws {
+        let host = try await FakeReleaseHost()
+        host.fault("/api/limited", .reply(.respond(status: 403, body: Array("rate limited".utf8))))
+        let source = GitHubReleaseSource(
+            releaseURL: URL(string: host.releaseURL)!, releasesAPI: URL(string: host.server.baseURL + "/api/limited")!,
+            platform: try Platform(parsing: "linux/amd64"), http: testHTTP, timeouts: testTimeouts, retries: testRetries,
+            logger: logs.logger())
+        let requirement = VersionRequirement(target: v("1.2.0"), minimum: v("1.0.0"))
+        // The same error each time, so that the monitor logs it once; the listing is asked once.
+        await expectError(containing: "answered HTTP 403: rate limited") { _ = try await source.availableVersions(for: requirement) }
+        await expectError(containing: "answered HTTP 403: rate limited") { _ = try await source.availableVersions(for: requirement) }
+        #expect(host.requests("/api/limited").count == 1)
+        await host.stop()
+    }
+
+    @Test func anUnreachableListingIsNotAskedAgainForAWhile() async throws {
+        let refusing = try RefusingPort()
+        let http = CountingHTTP()
+        let source = GitHubReleaseSource(
+            releaseURL: URL(string: refusing.url + "/download")!, releasesAPI: URL(string: refusing.url + "/api")!,
+            platform: try Platform(parsing: "linux/amd64"), http: http, timeouts: testTimeouts, retries: testRetries, logger: logs.logger())
+        let requirement = VersionRequirement(target: v("1.2.0"), minimum: v("1.0.0"))
+        await expectError(containing: "connection refused") { _ = try await source.availableVersions(for: requirement) }
+        #expect(http.count == testRetries.attempts)
+        await expectError(containing: "connection refused") { _ = try await source.availableVersions(for: requirement) }
+        #expect(http.count == testRetries.attempts)
+    }
+
     @Test func theFactoryReadsTheFlags() throws {
         func make(_ flags: [String]) throws -> GitHubReleaseSource {
             try GitHubReleaseSource.make(
@@ -196,5 +295,25 @@ import Testing
         #expect(try make(["--releases-api", ""]).releasesAPI == nil)
         #expect(throws: (any Error).self) { try GitHubReleaseSource.Options.parse(["--platform", "windows/x86"]) }
         #expect(throws: (any Error).self) { try GitHubReleaseSource.Options.parse(["--download-idle-timeout", "0"]) }
+    }
+}
+
+/// The real client, counting the requests it is asked to send.
+final class CountingHTTP: HTTPExecutor {
+    private let sent = Mutex(0)
+
+    /// The requests so far.
+    var count: Int { sent.withLock { $0 } }
+
+    func execute(_ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int) async throws -> HTTPResponse {
+        sent.withLock { $0 += 1 }
+        return try await testHTTP.execute(request, timeouts: timeouts, maxBodyBytes: maxBodyBytes)
+    }
+
+    func stream(
+        _ request: HTTPRequest, timeouts: HTTPTimeouts, head: (HTTPResponseHead) throws -> Void, body: ([UInt8]) async throws -> Void
+    ) async throws {
+        sent.withLock { $0 += 1 }
+        try await testHTTP.stream(request, timeouts: timeouts, head: head, body: body)
     }
 }

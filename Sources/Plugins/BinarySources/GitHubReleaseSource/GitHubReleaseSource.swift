@@ -8,7 +8,8 @@ import Synchronization
 /// verified against the release's `sha256sum.txt` while it streams to the staging file.
 ///
 /// Published versions come from the releases API (only releases that carry this platform's asset),
-/// cached for a few minutes so that polling never runs into the API's rate limit.
+/// cached for a few minutes so that polling never runs into the API's rate limit. A mirror without
+/// a listing is probed instead: a few released-looking versions below the target (`MirrorProbes`).
 public struct GitHubReleaseSource: BinarySource {
     public static let id = "github"
     public static let summary = "downloads release assets (--release-url), verified against the release's sha256sum.txt"
@@ -76,6 +77,7 @@ public struct GitHubReleaseSource: BinarySource {
     private let downloader: Downloader
     private let logger: Logger
     private let listing = ListingCache()
+    private let probes = MirrorProbes()
 
     /// A source; `downloadTimeouts` apply to the asset, `timeouts` to the small files and the listing.
     public init(
@@ -118,19 +120,39 @@ public struct GitHubReleaseSource: BinarySource {
     /// The asset's file name for `version`.
     public func assetName(_ version: SemanticVersion) -> String { "lavap-\(version.tag)-\(platform.os)-\(platform.arch)" }
 
-    /// The published versions from the listing; without a listing, the target and the minimum
-    /// (the monitor tries the next lower one when a fetch fails).
+    /// The published versions from the listing. Without a listing: the target and the minimum
+    /// (unprobed: the monitor tries the next lower one when a fetch fails) and the highest version
+    /// between them that a probe finds on the mirror (see `MirrorProbes`).
     public func availableVersions(for requirement: VersionRequirement) async throws -> [SemanticVersion] {
-        guard releasesAPI != nil else { return Array(Set([requirement.target, requirement.minimum])).sorted() }
+        guard releasesAPI != nil else {
+            var versions: Set = [requirement.target, requirement.minimum]
+            if let found = await probes.best(for: requirement, logger: logger, probe: probe) { versions.insert(found) }
+            return versions.sorted()
+        }
         return try await availableVersions()
     }
 
-    /// The published versions that carry this platform's asset, from the listing (cached a few minutes).
+    /// The published versions that carry this platform's asset, from the listing: kept a few
+    /// minutes, and a failed listing is not asked again for a few minutes (its error is thrown again).
     public func availableVersions() async throws -> [SemanticVersion] {
-        if let cached = listing.fresh() { return cached }
+        if let cached = try listing.fresh() { return cached }
         guard let releasesAPI else {
             throw ReleaseListingUnavailable()
         }
+        do {
+            let versions = try await list(releasesAPI)
+            listing.store(.success(versions))
+            return versions
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            listing.store(.failure(error))
+            throw error
+        }
+    }
+
+    /// Reads every page of the listing.
+    private func list(_ releasesAPI: URL) async throws -> [SemanticVersion] {
         var versions: Set<SemanticVersion> = []
         var next: URL? = releasesAPI
         var pages = 0
@@ -147,9 +169,31 @@ public struct GitHubReleaseSource: BinarySource {
             }
             next = Self.nextPage(response.header("Link"))
         }
-        let sorted = versions.sorted()
-        listing.store(sorted)
-        return sorted
+        return versions.sorted()
+    }
+
+    /// Whether the mirror has `version`: asks for its `sha256sum.txt` (with `--skip-checksum`, the
+    /// asset) once, without retries, and reads only the status. A 2xx is found, another 4xx absent;
+    /// a 5xx, a 429 or no answer throws (the mirror cannot be asked now).
+    ///
+    /// `HTTPRequest` has no HEAD: this is a GET whose body is dropped as soon as the head arrives.
+    private func probe(_ version: SemanticVersion) async throws -> MirrorProbes.Answer {
+        let file = skipChecksum ? assetName(version) : "sha256sum.txt"
+        let url = releaseURL.appendingPathComponent(version.tag).appendingPathComponent(file)
+        var status = 0
+        do {
+            try await http.stream(
+                HTTPRequest(.get, url), timeouts: timeouts,
+                head: { head in
+                    status = head.status
+                    throw HeadReceived()
+                }, body: { _ in })
+        } catch is HeadReceived {}
+        switch status {
+        case 200..<300: return .found
+        case 429, 500...: throw HTTPStatusError(url: url.absoluteString, status: status, body: [])
+        default: return .absent
+        }
     }
 
     public func fetch(_ version: SemanticVersion, to destination: URL) async throws {
@@ -257,20 +301,33 @@ struct Release: Decodable {
     }
 }
 
-/// The listing, kept a few minutes.
+/// The release listing's last answer: a successful one is kept `lifetime`, a failed one
+/// `failureLifetime`, so that polling neither runs into the API's rate limit nor asks a listing
+/// that is down on every check, and the failure reads the same each time (the monitor logs it once).
 final class ListingCache: Sendable {
-    private let entry = Mutex<(at: ContinuousClock.Instant, versions: [SemanticVersion])?>(nil)
-    private let lifetime = Duration.seconds(300)
+    /// How long a successful listing is kept.
+    static let lifetime = Duration.seconds(300)
+    /// How long a failed listing is kept before the listing is asked again.
+    static let failureLifetime = Duration.seconds(180)
 
-    func fresh() -> [SemanticVersion]? {
-        entry.withLock { entry in
-            guard let entry, ContinuousClock.now - entry.at < lifetime else { return nil }
-            return entry.versions
+    private let entry = Mutex<(at: ContinuousClock.Instant, result: Result<[SemanticVersion], any Error>)?>(nil)
+
+    /// The kept answer while it is fresh: the versions, or the listing's error thrown again; nil when stale.
+    func fresh() throws -> [SemanticVersion]? {
+        let result: Result<[SemanticVersion], any Error>? = entry.withLock { entry in
+            guard let entry else { return nil }
+            let lifetime = (try? entry.result.get()) == nil ? Self.failureLifetime : Self.lifetime
+            return ContinuousClock.now - entry.at < lifetime ? entry.result : nil
         }
+        return try result?.get()
     }
 
-    func store(_ versions: [SemanticVersion]) { entry.withLock { $0 = (.now, versions) } }
+    /// Keeps a listing's answer.
+    func store(_ result: Result<[SemanticVersion], any Error>) { entry.withLock { $0 = (.now, result) } }
 }
+
+/// Ends a probe once the status is known.
+private struct HeadReceived: Error {}
 
 /// `availableVersions()` was asked of a source that has no release listing.
 public struct ReleaseListingUnavailable: Error, Sendable, CustomStringConvertible {
