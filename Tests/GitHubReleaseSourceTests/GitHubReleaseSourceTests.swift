@@ -270,10 +270,12 @@ import Testing
             releaseURL: URL(string: refusing.url + "/download")!, releasesAPI: URL(string: refusing.url + "/api")!,
             platform: try Platform(parsing: "linux/amd64"), http: http, timeouts: testTimeouts, retries: testRetries, logger: logs.logger())
         let requirement = VersionRequirement(target: v("1.2.0"), minimum: v("1.0.0"))
+        // A refused connection fails at once (no retry within the check) and is kept for a while.
         await expectError(containing: "connection refused") { _ = try await source.availableVersions(for: requirement) }
-        #expect(http.count == testRetries.attempts)
+        #expect(testRetries.attempts > 1)
+        #expect(http.count == 1)
         await expectError(containing: "connection refused") { _ = try await source.availableVersions(for: requirement) }
-        #expect(http.count == testRetries.attempts)
+        #expect(http.count == 1)
     }
 
     @Test func theFactoryReadsTheFlags() throws {

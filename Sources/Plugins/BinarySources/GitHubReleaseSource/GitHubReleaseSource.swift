@@ -174,21 +174,11 @@ public struct GitHubReleaseSource: BinarySource {
 
     /// Whether the mirror has `version`: asks for its `sha256sum.txt` (with `--skip-checksum`, the
     /// asset) once, without retries, and reads only the status. A 2xx is found, another 4xx absent;
-    /// a 5xx, a 429 or no answer throws (the mirror cannot be asked now).
-    ///
-    /// `HTTPRequest` has no HEAD: this is a GET whose body is dropped as soon as the head arrives.
+    /// a 5xx, a 429 or no answer throws (the mirror cannot be asked now). A HEAD request: no body.
     private func probe(_ version: SemanticVersion) async throws -> MirrorProbes.Answer {
         let file = skipChecksum ? assetName(version) : "sha256sum.txt"
         let url = releaseURL.appendingPathComponent(version.tag).appendingPathComponent(file)
-        var status = 0
-        do {
-            try await http.stream(
-                HTTPRequest(.get, url), timeouts: timeouts,
-                head: { head in
-                    status = head.status
-                    throw HeadReceived()
-                }, body: { _ in })
-        } catch is HeadReceived {}
+        let status = try await http.execute(HTTPRequest(.head, url), timeouts: timeouts, maxBodyBytes: 1 << 16).status
         switch status {
         case 200..<300: return .found
         case 429, 500...: throw HTTPStatusError(url: url.absoluteString, status: status, body: [])
@@ -325,9 +315,6 @@ final class ListingCache: Sendable {
     /// Keeps a listing's answer.
     func store(_ result: Result<[SemanticVersion], any Error>) { entry.withLock { $0 = (.now, result) } }
 }
-
-/// Ends a probe once the status is known.
-private struct HeadReceived: Error {}
 
 /// `availableVersions()` was asked of a source that has no release listing.
 public struct ReleaseListingUnavailable: Error, Sendable, CustomStringConvertible {
