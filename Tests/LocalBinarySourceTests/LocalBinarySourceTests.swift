@@ -13,7 +13,8 @@ import Testing
         folder = temp.path("bin")
         try StandIn.install(version: "1.0.0", at: folder.appendingPathComponent("v1.0.0/lavap"), events: nil)
         try StandIn.install(version: "1.0.12", at: folder.appendingPathComponent("lavap-v1.0.12"), events: nil)
-        try StandIn.install(version: "2.0.0", at: folder.appendingPathComponent("lavap-v2.0.0"), events: nil)
+        // Both layouts for 2.0.0, told apart by their text: the folder layout must win.
+        try StandIn.install(version: "2.0.0", at: folder.appendingPathComponent("lavap-v2.0.0"), events: temp.path("flat"))
         try StandIn.install(version: "2.0.0", at: folder.appendingPathComponent("v2.0.0/lavap"), events: nil)
         // Noise that must not be offered.
         try temp.write("not executable", to: "bin/v3.0.0/lavap")
@@ -35,7 +36,8 @@ import Testing
         }
         let preferred = temp.path("out-2")
         try await source.fetch(v("2.0.0"), to: preferred)
-        #expect(try Data(contentsOf: preferred).count > 0)
+        #expect(try Data(contentsOf: preferred) == Data(contentsOf: folder.appendingPathComponent("v2.0.0/lavap")))
+        #expect(try Data(contentsOf: preferred) != Data(contentsOf: folder.appendingPathComponent("lavap-v2.0.0")))
     }
 
     @Test func fetchRefusesToOverwrite() async throws {
@@ -45,19 +47,14 @@ import Testing
     }
 
     @Test func aMissingVersionOrFolderIsAClearError() async throws {
-        do {
+        let missing = await #expect(throws: LocalSourceError.self) {
             try await LocalBinarySource(folder: folder).fetch(v("9.9.9"), to: temp.path("x"))
-            Issue.record("expected an error")
-        } catch {
-            #expect("\(error)".contains("has no lavap for 9.9.9"))
         }
-        do {
-            _ = try await LocalBinarySource(folder: temp.path("missing")).availableVersions()
-            Issue.record("expected an error")
-        } catch {
-            #expect("\(error)".contains("cannot list the binaries folder"))
-            #expect("\(error)".contains("--binaries-dir"))
-        }
+        #expect(missing?.description.contains("has no lavap for 9.9.9") == true)
+        #expect(!FileManager.default.fileExists(atPath: temp.path("x").path))
+        let unlisted = #expect(throws: LocalSourceError.self) { try LocalBinarySource(folder: temp.path("missing")).availableVersions() }
+        #expect(unlisted?.description.contains("cannot list the binaries folder") == true)
+        #expect(unlisted?.description.contains("--binaries-dir") == true)
     }
 
     @Test func theFactoryNeedsTheFlag() throws {
