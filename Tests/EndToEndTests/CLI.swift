@@ -14,11 +14,20 @@ struct CLI {
         return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("lavavisor")
     }()
 
-    /// A running lavavisor.
-    struct Running {
+    /// A running lavavisor; one the test leaves running (a failed expectation half-way) is killed
+    /// when the test lets go of it, so that no lavavisor outlives its test.
+    final class Running: Sendable {
         let process: ChildProcess
         let stdout: URL
         let stderr: URL
+
+        init(process: ChildProcess, stdout: URL, stderr: URL) {
+            self.process = process
+            self.stdout = stdout
+            self.stderr = stderr
+        }
+
+        deinit { process.signal(SIGKILL) }
 
         var output: String { (try? String(contentsOf: stdout, encoding: .utf8)) ?? "" }
         var logs: String { (try? String(contentsOf: stderr, encoding: .utf8)) ?? "" }

@@ -1,9 +1,17 @@
 public import Core
 public import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A prepared store in a test's own folder, with a file where stand-in `lavap`s record events and
 /// the captured logs: what the tests of processes and the engine start from.
-public struct StoreFixture: Sendable {
+///
+/// When the test ends, any stand-in it started that still runs is killed with its whole process
+/// group: a test that fails half-way must not leave a `lavap` behind holding the test runner's
+/// output open.
+public final class StoreFixture: Sendable {
     /// The test's folder.
     public let temp: TemporaryDirectory
     /// The store in it.
@@ -19,6 +27,14 @@ public struct StoreFixture: Sendable {
         store = Store(directory: temp.url)
         events = temp.path("events")
         try store.prepare()
+    }
+
+    deinit {
+        for event in recorded where event.first == "start" && event.count > 2 {
+            guard let pid = pid_t(event[2]) else { continue }
+            let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+            if command.contains(temp.url.path) { kill(-pid, SIGKILL) }
+        }
     }
 
     /// Installs a stand-in for `version` as `upgrades/vX.Y.Z/lavap`.
