@@ -93,6 +93,7 @@ public actor ChildBackend: ProcessBackend {
     public func stop() async {
         stopping = true
         if let running = child {
+            child = nil
             finish(await terminate(running))
         } else if !restarting {
             finish(lastExit ?? .exited(0))
