@@ -52,6 +52,49 @@ import Testing
         }
     }
 
+    /// A pipe made for one child must never reach another child spawned at the same moment by another
+    /// thread: created close-on-exec atomically, not closed-on-exec a moment later. (A race: with
+    /// pipe + fcntl, some of 1600 spawns on two CPUs got another child's pipe nearly every run.)
+    @Test func aChildGetsNoOtherChildsPipes() async throws {
+        struct Spawned: Sendable {
+            let pid: pid_t
+            let own: Set<String>
+            let open: [String]
+        }
+        func pipeName(_ fd: String) -> String? {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: fd)).flatMap { $0.hasPrefix("pipe:") ? $0 : nil }
+        }
+        let spawned = try await withThrowingTaskGroup(of: [Spawned].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var spawned: [Spawned] = []
+                    for _ in 0..<400 {
+                        // cat waits on its stdin pipe, so its descriptors can be read while it runs.
+                        let child = try ChildProcess.spawn(executable: "/bin/cat", arguments: [], stdin: .pipe, output: .pipe)
+                        let own = Set([child.standardInput!, child.output!].compactMap { pipeName("/proc/self/fd/\($0)") })
+                        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/fd")) ?? []
+                        let open = fds.compactMap { pipeName("/proc/\(child.pid)/fd/\($0)") }
+                        spawned.append(Spawned(pid: child.pid, own: own, open: open))
+                        // Killed, not ended by closing its stdin: a leaked pipe end would keep that open.
+                        child.signal(SIGKILL)
+                        #expect(await child.wait() == .signaled(SIGKILL))
+                        close(child.standardInput!)
+                        close(child.output!)
+                    }
+                    return spawned
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let everyChildsPipes = spawned.reduce(into: Set<String>()) { $0.formUnion($1.own) }
+        #expect(everyChildsPipes.count == 2 * spawned.count)
+        for child in spawned {
+            #expect(Set(child.open).isSuperset(of: child.own), "cat \(child.pid) has its stdin and output: \(child.open)")
+            let foreign = Set(child.open).subtracting(child.own).intersection(everyChildsPipes)
+            #expect(foreign.isEmpty, "cat \(child.pid) holds another child's pipes: \(foreign)")
+        }
+    }
+
     @Test func probeReadsTheVersionOrSaysWhyNot() async throws {
         let temp = try TemporaryDirectory()
         let good = try StandIn.install(version: "6.2.5", at: temp.path("good/lavap"), events: nil)
