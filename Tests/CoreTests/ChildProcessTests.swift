@@ -95,6 +95,16 @@ import Testing
         }
     }
 
+    /// Waiting for a pid that is not our child fails (ECHILD): that is an unknown status, never exit 0.
+    @Test func aFailedWaitIsReportedNotTakenForStatusZero() {
+        var marked = false
+        let exit = ChildProcess.waitAndReap(getppid()) { marked = true }
+        #expect(exit == .unknown(errno: ECHILD))
+        #expect(marked, "the process is marked gone, so it is never signalled")
+        #expect(exit.shellStatus == 255)
+        #expect(exit.description == "an unknown status (it could not be read: No child processes)")
+    }
+
     @Test func probeReadsTheVersionOrSaysWhyNot() async throws {
         let temp = try TemporaryDirectory()
         let good = try StandIn.install(version: "6.2.5", at: temp.path("good/lavap"), events: nil)

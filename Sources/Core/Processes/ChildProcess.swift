@@ -196,16 +196,31 @@ public final class ChildProcess: Sendable {
         }
     }
 
+    /// Blocks until the child `pid` ends, calls `beforeReaping`, then reaps it and returns how it ended.
+    ///
+    /// Waiting does not reap (`WNOWAIT`), so `beforeReaping` runs while the pid still names the dead
+    /// child and cannot be reused: it can mark the child gone so that no signal is sent after the reap.
+    /// When waiting fails (`ECHILD`: `pid` is not a child of this process), `beforeReaping` runs too and
+    /// the result is `.unknown` with that error, never a made-up status. Call it on a dedicated thread.
+    public static func waitAndReap(_ pid: pid_t, beforeReaping: () -> Void = {}) -> ProcessExit {
+        var info = siginfo_t()
+        var waited: Int32
+        repeat { waited = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) } while waited != 0 && errno == EINTR
+        let waitError = waited == 0 ? nil : errno
+        beforeReaping()
+        if let waitError { return .unknown(errno: waitError) }
+        var status: Int32 = 0
+        var reaped: pid_t
+        repeat { reaped = waitpid(pid, &status, 0) } while reaped < 0 && errno == EINTR
+        guard reaped == pid else { return .unknown(errno: errno) }
+        return (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+    }
+
     private func startReaper() {
         let pid = self.pid
         let thread = Thread { [self] in
-            // Wait without reaping, mark the child gone under the lock, then reap: no signal can race the reap.
-            var info = siginfo_t()
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
-            state.withLock { $0.reaping = true }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            let exit: ProcessExit = (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+            // Mark the child gone under the lock before the reap: no signal can race the reap.
+            let exit = Self.waitAndReap(pid) { state.withLock { $0.reaping = true } }
             let waiters = state.withLock { state in
                 state.exit = exit
                 defer { state.waiters = [:] }
