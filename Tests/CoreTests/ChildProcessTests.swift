@@ -46,10 +46,11 @@ import Testing
     }
 
     @Test func spawnErrorsNameTheProgram() {
-        #expect(throws: SpawnError.self) { try ChildProcess.spawn(executable: "/nonexistent/lavap", arguments: []) }
-        do { _ = try ChildProcess.spawn(executable: "/nonexistent/lavap", arguments: []) } catch {
-            #expect(error.description.contains("cannot start /nonexistent/lavap"))
-        }
+        let error = #expect(throws: SpawnError.self) { try ChildProcess.spawn(executable: "/nonexistent/lavap", arguments: []) }
+        #expect(error?.code == ENOENT)
+        #expect(
+            error?.description.contains("cannot start /nonexistent/lavap: No such file or directory") == true,
+            "\(String(describing: error))")
     }
 
     /// A pipe made for one child must never reach another child spawned at the same moment by another
