@@ -17,6 +17,7 @@ extension Runtime {
     /// The run shared by `wrap`, `pod`, `start` and `init --auto-start`: pick the plugins, ask for the
     /// password if wanted, then supervise until lavap ends; returns lavavisor's exit status.
     func supervise(defaultSource: String, defaultBackend: String) async throws -> Int32 {
+        Signals.install()  // again for `init --auto-start`, whose preparation kept the default actions
         let backendType = try backendType(default: defaultBackend)
         let source = try versionSource()
         let binaries = try binarySource(default: defaultSource)
@@ -25,7 +26,7 @@ extension Runtime {
             context.options.keyringPassword = try PasswordPrompt.read(logger: logger)
         }
         let backend = try backendType.make(context: context)
-        let signals = Signals.stream([SIGTERM, SIGINT])
+        let signals = Signals.stream(only: [SIGTERM, SIGINT])
         try store.prepare()
         logger.info(
             "lavavisor \(Lavavisor.version) supervising",
