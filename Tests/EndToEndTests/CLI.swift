@@ -65,6 +65,12 @@ struct CLI {
         return Running(process: process, stdout: stdout, stderr: stderr)
     }
 
+    /// Starts `lavavisor arguments…` on `terminal`, as the leader of a new session whose controlling
+    /// terminal it is (stdin, stdout and stderr), as from an operator's shell.
+    static func launch(_ arguments: [String], on terminal: PseudoTerminal) throws -> PseudoTerminal.Process {
+        try terminal.spawn(binary.path, arguments)
+    }
+
     /// Runs `lavavisor arguments…` to its end.
     static func run(_ arguments: [String], in temp: TemporaryDirectory, input: String? = nil) async throws -> Finished {
         let running = try launch(arguments, in: temp, input: input)
