@@ -9,6 +9,10 @@ import Synchronization
 /// dispositions, and a dedicated thread that waits for it (never the cooperative pool).
 ///
 /// Signals are sent only while the child is not yet reaped, so a recycled pid is never hit.
+///
+/// A child in its own group is in the background of lavavisor's terminal: reading it would stop the
+/// child with SIGTTIN. So, as tini does, a child whose stdin is that terminal is made the terminal's
+/// foreground group while it runs, and the foreground goes back to lavavisor's group once it is reaped.
 public final class ChildProcess: Sendable {
     /// What a child's standard stream is connected to.
     public enum Stream: Sendable {
@@ -20,12 +24,24 @@ public final class ChildProcess: Sendable {
         case null
     }
 
+    /// Who owns lavavisor's terminal while the child runs.
+    public enum Terminal: Sendable {
+        /// The child's group becomes the terminal's foreground group, so that it can read the terminal,
+        /// when its stdin is `.inherit`, lavavisor's stdin is a terminal and lavavisor's group is in the
+        /// foreground of it; otherwise the terminal is left alone. The foreground comes back when the child is reaped.
+        case foreground
+        /// The terminal is left alone: the child's group stays in the background.
+        case background
+    }
+
     /// The child's process id, which is also its process group id.
     public let pid: pid_t
     /// The write end of the child's stdin, when `stdin` was `.pipe`; the caller closes it.
     public let standardInput: Int32?
     /// The read end of the child's stdout and stderr together, when `output` was `.pipe`; the caller closes it.
     public let output: Int32?
+    /// Whether the child's group was made the foreground group of lavavisor's terminal.
+    public let holdsTerminal: Bool
 
     private struct State {
         var reaping = false
@@ -35,18 +51,20 @@ public final class ChildProcess: Sendable {
     }
     private let state = Mutex(State())
 
-    private init(pid: pid_t, standardInput: Int32?, output: Int32?) {
+    private init(pid: pid_t, standardInput: Int32?, output: Int32?, holdsTerminal: Bool) {
         self.pid = pid
         self.standardInput = standardInput
         self.output = output
+        self.holdsTerminal = holdsTerminal
     }
 
     /// Spawns `executable` with `arguments` (argv[1...]) in a new process group.
     ///
     /// `output` applies to stdout and stderr together. `environment` nil inherits lavavisor's.
+    /// `terminal` applies only when `stdin` is `.inherit`: see `Terminal.foreground`.
     public static func spawn(
         executable: String, arguments: [String], environment: [String: String]? = nil,
-        stdin: Stream = .inherit, output: Stream = .inherit
+        stdin: Stream = .inherit, output: Stream = .inherit, terminal: Terminal = .foreground
     ) throws(SpawnError) -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -105,6 +123,7 @@ public final class ChildProcess: Sendable {
         let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } }
         defer { for pointer in envp ?? [] { free(pointer) } }
 
+        let foreground = stdin == .inherit && terminal == .foreground && ForegroundTerminal.isOurs()
         var pid: pid_t = 0
         let result = (argv + [nil]).withUnsafeBufferPointer { argvBuffer in
             if let envp {
@@ -119,7 +138,9 @@ public final class ChildProcess: Sendable {
             for fd in parentEnds { close(fd) }
             throw SpawnError(executable: executable, code: result)
         }
-        let child = ChildProcess(pid: pid, standardInput: stdinWriter, output: outputReader)
+        // Before the reaper starts, so that the child cannot be reaped (and its pid reused) in between.
+        let holdsTerminal = foreground && ForegroundTerminal.give(to: pid)
+        let child = ChildProcess(pid: pid, standardInput: stdinWriter, output: outputReader, holdsTerminal: holdsTerminal)
         child.startReaper()
         return child
     }
@@ -183,12 +204,14 @@ public final class ChildProcess: Sendable {
     /// forking; exec then fails with ETXTBSY until that child has exec'd in turn.
     public static func spawnWhenReady(
         executable: String, arguments: [String], environment: [String: String]? = nil,
-        stdin: Stream = .inherit, output: Stream = .inherit
+        stdin: Stream = .inherit, output: Stream = .inherit, terminal: Terminal = .foreground
     ) async throws -> ChildProcess {
         var attempt = 0
         while true {
             do {
-                return try spawn(executable: executable, arguments: arguments, environment: environment, stdin: stdin, output: output)
+                return try spawn(
+                    executable: executable, arguments: arguments, environment: environment, stdin: stdin, output: output,
+                    terminal: terminal)
             } catch {
                 guard error.code == ETXTBSY, attempt < 50 else { throw error }
             }
@@ -218,10 +241,11 @@ public final class ChildProcess: Sendable {
     }
 
     private func startReaper() {
-        let pid = self.pid
+        let (pid, holdsTerminal) = (self.pid, self.holdsTerminal)
         let thread = Thread { [self] in
             // Mark the child gone under the lock before the reap: no signal can race the reap.
             let exit = Self.waitAndReap(pid) { state.withLock { $0.reaping = true } }
+            if holdsTerminal { ForegroundTerminal.takeBack(from: pid) }
             let waiters = state.withLock { state in
                 state.exit = exit
                 defer { state.waiters = [:] }
@@ -232,6 +256,40 @@ public final class ChildProcess: Sendable {
         thread.name = "lavavisor-reaper-\(pid)"
         thread.stackSize = 64 * 1024
         thread.start()
+    }
+}
+
+/// Hands lavavisor's terminal (its stdin) to a child's process group and takes it back, as tini does.
+///
+/// `tcsetpgrp` from a background group stops the caller with SIGTTOU unless the signal is ignored or
+/// blocked: it is blocked in the calling thread only, around the call, so no other thread is affected.
+private enum ForegroundTerminal {
+    /// Whether stdin is a terminal whose foreground group is lavavisor's.
+    static func isOurs() -> Bool {
+        isatty(STDIN_FILENO) != 0 && tcgetpgrp(STDIN_FILENO) == getpgrp()
+    }
+
+    /// Makes `group` the foreground group, then continues it in case it already stopped on SIGTTIN.
+    static func give(to group: pid_t) -> Bool {
+        let done = withSIGTTOUBlocked { tcsetpgrp(STDIN_FILENO, group) == 0 }
+        if done { kill(-group, SIGCONT) }
+        return done
+    }
+
+    /// Gives the foreground back to lavavisor's group if the terminal still exists and `group` still holds it.
+    static func takeBack(from group: pid_t) {
+        guard tcgetpgrp(STDIN_FILENO) == group else { return }
+        _ = withSIGTTOUBlocked { tcsetpgrp(STDIN_FILENO, getpgrp()) }
+    }
+
+    private static func withSIGTTOUBlocked<T>(_ body: () -> T) -> T {
+        var block = sigset_t()
+        sigemptyset(&block)
+        sigaddset(&block, SIGTTOU)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &block, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        return body()
     }
 }
 
