@@ -23,7 +23,12 @@ extension Runtime {
         let binaries = try binarySource(default: defaultSource)
         var context = self.context
         if options.enterKeyringPassword {
-            context.options.keyringPassword = try PasswordPrompt.read(logger: logger)
+            do {
+                context.options.keyringPassword = try await PasswordPrompt.read(logger: logger)
+            } catch let interrupted as PromptInterrupted {
+                logger.info("\(interrupted)")
+                return interrupted.exitStatus
+            }
         }
         let backend = try backendType.make(context: context)
         let signals = Signals.stream(only: [SIGTERM, SIGINT])
@@ -38,29 +43,5 @@ extension Runtime {
             monitor: monitor(binaries: binaries, source: source), backend: backend,
             pollInterval: options.pollInterval, logger: logger)
         return try await supervisor.run(signals: signals)
-    }
-}
-
-/// Reads the keyring password: without echo from a terminal, else one line from stdin.
-enum PasswordPrompt {
-    static func read(logger: Logger) throws -> Secret {
-        let line: String?
-        if isatty(STDIN_FILENO) != 0 {
-            logger.info("Please enter the keyring password:")
-            var saved = termios()
-            tcgetattr(STDIN_FILENO, &saved)
-            var silent = saved
-            silent.c_lflag &= ~tcflag_t(ECHO)
-            tcsetattr(STDIN_FILENO, TCSANOW, &silent)
-            line = readLine(strippingNewline: true)
-            tcsetattr(STDIN_FILENO, TCSANOW, &saved)
-            FileHandle.standardError.write(Data("\n".utf8))
-        } else {
-            line = readLine(strippingNewline: true)
-        }
-        guard let line, !line.isEmpty else {
-            throw OptionError("--enter-keyring-password got no password: type it at the prompt, or pipe it on standard input")
-        }
-        return Secret(line)
     }
 }
