@@ -21,4 +21,23 @@ struct Lavavisor: AsyncParsableCommand {
             PluginsCommand.self,
         ]
     )
+
+    /// ArgumentParser's `AsyncParsableCommand.main(_:)` (1.8.2: parse, run, exit codes, help), with
+    /// the signal handlers installed before anything else, so that no SIGTERM or SIGINT is lost or
+    /// kills lavavisor while a supervising command starts. The other commands stop nothing gracefully:
+    /// they get the default actions back (`init --auto-start` installs them again when it supervises).
+    static func main() async {
+        Signals.install()
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if !(command is Wrap || command is Pod || command is Start) { Signals.restoreDefaults() }
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

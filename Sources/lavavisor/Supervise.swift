@@ -36,6 +36,7 @@ extension Runtime {
     /// The run shared by `wrap`, `pod` and `init --auto-start`: pick the plugins, ask for the
     /// password if wanted, then supervise until lavap ends; returns lavavisor's exit status.
     func supervise(_ plan: SupervisionPlan) async throws -> Int32 {
+        Signals.install()  // again for `init --auto-start`, whose preparation kept the default actions
         let flags = plan.supervision
         let command = try flags.command.command()
         let source = try versionSource(plan.versionSources)
@@ -43,10 +44,16 @@ extension Runtime {
         var processes = ProcessSettings(command: command, stopTimeout: .seconds(flags.process.stopTimeout))
         try requireBackend(flags.backend, default: plan.defaultBackend)
         if flags.process.enterKeyringPassword {
-            processes.keyringPassword = try PasswordPrompt.read(logger: logger)
+            do {
+                processes.keyringPassword = try await PasswordPrompt.read(logger: logger)
+            } catch let interrupted as PromptInterrupted {
+                logger.info("\(interrupted)")
+                return interrupted.exitStatus
+            }
         }
         let backend = try backend(flags.backend, default: plan.defaultBackend, processes: processes)
-        let signals = Signals.stream([SIGTERM, SIGINT])
+        // Every handled signal: SIGTERM and SIGINT stop lavap, the others are forwarded to it.
+        let signals = Signals.stream()
         try store.prepare()
         let role = command?.role ?? .any
         logger.info(
@@ -59,29 +66,5 @@ extension Runtime {
             monitor: monitor(source: source, binaries: binaries, autoDownload: flags.monitor.autoDownload || plan.alwaysFetch, role: role),
             backend: backend, pollInterval: .seconds(flags.monitor.pollInterval), logger: logger)
         return try await supervisor.run(signals: signals)
-    }
-}
-
-/// Reads the keyring password: without echo from a terminal, else one line from stdin.
-enum PasswordPrompt {
-    static func read(logger: Logger) throws -> Secret {
-        let line: String?
-        if isatty(STDIN_FILENO) != 0 {
-            logger.info("Please enter the keyring password:")
-            var saved = termios()
-            tcgetattr(STDIN_FILENO, &saved)
-            var silent = saved
-            silent.c_lflag &= ~tcflag_t(ECHO)
-            tcsetattr(STDIN_FILENO, TCSANOW, &silent)
-            line = readLine(strippingNewline: true)
-            tcsetattr(STDIN_FILENO, TCSANOW, &saved)
-            FileHandle.standardError.write(Data("\n".utf8))
-        } else {
-            line = readLine(strippingNewline: true)
-        }
-        guard let line, !line.isEmpty else {
-            throw OptionError("--enter-keyring-password got no password: type it at the prompt, or pipe it on standard input")
-        }
-        return Secret(line)
     }
 }

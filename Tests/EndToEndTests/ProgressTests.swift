@@ -37,17 +37,20 @@ import Testing
         await host.stop()
     }
 
-    /// `script` (util-linux) gives lavavisor a pseudo-terminal, as an operator's shell would.
+    /// A pseudo-terminal the test opens gives lavavisor a terminal, as an operator's shell would.
     @Test func onATerminalItDrawsABarWithBytesAndRate() async throws {
         let setup = try Quickstart(versions: "1.1.0", binaries: [])
         let host = try await slowHost()
-        let command = ([CLI.binary.path] + initArguments(setup, host)).map { "'\($0)'" }.joined(separator: " ")
-        let outcome = try await ProcessRunner.run("/usr/bin/script", ["-qec", command, "/dev/null"], timeout: .seconds(60))
-        #expect(outcome.exit == .exited(0), "\(outcome.output)")
-        #expect(outcome.output.contains("\rlavap-v1.1.0-linux-amd64 ["), "\(outcome.output)")
-        #expect(outcome.output.contains("] 100% 1.1 MB / 1.1 MB"), "\(outcome.output)")
-        #expect(outcome.output.contains(" MB/s"))
-        #expect(!outcome.output.contains("downloading lavap-v1.1.0-linux-amd64: 10%"))
+        let terminal = try PseudoTerminal()
+        defer { terminal.close() }
+        let lavavisor = try CLI.launch(initArguments(setup, host), on: terminal)
+        let exit = try await lavavisor.wait(timeout: .seconds(60))
+        let output = try await terminal.finalOutput()
+        #expect(exit == .exited(0), "\(output)")
+        #expect(output.contains("\rlavap-v1.1.0-linux-amd64 ["), "\(output)")
+        #expect(output.contains("] 100% 1.1 MB / 1.1 MB"), "\(output)")
+        #expect(output.contains(" MB/s"))
+        #expect(!output.contains("downloading lavap-v1.1.0-linux-amd64: 10%"))
         await host.stop()
     }
 }

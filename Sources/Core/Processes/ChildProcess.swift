@@ -9,6 +9,10 @@ import Synchronization
 /// dispositions, and a dedicated thread that waits for it (never the cooperative pool).
 ///
 /// Signals are sent only while the child is not yet reaped, so a recycled pid is never hit.
+///
+/// A child in its own group is in the background of lavavisor's terminal: reading it would stop the
+/// child with SIGTTIN. So, as tini does, a child whose stdin is that terminal is made the terminal's
+/// foreground group while it runs, and the foreground goes back to lavavisor's group once it is reaped.
 public final class ChildProcess: Sendable {
     /// What a child's standard stream is connected to.
     public enum Stream: Sendable {
@@ -20,12 +24,24 @@ public final class ChildProcess: Sendable {
         case null
     }
 
+    /// Who owns lavavisor's terminal while the child runs.
+    public enum Terminal: Sendable {
+        /// The child's group becomes the terminal's foreground group, so that it can read the terminal,
+        /// when its stdin is `.inherit`, lavavisor's stdin is a terminal and lavavisor's group is in the
+        /// foreground of it; otherwise the terminal is left alone. The foreground comes back when the child is reaped.
+        case foreground
+        /// The terminal is left alone: the child's group stays in the background.
+        case background
+    }
+
     /// The child's process id, which is also its process group id.
     public let pid: pid_t
     /// The write end of the child's stdin, when `stdin` was `.pipe`; the caller closes it.
     public let standardInput: Int32?
     /// The read end of the child's stdout and stderr together, when `output` was `.pipe`; the caller closes it.
     public let output: Int32?
+    /// Whether the child's group was made the foreground group of lavavisor's terminal.
+    public let holdsTerminal: Bool
 
     private struct State {
         var reaping = false
@@ -35,18 +51,20 @@ public final class ChildProcess: Sendable {
     }
     private let state = Mutex(State())
 
-    private init(pid: pid_t, standardInput: Int32?, output: Int32?) {
+    private init(pid: pid_t, standardInput: Int32?, output: Int32?, holdsTerminal: Bool) {
         self.pid = pid
         self.standardInput = standardInput
         self.output = output
+        self.holdsTerminal = holdsTerminal
     }
 
     /// Spawns `executable` with `arguments` (argv[1...]) in a new process group.
     ///
     /// `output` applies to stdout and stderr together. `environment` nil inherits lavavisor's.
+    /// `terminal` applies only when `stdin` is `.inherit`: see `Terminal.foreground`.
     public static func spawn(
         executable: String, arguments: [String], environment: [String: String]? = nil,
-        stdin: Stream = .inherit, output: Stream = .inherit
+        stdin: Stream = .inherit, output: Stream = .inherit, terminal: Terminal = .foreground
     ) throws(SpawnError) -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -55,12 +73,13 @@ public final class ChildProcess: Sendable {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
 
-        // Own process group; signals that lavavisor ignores or catches are reset to default in the child.
+        // Own process group; signals that lavavisor ignores or catches are reset to default in the child,
+        // and its signal mask is empty whatever the spawning thread blocks.
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         posix_spawnattr_setpgroup(&attributes, 0)
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGXFSZ, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, signal) }
+        for signal in Signals.handled + [SIGPIPE, SIGXFSZ, SIGCHLD, SIGTTIN, SIGTTOU, SIGTSTP] { sigaddset(&defaults, signal) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         var mask = sigset_t()
         sigemptyset(&mask)
@@ -104,6 +123,7 @@ public final class ChildProcess: Sendable {
         let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } }
         defer { for pointer in envp ?? [] { free(pointer) } }
 
+        let foreground = stdin == .inherit && terminal == .foreground && ForegroundTerminal.isOurs()
         var pid: pid_t = 0
         let result = (argv + [nil]).withUnsafeBufferPointer { argvBuffer in
             if let envp {
@@ -118,7 +138,9 @@ public final class ChildProcess: Sendable {
             for fd in parentEnds { close(fd) }
             throw SpawnError(executable: executable, code: result)
         }
-        let child = ChildProcess(pid: pid, standardInput: stdinWriter, output: outputReader)
+        // Before the reaper starts, so that the child cannot be reaped (and its pid reused) in between.
+        let holdsTerminal = foreground && ForegroundTerminal.give(to: pid)
+        let child = ChildProcess(pid: pid, standardInput: stdinWriter, output: outputReader, holdsTerminal: holdsTerminal)
         child.startReaper()
         return child
     }
@@ -182,12 +204,14 @@ public final class ChildProcess: Sendable {
     /// forking; exec then fails with ETXTBSY until that child has exec'd in turn.
     public static func spawnWhenReady(
         executable: String, arguments: [String], environment: [String: String]? = nil,
-        stdin: Stream = .inherit, output: Stream = .inherit
+        stdin: Stream = .inherit, output: Stream = .inherit, terminal: Terminal = .foreground
     ) async throws -> ChildProcess {
         var attempt = 0
         while true {
             do {
-                return try spawn(executable: executable, arguments: arguments, environment: environment, stdin: stdin, output: output)
+                return try spawn(
+                    executable: executable, arguments: arguments, environment: environment, stdin: stdin, output: output,
+                    terminal: terminal)
             } catch {
                 guard error.code == ETXTBSY, attempt < 50 else { throw error }
             }
@@ -196,16 +220,38 @@ public final class ChildProcess: Sendable {
         }
     }
 
+    /// Blocks until the child `pid` ends, calls `beforeReaping`, then reaps it and returns how it ended.
+    ///
+    /// Waiting does not reap (`WNOWAIT`), so `beforeReaping` runs while the pid still names the dead
+    /// child and cannot be reused: it can mark the child gone so that no signal is sent after the reap.
+    /// When waiting fails (`ECHILD`: `pid` is not a child of this process), `beforeReaping` runs too and
+    /// the result is `.unknown` with that error, never a made-up status. Call it on a dedicated thread.
+    ///
+    /// With `killingGroup`, whatever the child left in its process group is killed (SIGKILL) once
+    /// it has ended and before it is reaped: its pid, the group's id, cannot be reused while it is
+    /// a zombie, so no other process can be hit. A grandchild forked in the instant the group was
+    /// signalled, or left behind by a child that exited, never outlives it.
+    public static func waitAndReap(_ pid: pid_t, killingGroup: Bool = false, beforeReaping: () -> Void = {}) -> ProcessExit {
+        var info = siginfo_t()
+        var waited: Int32
+        repeat { waited = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) } while waited != 0 && errno == EINTR
+        let waitError = waited == 0 ? nil : errno
+        if waitError == nil && killingGroup { kill(-pid, SIGKILL) }
+        beforeReaping()
+        if let waitError { return .unknown(errno: waitError) }
+        var status: Int32 = 0
+        var reaped: pid_t
+        repeat { reaped = waitpid(pid, &status, 0) } while reaped < 0 && errno == EINTR
+        guard reaped == pid else { return .unknown(errno: errno) }
+        return (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+    }
+
     private func startReaper() {
-        let pid = self.pid
+        let (pid, holdsTerminal) = (self.pid, self.holdsTerminal)
         let thread = Thread { [self] in
-            // Wait without reaping, mark the child gone under the lock, then reap: no signal can race the reap.
-            var info = siginfo_t()
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
-            state.withLock { $0.reaping = true }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            let exit: ProcessExit = (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+            // Mark the child gone under the lock before the reap: no signal can race the reap.
+            let exit = Self.waitAndReap(pid, killingGroup: true) { state.withLock { $0.reaping = true } }
+            if holdsTerminal { ForegroundTerminal.takeBack(from: pid) }
             let waiters = state.withLock { state in
                 state.exit = exit
                 defer { state.waiters = [:] }
@@ -216,6 +262,40 @@ public final class ChildProcess: Sendable {
         thread.name = "lavavisor-reaper-\(pid)"
         thread.stackSize = 64 * 1024
         thread.start()
+    }
+}
+
+/// Hands lavavisor's terminal (its stdin) to a child's process group and takes it back, as tini does.
+///
+/// `tcsetpgrp` from a background group stops the caller with SIGTTOU unless the signal is ignored or
+/// blocked: it is blocked in the calling thread only, around the call, so no other thread is affected.
+private enum ForegroundTerminal {
+    /// Whether stdin is a terminal whose foreground group is lavavisor's.
+    static func isOurs() -> Bool {
+        isatty(STDIN_FILENO) != 0 && tcgetpgrp(STDIN_FILENO) == getpgrp()
+    }
+
+    /// Makes `group` the foreground group, then continues it in case it already stopped on SIGTTIN.
+    static func give(to group: pid_t) -> Bool {
+        let done = withSIGTTOUBlocked { tcsetpgrp(STDIN_FILENO, group) == 0 }
+        if done { kill(-group, SIGCONT) }
+        return done
+    }
+
+    /// Gives the foreground back to lavavisor's group if the terminal still exists and `group` still holds it.
+    static func takeBack(from group: pid_t) {
+        guard tcgetpgrp(STDIN_FILENO) == group else { return }
+        _ = withSIGTTOUBlocked { tcsetpgrp(STDIN_FILENO, getpgrp()) }
+    }
+
+    private static func withSIGTTOUBlocked<T>(_ body: () -> T) -> T {
+        var block = sigset_t()
+        sigemptyset(&block)
+        sigaddset(&block, SIGTTOU)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &block, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        return body()
     }
 }
 

@@ -36,12 +36,26 @@ enum Posix {
     }
 
     /// Creates a pipe whose two ends are closed on exec; children get them only through dup2.
+    ///
+    /// `pipe2(O_CLOEXEC)` sets the flag atomically: a child that another thread spawns between the
+    /// creation and a later `fcntl` would otherwise inherit both ends and keep the pipe open.
     static func pipe() -> (read: Int32, write: Int32)? {
+        guard let pipe2 = pipe2Function else {
+            errno = ENOSYS
+            return nil
+        }
         var fds: [Int32] = [-1, -1]
-        guard Glibc.pipe(&fds) == 0 else { return nil }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        guard pipe2(&fds, O_CLOEXEC) == 0 else { return nil }
         return (fds[0], fds[1])
     }
+
+    /// glibc's `pipe2`, looked up at run time: Swift's Glibc module is built without `_GNU_SOURCE`,
+    /// which hides its declaration, though glibc has exported it since 2.9. Never falls back to
+    /// `pipe` + `fcntl`, whose window is the very race `pipe2` closes.
+    private static let pipe2Function: (@convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2") else { return nil }  // RTLD_DEFAULT
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32).self)
+    }()
 
     /// Reads the target of a symbolic link, or nil when `path` is not one.
     static func readLink(_ path: String) -> String? {
