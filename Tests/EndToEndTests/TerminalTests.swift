@@ -34,6 +34,24 @@ import Testing
         #expect(try await lavavisor.wait() == .exited(0), "\(terminal.output)")
     }
 
+    /// With `stty tostop`, a background process that writes to the terminal is stopped by SIGTTOU:
+    /// lavavisor, in the background once its child holds the terminal, must go on logging.
+    @Test func lavavisorKeepsLoggingWhenTheTerminalStopsBackgroundWriters() async throws {
+        let setup = try Quickstart(behaviour: .readStdin)
+        let terminal = try PseudoTerminal()
+        defer { terminal.close() }
+        try terminal.setLocalFlags(tcflag_t(TOSTOP))
+        let lavavisor = try CLI.launch(setup.wrap(["--verbose"]), on: terminal)
+        let first = try await setup.waitForEvent("start", "1.0.0")
+        try await waitUntil("the child to hold the terminal") { terminal.foregroundGroup == pid_t(first[2]) }
+        let before = terminal.output.components(separatedBy: "running 1.0.0: keep 1.0.0").count
+        try await waitUntil("a check logged while the child holds the terminal:\n\(terminal.output)") {
+            terminal.output.components(separatedBy: "running 1.0.0: keep 1.0.0").count > before + 1
+        }
+        lavavisor.signal(SIGTERM)
+        #expect(try await lavavisor.wait() == .exited(0), "\(terminal.output)")
+    }
+
     /// Ctrl-C at the password prompt: lavavisor exits with 130 and the terminal echoes again.
     @Test func ctrlCAtThePasswordPromptRestoresTheTerminal() async throws {
         let setup = try Quickstart(binaries: ["1.0.0"], behaviour: .readStdin)

@@ -130,6 +130,17 @@ public final class PseudoTerminal: Sendable {
         return settings.c_lflag
     }
 
+    /// Turns local mode flags of the slave on (`stty tostop` is `setLocalFlags(TOSTOP)`).
+    public func setLocalFlags(_ flags: tcflag_t) throws {
+        let slave = open(slavePath, O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard slave >= 0 else { throw SystemError("opening \(slavePath)") }
+        defer { Glibc.close(slave) }
+        var settings = termios()
+        guard tcgetattr(slave, &settings) == 0 else { throw SystemError("reading the settings of \(slavePath)") }
+        settings.c_lflag |= flags
+        guard tcsetattr(slave, TCSANOW, &settings) == 0 else { throw SystemError("changing the settings of \(slavePath)") }
+    }
+
     /// The terminal's foreground process group (Linux answers TIOCGPGRP on the master for the slave).
     public var foregroundGroup: pid_t {
         state.withLock { $0.masterOpen ? tcgetpgrp(master) : -1 }

@@ -27,9 +27,12 @@ public enum Signals {
     /// Ignores the signals whose default action would kill lavavisor for a recoverable error:
     /// SIGPIPE (a child that closes its stdin) and SIGXFSZ (a file size limit: writes fail with
     /// EFBIG instead). Children get default dispositions back at spawn.
+    /// SIGTTOU is ignored too: lavavisor keeps logging to a terminal whose foreground it handed to
+    /// its child, and with `stty tostop` such a write would stop it.
     public static func ignoreHarmful() {
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
+        signal(SIGTTOU, SIG_IGN)
     }
 
     /// Handles `signals` from now on: each one is kept for `stream()` instead of taking its default action.
