@@ -198,13 +198,6 @@ public struct PluginOptionValues: Sendable {
         self.init(Mirror(reflecting: parsed).children.compactMap { ($0.value as? any MountedPluginOptions)?.options })
     }
 
-    /// Adds the values of another collection.
-    public func merging(_ other: PluginOptionValues) -> PluginOptionValues {
-        var merged = self
-        merged.values.merge(other.values) { _, new in new }
-        return merged
-    }
-
     /// The parsed flags of type `Options`, or its defaults when the command did not mount them.
     public func of<Options: PluginOptions>(_ type: Options.Type) throws -> Options {
         if let value = values[ObjectIdentifier(type)] as? Options { return value }
