@@ -79,11 +79,11 @@ import Testing
         let (signals, send) = AsyncStream.makeStream(of: Int32.self)
         let run = Task { try await supervisor.run(signals: signals) }
         _ = try await waitForEvent("start", "1.0.0")
-        send.yield(SIGINT)
+        send.yield(SIGTERM)
         _ = try await waitForEvent("ignored-sigterm", "1.0.0")
-        send.yield(SIGINT)
+        send.yield(SIGTERM)
         #expect(try await run.value == 128 + SIGKILL)
-        #expect(logs.text.contains("received signal 2 again while stopping; killing lavap now"))
+        #expect(logs.text.contains("received signal 15 again while stopping; killing lavap now"))
     }
 
     @Test func otherSignalsAreForwardedAndLeaveTheChildRunning() async throws {
@@ -110,5 +110,27 @@ import Testing
         #expect(await backend.runningVersion == v("1.0.0"))
         send.yield(SIGTERM)
         #expect(try await run.value == 0)
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aStopSignalReachesTheChildAsItIs(_ number: Int32) async throws {
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        try temp.write(
+            """
+            #!/bin/sh
+            if [ "$1" = version ]; then echo 1.0.0; exit 0; fi
+            trap 'echo got-int >> "\(events.path)"; exit 0' INT
+            trap 'echo got-term >> "\(events.path)"; exit 0' TERM
+            echo start >> "\(events.path)"
+            while :; do sleep 3600 & wait $!; done
+            """, to: ".lavavisor/upgrades/v1.0.0/lavap", executable: true)
+        try store.switchCurrent(to: v("1.0.0"))
+        let (supervisor, _) = supervisor(source, StandInBinarySource([]))
+        let (signals, send) = AsyncStream.makeStream(of: Int32.self)
+        let run = Task { try await supervisor.run(signals: signals) }
+        _ = try await waitForEvent("start")
+        send.yield(number)
+        #expect(try await run.value == 0)
+        #expect(fixture.recorded.map(\.first) == ["start", number == SIGINT ? "got-int" : "got-term"])
     }
 }

@@ -43,6 +43,7 @@ import Testing
         try await setup.waitForEvent("start", "1.0.0")
         lavavisor.process.signal(SIGINT)
         #expect(try await lavavisor.exit() == .exited(0))
+        #expect(setup.recorded.contains { $0.prefix(2) == ["sigint", "1.0.0"] }, "SIGINT reaches lavap as SIGINT: \(setup.recorded)")
     }
 
     @Test func statusShowsTheDecisionAsTextAndJSON() async throws {

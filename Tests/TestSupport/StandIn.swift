@@ -1,7 +1,8 @@
 public import Foundation
 
 /// Stand-in `lavap` scripts: NOT the real binary. They answer `version` like lavap and record what
-/// happens to them in an events file, one line per event: `start V PID ARGS`, `sigterm V PID`, `stdin V PID LINE`.
+/// happens to them in an events file, one line per event: `start V PID ARGS`, `sigterm V PID`, `sigint V PID`,
+/// `stdin V PID LINE`.
 public enum StandIn {
     /// How the stand-in behaves once started.
     public enum Behaviour: Sendable {
@@ -29,7 +30,9 @@ public enum StandIn {
         // The trap is set before `start` is recorded, so a SIGTERM sent once the test sees `start` is handled.
         switch behaviour {
         case .serve, .readStdin:
+            // As lavap: SIGTERM and SIGINT (Ctrl-C) both end it gracefully.
             lines.append("trap 'record sigterm \(version) $$; exit 0' TERM")
+            lines.append("trap 'record sigint \(version) $$; exit 0' INT")
         case .ignoreTerm:
             lines.append("trap 'record ignored-sigterm \(version) $$' TERM")
         case .slowStop:

@@ -104,7 +104,7 @@ public struct Supervisor: Sendable {
                     } else {
                         stopping = true
                         logger.info("received signal \(number); stopping lavap gracefully (send it again to kill at once)")
-                        group.addTask { await backend.stop() }
+                        group.addTask { await backend.stop(with: number) }
                     }
                 case .signal(let number):
                     guard started else { continue }

@@ -84,8 +84,9 @@ public protocol ProcessBackend: Plugin, AnyObject {
     func start() async throws
     /// Stops the managed process(es) gracefully and starts them again on the current binary.
     func restart() async throws
-    /// Stops the managed process(es) gracefully.
-    func stop() async
+    /// Stops the managed process(es) gracefully, asking with `signal` (SIGTERM, or the SIGINT an
+    /// operator sent), then SIGKILL after the stop timeout.
+    func stop(with signal: Int32) async
     /// Kills the managed process(es) at once (SIGKILL), e.g. during a graceful stop that takes too long.
     func kill() async
     /// Forwards a signal that is not a stop request (SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2) to the processes as it is.
@@ -94,6 +95,11 @@ public protocol ProcessBackend: Plugin, AnyObject {
     func waitForExit() async -> ProcessExit
     /// The version the running process(es) were started on; nil when nothing runs.
     var runningVersion: SemanticVersion? { get async }
+}
+
+extension ProcessBackend {
+    /// Stops the managed process(es) gracefully with SIGTERM.
+    public func stop() async { await stop(with: SIGTERM) }
 }
 
 extension VersionSource {

@@ -35,6 +35,7 @@ public actor ChildBackend: ProcessBackend {
     private var childVersion: SemanticVersion?
     private var terminating: ChildProcess?
     private var stopping = false
+    private var stopSignal = SIGTERM
     private var restarting = false
     private var lastExit: ProcessExit?
     private var finalExit: ProcessExit?
@@ -86,15 +87,16 @@ public actor ChildBackend: ProcessBackend {
         // A stop that came while the new child was being spawned found nothing to stop: do it now.
         if stopping, let started = child {
             child = nil
-            finish(await terminate(started))
+            finish(await terminate(started, with: stopSignal))
         }
     }
 
-    public func stop() async {
+    public func stop(with signal: Int32) async {
         stopping = true
+        stopSignal = signal
         if let running = child {
             child = nil
-            finish(await terminate(running))
+            finish(await terminate(running, with: signal))
         } else if !restarting {
             finish(lastExit ?? .exited(0))
         }
@@ -163,10 +165,10 @@ public actor ChildBackend: ProcessBackend {
     ///
     /// The grace period is kept even when the calling task is cancelled (lavavisor cancels its
     /// monitor on SIGTERM, maybe in the middle of a restart): the wait runs in a task of its own.
-    private func terminate(_ process: ChildProcess) async -> ProcessExit {
+    private func terminate(_ process: ChildProcess, with signal: Int32 = SIGTERM) async -> ProcessExit {
         terminating = process
         defer { terminating = nil }
-        process.signal(SIGTERM)
+        process.signal(signal)
         let stopTimeout = self.stopTimeout
         let graceful = await Task.detached { await process.wait(timeout: stopTimeout) }.value
         if let exit = graceful { return exit }
