@@ -98,9 +98,37 @@ struct ProcessFlags: ParsableArguments {
     @Option(name: .customLong("stop-timeout"), help: "Seconds lavap gets to stop after SIGTERM before SIGKILL.")
     var stopTimeout: Double = ProcessSettings.defaultStopTimeout.seconds
 
+    @Option(
+        help: ArgumentHelp(
+            "When lavap is started again after it ended by itself.",
+            valueName: RestartPolicy.Mode.allCases.map(\.rawValue).joined(separator: "|")))
+    var restart: RestartPolicy.Mode = RestartPolicy().mode
+
+    @Option(name: .customLong("restart-max-delay"), help: "The longest wait, in seconds, before lavap is started again.")
+    var restartMaxDelay: Double = RestartPolicy.defaultMaxDelay.seconds
+
+    @Option(name: .customLong("restart-reset-after"), help: "Seconds lavap must stay up for the restart backoff to start over.")
+    var restartResetAfter: Double = RestartPolicy.defaultResetAfter.seconds
+
+    @Option(
+        name: .customLong("crash-loop-limit"),
+        help: "Failures in a row (each within --restart-reset-after of its start) that are still restarted; one more is a crash loop.")
+    var crashLoopLimit: Int = RestartPolicy.defaultCrashLoopLimit
+
     func validate() throws {
-        guard stopTimeout > 0, stopTimeout.isFinite else {
-            throw ValidationError("--stop-timeout must be a positive number of seconds, got \(stopTimeout)")
+        for (flag, value) in [
+            ("--stop-timeout", stopTimeout), ("--restart-max-delay", restartMaxDelay), ("--restart-reset-after", restartResetAfter),
+        ] where !(value > 0 && value.isFinite) {
+            throw ValidationError("\(flag) must be a positive number of seconds, got \(value)")
         }
+        guard crashLoopLimit >= 1 else {
+            throw ValidationError("--crash-loop-limit must be at least 1, got \(crashLoopLimit)")
+        }
+    }
+
+    /// The restart policy these flags describe.
+    var restartPolicy: RestartPolicy {
+        RestartPolicy(
+            mode: restart, maxDelay: .seconds(restartMaxDelay), resetAfter: .seconds(restartResetAfter), crashLoopLimit: crashLoopLimit)
     }
 }

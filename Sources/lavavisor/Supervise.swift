@@ -41,7 +41,8 @@ extension Runtime {
         let command = try flags.command.command()
         let source = try versionSource(plan.versionSources)
         let binaries = try binarySource(plan.binarySources, default: plan.defaultSource)
-        var processes = ProcessSettings(command: command, stopTimeout: .seconds(flags.process.stopTimeout))
+        var processes = ProcessSettings(
+            command: command, stopTimeout: .seconds(flags.process.stopTimeout), restart: flags.process.restartPolicy)
         try requireBackend(flags.backend, default: plan.defaultBackend)
         if flags.process.enterKeyringPassword {
             do {

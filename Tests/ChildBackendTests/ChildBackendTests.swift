@@ -19,10 +19,12 @@ import Testing
 
     func install(_ version: String, _ behaviour: StandIn.Behaviour = .serve) throws { try fixture.install(version, behaviour) }
 
-    func backend(_ arguments: [String] = ["rpcprovider", "p.yml"], password: Secret? = nil, stopTimeout: Duration = .seconds(10))
-        -> ChildBackend
-    {
-        ChildBackend(arguments: arguments, store: store, stopTimeout: stopTimeout, password: password, logger: logs.logger())
+    func backend(
+        _ arguments: [String] = ["rpcprovider", "p.yml"], password: Secret? = nil, stopTimeout: Duration = .seconds(10),
+        restart: RestartPolicy = .never
+    ) -> ChildBackend {
+        ChildBackend(
+            arguments: arguments, store: store, stopTimeout: stopTimeout, password: password, restart: restart, logger: logs.logger())
     }
 
     @discardableResult
@@ -183,5 +185,40 @@ import Testing
         try await backend.restart()
         #expect(!StandIn.events(events).contains { $0.prefix(2) == ["start", "1.1.0"] })
         #expect(await backend.runningVersion == nil)
+    }
+
+    @Test func aChildThatKeepsFailingIsRestartedThenCalledACrashLoop() async throws {
+        try install("1.0.0", .exit(3))
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = backend(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(50), crashLoopLimit: 2))
+        try await backend.start()
+        #expect(await backend.waitForExit() == .exited(3))
+        #expect(fixture.recorded.filter { $0.first == "start" }.count == 3, "the first start and two restarts: \(fixture.recorded)")
+        #expect(logs.text.contains("lavap ended by itself with exit status 3; restarting it now"))
+        #expect(logs.text.contains("lavap is in a crash loop: it ended 3 times in a row"))
+    }
+
+    @Test func onFailureLeavesACleanExitAlone() async throws {
+        try install("1.0.0", .exit(0))
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = backend(restart: RestartPolicy(mode: .onFailure, maxDelay: .milliseconds(50)))
+        try await backend.start()
+        #expect(await backend.waitForExit() == .exited(0))
+        #expect(fixture.recorded.filter { $0.first == "start" }.count == 1)
+    }
+
+    @Test func aStopDuringTheBackoffStartsNothingMore() async throws {
+        try install("1.0.0", .exit(3))
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = backend(restart: RestartPolicy(mode: .always, maxDelay: .seconds(3600)))
+        try await backend.start()
+        // The first restart is at once; the second waits 1 s: stop inside that wait.
+        try await waitUntil("two starts and a backoff") {
+            fixture.recorded.filter { $0.first == "start" }.count == 2 && logs.text.contains("restarting it in")
+        }
+        await backend.stop()
+        #expect(await backend.waitForExit() == .exited(3))
+        #expect(await backend.runningVersion == nil)
+        #expect(fixture.recorded.filter { $0.first == "start" }.count == 2)
     }
 }

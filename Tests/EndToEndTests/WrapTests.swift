@@ -51,9 +51,20 @@ import Testing
 
     @Test func aChildThatExitsByItselfGivesLavavisorItsStatus() async throws {
         let setup = try Quickstart(binaries: ["1.0.0"], behaviour: .exit(3))
-        let finished = try await CLI.run(setup.wrap(), in: setup.temp)
+        let finished = try await CLI.run(setup.wrap(["--restart", "never"]), in: setup.temp)
         #expect(finished.exit == .exited(3))
         #expect(finished.logs.contains("lavap ended by itself"))
+    }
+
+    @Test func aCrashingChildIsRestartedWithBackoffUntilACrashLoop() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0"], behaviour: .exit(3))
+        let finished = try await CLI.run(
+            setup.wrap(["--crash-loop-limit", "3", "--restart-max-delay", "0.05"]), in: setup.temp)
+        #expect(finished.exit == .exited(3), "\(finished.logs)")
+        #expect(setup.recorded.filter { $0.first == "start" }.count == 4)
+        #expect(finished.logs.contains("restarting it now"))
+        #expect(finished.logs.contains("restarting it in 0.05"), "\(finished.logs)")
+        #expect(finished.logs.contains("lavap is in a crash loop"))
     }
 
     @Test func theKeyringPasswordReachesOnlyTheChildsStdin() async throws {
@@ -82,7 +93,7 @@ import Testing
 
     @Test func jsonLogsAreOneObjectPerLine() async throws {
         let setup = try Quickstart(binaries: ["1.0.0"], behaviour: .exit(0))
-        let finished = try await CLI.run(setup.wrap(["--log-format", "json"]), in: setup.temp)
+        let finished = try await CLI.run(setup.wrap(["--log-format", "json", "--restart", "on-failure"]), in: setup.temp)
         #expect(finished.exit == .exited(0))
         let lines = finished.logs.split(separator: "\n")
         #expect(lines.count >= 3)

@@ -9,12 +9,18 @@ public struct ProcessSettings: Sendable {
     public var stopTimeout: Duration
     /// The keyring password to hand to each new process on its stdin.
     public var keyringPassword: Secret?
+    /// When a process that ended by itself is started again.
+    public var restart: RestartPolicy
 
-    /// Settings; the defaults stop within 30 s and hand over no password.
-    public init(command: SupervisedCommand? = nil, stopTimeout: Duration = defaultStopTimeout, keyringPassword: Secret? = nil) {
+    /// Settings; the defaults stop within 30 s, hand over no password and restart nothing.
+    public init(
+        command: SupervisedCommand? = nil, stopTimeout: Duration = defaultStopTimeout, keyringPassword: Secret? = nil,
+        restart: RestartPolicy = .never
+    ) {
         self.command = command
         self.stopTimeout = stopTimeout
         self.keyringPassword = keyringPassword
+        self.restart = restart
     }
 }
 

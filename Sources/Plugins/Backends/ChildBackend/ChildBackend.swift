@@ -11,7 +11,7 @@ public import Logging
 /// store's `current` links to, in its own process group; output passes through untouched.
 ///
 /// Restart and stop are graceful: SIGTERM to the child's group, then SIGKILL after the stop timeout.
-/// A child that ends by itself ends the run (restart policies come with full supervision).
+/// A child that ends by itself is started again as the restart policy says (backoff, crash loop).
 public actor ChildBackend: ProcessBackend {
     public static let id = "child"
     public static let summary = "runs lavap as a direct child (wrap): own process group, SIGTERM then SIGKILL on stop"
@@ -29,6 +29,7 @@ public actor ChildBackend: ProcessBackend {
     public nonisolated let store: Store
     private let stopTimeout: Duration
     private let password: Secret?
+    private let restartPolicy: RestartPolicy
     private let logger: Logger
 
     private var child: ChildProcess?
@@ -39,14 +40,21 @@ public actor ChildBackend: ProcessBackend {
     private var restarting = false
     private var lastExit: ProcessExit?
     private var finalExit: ProcessExit?
+    private var startedAt = ContinuousClock.now
+    private var history = RestartHistory()
+    private var pendingRestart: Task<Void, Never>?
     private var waiters: [CheckedContinuation<ProcessExit, Never>] = []
 
-    /// A backend running the store's `current` version with `arguments`.
-    public init(arguments: [String], store: Store, stopTimeout: Duration, password: Secret?, logger: Logger) {
+    /// A backend running the store's `current` version with `arguments`; a child that ends by itself
+    /// is started again as `restart` says.
+    public init(
+        arguments: [String], store: Store, stopTimeout: Duration, password: Secret?, restart: RestartPolicy = .never, logger: Logger
+    ) {
         self.arguments = arguments
         self.store = store
         self.stopTimeout = stopTimeout
         self.password = password
+        self.restartPolicy = restart
         self.logger = logger
     }
 
@@ -56,7 +64,7 @@ public actor ChildBackend: ProcessBackend {
         }
         return ChildBackend(
             arguments: command.arguments, store: context.store, stopTimeout: processes.stopTimeout, password: processes.keyringPassword,
-            logger: context.logger)
+            restart: processes.restart, logger: context.logger)
     }
 
     public var runningVersion: SemanticVersion? { child == nil ? nil : childVersion }
@@ -68,6 +76,8 @@ public actor ChildBackend: ProcessBackend {
     public func restart() async throws {
         // A backend whose processes have ended (or are being stopped) starts nothing again.
         guard !stopping, finalExit == nil else { return }
+        pendingRestart?.cancel()  // the switch starts the new version now
+        pendingRestart = nil
         restarting = true
         defer { restarting = false }
         if let old = child {
@@ -93,6 +103,7 @@ public actor ChildBackend: ProcessBackend {
 
     public func stop(with signal: Int32) async {
         stopping = true
+        pendingRestart?.cancel()
         stopSignal = signal
         if let running = child {
             child = nil
@@ -104,6 +115,7 @@ public actor ChildBackend: ProcessBackend {
 
     public func kill() async {
         stopping = true
+        pendingRestart?.cancel()
         for process in [child, terminating].compactMap({ $0 }) {
             logger.warning("killing lavap", metadata: ["pid": "\(process.pid)"])
             process.signal(SIGKILL)
@@ -133,6 +145,7 @@ public actor ChildBackend: ProcessBackend {
         }
         child = process
         childVersion = version
+        startedAt = .now
         logger.info("started lavap \(version)", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
         Task {
             let exit = await process.wait()
@@ -154,11 +167,46 @@ public actor ChildBackend: ProcessBackend {
         }
     }
 
+    /// A child that ended by itself: restarted with backoff as the policy says, or the end of the run.
     private func childEnded(_ process: ChildProcess, exit: ProcessExit) {
         guard process === child else { return }  // replaced by a restart, or being stopped
         child = nil
-        if !stopping { logger.warning("lavap ended by itself", metadata: ["pid": "\(process.pid)", "status": "\(exit)"]) }
-        finish(exit)
+        lastExit = exit
+        guard !stopping else {
+            finish(exit)
+            return
+        }
+        let metadata: Logger.Metadata = ["pid": "\(process.pid)", "status": "\(exit)"]
+        switch history.next(
+            after: exit, uptime: ContinuousClock.now - startedAt, policy: restartPolicy, jitter: Double.random(in: 0.9...1.1))
+        {
+        case .stop:
+            logger.warning("lavap ended by itself", metadata: metadata)
+            finish(exit)
+        case .crashLoop(let failures):
+            logger.error(
+                "lavap is in a crash loop: it ended \(failures) times in a row, each within \(restartPolicy.resetAfter) of its start, the last with \(exit); lavavisor stops restarting it and exits non-zero",
+                metadata: metadata)
+            finish(exit.shellStatus == 0 ? .exited(1) : exit)
+        case .restart(let delay, let number):
+            logger.warning(
+                "lavap ended by itself with \(exit); restarting it \(delay == .zero ? "now" : "in \(delay)")",
+                metadata: metadata.merging(["restart": "\(number)"]) { $1 })
+            pendingRestart = Task {
+                do { try await Task.sleep(for: delay) } catch { return }
+                await self.restartAfterEnd()
+            }
+        }
+    }
+
+    /// Starts the child again after it ended by itself, unless lavavisor is stopping or a switch did.
+    private func restartAfterEnd() async {
+        pendingRestart = nil
+        guard !stopping, finalExit == nil, child == nil else { return }
+        do { try await launch() } catch {
+            logger.error("cannot start lavap again; lavavisor exits", metadata: ["error": "\(error)"])
+            finish(.exited(127))
+        }
     }
 
     /// SIGTERM to the group, wait up to the stop timeout, then SIGKILL.
