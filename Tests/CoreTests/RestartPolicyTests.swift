@@ -56,4 +56,10 @@ import Testing
         #expect(history.next(after: .exited(0), uptime: .zero, policy: RestartPolicy(mode: .onFailure)) == .stop)
         #expect(history.failures == 0)
     }
+
+    @Test func waitsReadBrieflyInLogs() {
+        #expect(Duration.milliseconds(48.057).brief == "0.048 s")
+        #expect(Duration.seconds(30).brief == "30 s")
+        #expect(Duration.seconds(1.1).brief == "1.1 s")
+    }
 }

@@ -4,3 +4,12 @@ extension Duration {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
+
+extension Duration {
+    /// A short text for logs: seconds with at most three decimals, e.g. "0.048 s", "30 s".
+    public var brief: String {
+        let milliseconds = (seconds * 1000).rounded()
+        let text = milliseconds.truncatingRemainder(dividingBy: 1000) == 0 ? "\(Int(milliseconds / 1000))" : "\(milliseconds / 1000)"
+        return "\(text) s"
+    }
+}

@@ -185,12 +185,12 @@ public actor ChildBackend: ProcessBackend {
             finish(exit)
         case .crashLoop(let failures):
             logger.error(
-                "lavap is in a crash loop: it ended \(failures) times in a row, each within \(restartPolicy.resetAfter) of its start, the last with \(exit); lavavisor stops restarting it and exits non-zero",
+                "lavap is in a crash loop: it ended \(failures) times in a row, each within \(restartPolicy.resetAfter.brief) of its start, the last with \(exit); lavavisor stops restarting it and exits non-zero",
                 metadata: metadata)
             finish(exit.shellStatus == 0 ? .exited(1) : exit)
         case .restart(let delay, let number):
             logger.warning(
-                "lavap ended by itself with \(exit); restarting it \(delay == .zero ? "now" : "in \(delay)")",
+                "lavap ended by itself with \(exit); restarting it \(delay == .zero ? "now" : "in \(delay.brief)")",
                 metadata: metadata.merging(["restart": "\(number)"]) { $1 })
             pendingRestart = Task {
                 do { try await Task.sleep(for: delay) } catch { return }
