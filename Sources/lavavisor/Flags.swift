@@ -95,6 +95,11 @@ struct ProcessFlags: ParsableArguments {
     @Flag(name: .customLong("enter-keyring-password"), help: "Ask for the keyring password and hand it to lavap on its stdin.")
     var enterKeyringPassword = false
 
+    @Option(
+        name: .customLong("keyring-password-file"),
+        help: "Read the keyring password from this file (mode 600 or 400, yours) and hand it to lavap on its stdin.")
+    var keyringPasswordFile: String?
+
     @Option(name: .customLong("stop-timeout"), help: "Seconds lavap gets to stop after SIGTERM before SIGKILL.")
     var stopTimeout: Double = ProcessSettings.defaultStopTimeout.seconds
 
@@ -120,6 +125,9 @@ struct ProcessFlags: ParsableArguments {
             ("--stop-timeout", stopTimeout), ("--restart-max-delay", restartMaxDelay), ("--restart-reset-after", restartResetAfter),
         ] where !(value > 0 && value.isFinite) {
             throw ValidationError("\(flag) must be a positive number of seconds, got \(value)")
+        }
+        if enterKeyringPassword && keyringPasswordFile != nil {
+            throw ValidationError("give either --enter-keyring-password or --keyring-password-file, not both")
         }
         guard crashLoopLimit >= 1 else {
             throw ValidationError("--crash-loop-limit must be at least 1, got \(crashLoopLimit)")

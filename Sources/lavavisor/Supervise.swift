@@ -44,7 +44,9 @@ extension Runtime {
         var processes = ProcessSettings(
             command: command, stopTimeout: .seconds(flags.process.stopTimeout), restart: flags.process.restartPolicy)
         try requireBackend(flags.backend, default: plan.defaultBackend)
-        if flags.process.enterKeyringPassword {
+        if let file = flags.process.keyringPasswordFile {
+            processes.keyringPassword = try KeyringPasswordFile.read(context.resolve(file))
+        } else if flags.process.enterKeyringPassword {
             do {
                 processes.keyringPassword = try await PasswordPrompt.read(logger: logger)
             } catch let interrupted as PromptInterrupted {

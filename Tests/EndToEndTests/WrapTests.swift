@@ -111,4 +111,24 @@ import Testing
         lavavisor.process.signal(SIGTERM)
         #expect(try await lavavisor.exit() == .exited(128 + SIGTERM))
     }
+
+    @Test func theKeyringPasswordFileReachesOnlyTheChildsStdin() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0", "1.1.0"], behaviour: .readStdin)
+        let password = "file-pw-\(UUID().uuidString)"
+        let file = try setup.temp.write(password + "\n", to: "keyring-password")
+        #expect(chmod(file.path, 0o600) == 0)
+        let lavavisor = try CLI.launch(setup.wrap(["--keyring-password-file", file.path]), in: setup.temp)
+        #expect(try await setup.waitForEvent("stdin", "1.0.0").last == password)
+        try setup.require("1.1.0")
+        #expect(try await setup.waitForEvent("stdin", "1.1.0").last == password, "again after the upgrade")
+        lavavisor.process.signal(SIGTERM)
+        _ = try await lavavisor.exit()
+        #expect(!lavavisor.logs.contains(password))
+
+        #expect(chmod(file.path, 0o644) == 0)
+        let refused = try await CLI.run(setup.wrap(["--keyring-password-file", file.path]), in: setup.temp)
+        #expect(refused.exit == .exited(1))
+        #expect(refused.logs.contains("chmod 600 \(file.path)"), "\(refused.logs)")
+        #expect(!refused.logs.contains(password))
+    }
 }

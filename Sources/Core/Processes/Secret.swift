@@ -6,6 +6,9 @@ public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConver
     /// Wraps `text`.
     public init(_ text: String) { bytes = Array(text.utf8) }
 
+    /// Wraps `bytes`.
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
 }

@@ -1,0 +1,65 @@
+public import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `--keyring-password-file`: the keyring password from a file only its owner can read (a
+/// Kubernetes secret mounted with mode 0400, a systemd credential), read once at start.
+public enum KeyringPasswordFile {
+    /// Reads the password: refuses a file that is not the user's or that group or others may read,
+    /// and strips one trailing newline.
+    public static func read(_ file: URL) throws(KeyringPasswordFileError) -> Secret {
+        let path = file.path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw KeyringPasswordFileError(path: path, problem: "cannot be opened (\(String(cString: strerror(errno)))); check the path")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw KeyringPasswordFileError(path: path, problem: "cannot be inspected (\(String(cString: strerror(errno))))")
+        }
+        guard info.st_uid == geteuid() else {
+            throw KeyringPasswordFileError(
+                path: path,
+                problem: "belongs to user id \(info.st_uid), not to lavavisor's (\(geteuid())); chown it to the user that runs lavavisor")
+        }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw KeyringPasswordFileError(
+                path: path,
+                problem:
+                    "may be read by group or others (mode \(String(mode, radix: 8))); run chmod 600 \(path) (or mount the secret with mode 0400)"
+            )
+        }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        defer { for index in buffer.indices { buffer[index] = 0 } }
+        while true {
+            let count = Glibc.read(fd, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else {
+                throw KeyringPasswordFileError(path: path, problem: "cannot be read (\(String(cString: strerror(errno))))")
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+            guard bytes.count <= 64 * 1024 else {
+                throw KeyringPasswordFileError(path: path, problem: "is larger than 64 KiB: is it the right file?")
+            }
+        }
+        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+        guard !bytes.isEmpty else { throw KeyringPasswordFileError(path: path, problem: "is empty; write the keyring password in it") }
+        return Secret(bytes: bytes)
+    }
+}
+
+/// A keyring password file that cannot be used; the message names it and what to do.
+public struct KeyringPasswordFileError: Error, Sendable, CustomStringConvertible {
+    /// The file.
+    public let path: String
+    /// What is wrong and what to do.
+    public let problem: String
+
+    public var description: String { "the keyring password file \(path) \(problem)" }
+}
