@@ -80,21 +80,6 @@ struct CLI {
         try terminal.spawn(binary.path, arguments)
     }
 
-    /// Starts `lavavisor arguments…` with stdin a pipe whose write end is returned: the test holds it
-    /// open (writing nothing, or what it wants) and closes it.
-    static func launchWithStdinPipe(_ arguments: [String], in temp: TemporaryDirectory) throws -> (running: Running, stdin: Int32) {
-        let name = UUID().uuidString
-        let stdout = temp.path("cli-\(name).out")
-        let stderr = temp.path("cli-\(name).err")
-        var environment = ProcessInfo.processInfo.environment
-        environment["LAVAVISOR_TEST_OUT"] = stdout.path
-        environment["LAVAVISOR_TEST_ERR"] = stderr.path
-        let exec = #"exec "$0" "$@" > "$LAVAVISOR_TEST_OUT" 2> "$LAVAVISOR_TEST_ERR""#
-        let process = try ChildProcess.spawn(
-            executable: "/bin/sh", arguments: ["-c", exec, binary.path] + arguments, environment: environment, stdin: .pipe)
-        return (Running(process: process, stdout: stdout, stderr: stderr), process.standardInput!)
-    }
-
     /// Runs `lavavisor arguments…` to its end.
     static func run(_ arguments: [String], in temp: TemporaryDirectory, input: String? = nil) async throws -> Finished {
         let running = try launch(arguments, in: temp, input: input)

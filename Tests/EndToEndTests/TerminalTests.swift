@@ -67,17 +67,19 @@ import Testing
         #expect(setup.recorded.isEmpty)
     }
 
-    /// SIGTERM while lavavisor waits for the password on a pipe (no terminal): it exits at once with
-    /// 143 and starts nothing.
+    /// SIGTERM while lavavisor waits at the password prompt: it exits at once with 143, starts
+    /// nothing, and the terminal echoes again.
     @Test func sigtermAtThePasswordPromptExitsAtOnce() async throws {
         let setup = try Quickstart(binaries: ["1.0.0"], behaviour: .readStdin)
-        let (lavavisor, stdin) = try CLI.launchWithStdinPipe(setup.wrap(["--enter-keyring-password"]), in: setup.temp)
-        defer { close(stdin) }
-        try await lavavisor.waitForLog("reading the keyring password from standard input")
-        lavavisor.process.signal(SIGTERM)
-        #expect(try await lavavisor.exit(timeout: .seconds(10)) == .exited(128 + SIGTERM), "\(lavavisor.logs)")
-        #expect(lavavisor.logs.contains("the keyring password prompt was interrupted by signal 15"), "\(lavavisor.logs)")
+        let terminal = try PseudoTerminal()
+        defer { terminal.close() }
+        let lavavisor = try CLI.launch(setup.wrap(["--enter-keyring-password"]), on: terminal)
+        try await terminal.waitForOutput("Please enter the keyring password:")
+        lavavisor.signal(SIGTERM)
+        #expect(try await lavavisor.wait(timeout: .seconds(10)) == .exited(128 + SIGTERM), "\(terminal.output)")
+        #expect(terminal.output.contains("the keyring password prompt was interrupted by signal 15"), "\(terminal.output)")
+        #expect(try terminal.localFlags() & tcflag_t(ECHO) != 0, "echo is back on")
         #expect(setup.recorded.isEmpty)
-        #expect(!lavavisor.logs.contains("started lavap"))
+        #expect(!terminal.output.contains("started lavap"))
     }
 }

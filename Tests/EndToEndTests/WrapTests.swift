@@ -71,25 +71,38 @@ import Testing
     @Test func theKeyringPasswordReachesOnlyTheChildsStdin() async throws {
         let setup = try Quickstart(binaries: ["1.0.0"], behaviour: .readStdin)
         let password = "pw-\(UUID().uuidString)"
-        let lavavisor = try CLI.launch(setup.wrap(["--enter-keyring-password"]), in: setup.temp, input: password + "\n")
+        let terminal = try PseudoTerminal()
+        defer { terminal.close() }
+        let lavavisor = try CLI.launch(setup.wrap(["--enter-keyring-password"]), on: terminal)
+        try await terminal.waitForOutput("Please enter the keyring password:")
+        terminal.write(password + "\n")
         let stdin = try await setup.waitForEvent("stdin", "1.0.0")
         #expect(stdin.last == password)
-        let pids = [String(lavavisor.process.pid), stdin[2]]
+        #expect(!terminal.output.contains(password), "the password was echoed")
+        let pids = [String(lavavisor.pid), stdin[2]]
         for pid in pids {
             for file in ["cmdline", "environ"] {
                 let bytes = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/\(file)"))) ?? Data()
                 #expect(!String(decoding: bytes, as: UTF8.self).contains(password), "password in /proc/\(pid)/\(file)")
             }
         }
-        lavavisor.process.signal(SIGTERM)
-        _ = try await lavavisor.exit()
-        #expect(!lavavisor.logs.contains(password))
-        #expect(!lavavisor.output.contains(password))
+        lavavisor.signal(SIGTERM)
+        #expect(try await lavavisor.wait() == .exited(0))
+        #expect(!terminal.output.contains(password))
         let storeFiles = FileManager.default.enumerator(atPath: setup.store.root.path)?.allObjects as? [String] ?? []
         for file in storeFiles {
             let data = (try? Data(contentsOf: setup.store.root.appendingPathComponent(file))) ?? Data()
             #expect(!String(decoding: data, as: UTF8.self).contains(password), "password in \(file)")
         }
+    }
+
+    @Test func askingForThePasswordWithoutATerminalFailsAtOnceNamingTheFile() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0"], behaviour: .readStdin)
+        let finished = try await CLI.run(setup.wrap(["--enter-keyring-password"]), in: setup.temp, input: "piped\n")
+        #expect(finished.exit == .exited(1))
+        #expect(finished.logs.contains("standard input is not one"), "\(finished.logs)")
+        #expect(finished.logs.contains("--keyring-password-file PATH"))
+        #expect(setup.recorded.isEmpty)
     }
 
     @Test func jsonLogsAreOneObjectPerLine() async throws {

@@ -5,32 +5,28 @@ public import Logging
     import Glibc
 #endif
 
-/// Reads the keyring password: without echo from a terminal, else one line from stdin.
+/// Reads the keyring password without echo from a terminal (`--enter-keyring-password`); without
+/// a terminal it fails at once, naming `--keyring-password-file`.
 ///
 /// The read runs on a dedicated thread, raced against SIGINT and SIGTERM from `Signals`: on such a
 /// signal the prompt gives up at once with `PromptInterrupted`. A terminal's settings (echo) are
 /// restored on every path out: a password, end of input, an error, a signal.
 public enum PasswordPrompt {
-    /// Reads one line from `input` (stdin by default); a prompt is logged first.
+    /// Reads one line from the terminal `input` (stdin by default); a prompt is logged first.
     ///
-    /// Throws `PromptInterrupted` on SIGINT or SIGTERM, and `OptionError` when no password comes.
+    /// Throws `PromptInterrupted` on SIGINT or SIGTERM, and `PasswordPromptError` without a terminal
+    /// or when no password comes.
     public static func read(logger: Logger, input: Int32 = 0) async throws -> Secret {
         var saved = termios()
-        let terminal = isatty(input) != 0 && tcgetattr(input, &saved) == 0
-        if terminal {
-            // Echo goes off before the prompt shows, so no keystroke typed after it is ever echoed.
-            var silent = saved
-            silent.c_lflag &= ~tcflag_t(ECHO)
-            tcsetattr(input, TCSANOW, &silent)
-            logger.info("Please enter the keyring password:")
-        } else {
-            logger.info("reading the keyring password from standard input")
-        }
+        guard isatty(input) != 0, tcgetattr(input, &saved) == 0 else { throw PasswordPromptError.noTerminal }
+        // Echo goes off before the prompt shows, so no keystroke typed after it is ever echoed.
+        var silent = saved
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(input, TCSANOW, &silent)
+        logger.info("Please enter the keyring password:")
         defer {
-            if terminal {
-                tcsetattr(input, TCSANOW, &saved)
-                FileHandle.standardError.write(Data("\n".utf8))
-            }
+            tcsetattr(input, TCSANOW, &saved)
+            FileHandle.standardError.write(Data("\n".utf8))
         }
 
         let line = try await withThrowingTaskGroup(of: Outcome.self) { group in
@@ -57,9 +53,7 @@ public enum PasswordPrompt {
             try Task.checkCancellation()
             return line
         }
-        guard var line, !line.isEmpty else {
-            throw OptionError("--enter-keyring-password got no password: type it at the prompt, or pipe it on standard input")
-        }
+        guard var line, !line.isEmpty else { throw PasswordPromptError.empty }
         if line.last == UInt8(ascii: "\r") { line.removeLast() }
         return Secret(String(decoding: line, as: UTF8.self))
     }
@@ -119,5 +113,21 @@ public struct PromptInterrupted: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         "the keyring password prompt was interrupted by signal \(signal); nothing was started"
+    }
+}
+
+/// The prompt cannot give a password; the message says what to do.
+public enum PasswordPromptError: Error, Sendable, CustomStringConvertible {
+    /// Standard input is not a terminal.
+    case noTerminal
+    /// Nothing was typed before Enter or the end of input.
+    case empty
+
+    public var description: String {
+        switch self {
+        case .noTerminal:
+            "--enter-keyring-password asks on a terminal, and standard input is not one; in containers and services, put the password in a file only you can read (chmod 600) and pass --keyring-password-file PATH"
+        case .empty: "--enter-keyring-password got no password: type it at the prompt"
+        }
     }
 }
