@@ -34,6 +34,7 @@ struct StatusReport: Encodable {
     var current: String?
     var running: String?
     var installed: [String]
+    var children: [ChildRecord]
     var available: [String]
     var availableError: String?
     var decision: Decision?
@@ -45,7 +46,8 @@ struct StatusReport: Encodable {
         let store = monitor.store
         var report = StatusReport(
             source: Source(id: type(of: monitor.source).id), role: monitor.role.rawValue, store: store.root.path,
-            current: store.currentVersion()?.description, installed: store.installedVersions().map(\.description), available: [])
+            current: store.currentVersion()?.description, installed: store.installedVersions().map(\.description),
+            children: store.runningChildren(), available: [])
         do {
             let plan = try await monitor.plan(child: nil, listing: .always)
             report.source.location = plan.reading.location
@@ -86,6 +88,8 @@ struct StatusReport: Encodable {
         lines.append("store: \(store)")
         lines.append("current: \(current ?? "none")\(running.map { $0 == current ? "" : " (binary reports \($0))" } ?? "")")
         lines.append("installed: \(installed.isEmpty ? "none" : installed.joined(separator: ", "))")
+        let running = children.map { "lavap \($0.version) pid \($0.pid) (lavavisor pid \($0.supervisor))" }
+        lines.append("running: \(running.isEmpty ? "none" : running.joined(separator: ", "))")
         lines.append("available: \(available.isEmpty ? "none" : available.joined(separator: ", "))")
         if let availableError { lines.append("  error: \(availableError)") }
         if let decision { lines.append("decision: \(decision.detail)") }

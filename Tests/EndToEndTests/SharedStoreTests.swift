@@ -12,11 +12,12 @@ import Testing
 @Suite struct SharedStoreTests {
     static let asset = "/download/v1.1.0/lavap-v1.1.0-linux-amd64"
 
-    func wrap(_ setup: Quickstart, _ host: FakeReleaseHost, autoDownload: Bool) -> [String] {
+    /// One wrapper's flags; each wrapper on the store runs its own command (`p<number>.yml`).
+    func wrap(_ setup: Quickstart, _ host: FakeReleaseHost, autoDownload: Bool, number: Int = 0) -> [String] {
         [
             "wrap", "--directory", setup.store.root.deletingLastPathComponent().path, "--version-source", "file", "--versions-file",
             setup.versions.path, "--source", "github", "--release-url", host.releaseURL, "--releases-api", host.releasesAPI,
-            "--platform", "linux/amd64", "--poll-interval", "0.2", "--cmd", "lavap rpcprovider p.yml",
+            "--platform", "linux/amd64", "--poll-interval", "0.2", "--cmd", "lavap rpcprovider p\(number).yml",
         ] + (autoDownload ? ["--auto-download"] : [])
     }
 
@@ -27,7 +28,9 @@ import Testing
         // The download waits until every other wrapper is waiting for it: no timing involved.
         let gate = Gate()
         host.fault(Self.asset, .held(gate))
-        let wrappers = try [true, true, false, true].map { try CLI.launch(wrap(setup, host, autoDownload: $0), in: setup.temp) }
+        let wrappers = try [true, true, false, true].enumerated().map {
+            try CLI.launch(wrap(setup, host, autoDownload: $0.element, number: $0.offset), in: setup.temp)
+        }
         try await waitUntil("one download in flight and three wrappers waiting") {
             gate.arrivals == 1
                 && wrappers.filter { $0.logs.contains("waiting for another lavavisor to finish installing 1.1.0") }.count == 2

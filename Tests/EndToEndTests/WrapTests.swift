@@ -144,4 +144,41 @@ import Testing
         #expect(refused.logs.contains("chmod 600 \(file.path)"), "\(refused.logs)")
         #expect(!refused.logs.contains(password))
     }
+
+    @Test func aLavapLeftByAKilledLavavisorIsStoppedBeforeTheNewOneStarts() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0"])
+        let killed = try CLI.launch(setup.wrap(), in: setup.temp)
+        let left = try await setup.waitForEvent("start", "1.0.0")
+        killed.process.signal(SIGKILL)
+        #expect(try await killed.exit() == .signaled(SIGKILL))
+        #expect(kill(pid_t(left[2])!, 0) == 0, "the killed lavavisor's lavap still runs")
+
+        let next = try CLI.launch(setup.wrap(), in: setup.temp)
+        try await setup.waitForEvent("sigterm", "1.0.0", left[2])
+        try await waitUntil("a new lavap, events: \(setup.recorded)") {
+            setup.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2
+        }
+        let order = setup.recorded.map { $0.prefix(3).joined(separator: " ") }
+        #expect(order.firstIndex(of: "sigterm 1.0.0 \(left[2])")! < order.lastIndex { $0.hasPrefix("start 1.0.0") }!)
+        #expect(next.logs.contains("a lavap left running by a lavavisor that was killed is stopped before the new one starts"))
+        next.process.signal(SIGTERM)
+        #expect(try await next.exit() == .exited(0))
+    }
+
+    @Test func aSecondLavavisorForTheSameCommandOnOneDirectoryRefuses() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0"])
+        let first = try CLI.launch(setup.wrap(), in: setup.temp)
+        try await setup.waitForEvent("start", "1.0.0")
+        let status = try await CLI.run(["status"] + setup.flags, in: setup.temp)
+        #expect(status.output.contains("running: lavap 1.0.0 pid \(setup.recorded[0][2]) (lavavisor pid "), "\(status.output)")
+        let json = try await CLI.run(["status", "--json"] + setup.flags, in: setup.temp)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        #expect((object["children"] as? [[String: Any]])?.first?["pid"] as? Int == Int(setup.recorded[0][2]))
+        let second = try await CLI.run(setup.wrap(), in: setup.temp)
+        #expect(second.exit == .exited(1))
+        #expect(second.logs.contains("already supervises 'lavap rpcprovider provider.yml --from alice'"), "\(second.logs)")
+        #expect(setup.recorded.filter { $0.first == "start" }.count == 1)
+        first.process.signal(SIGTERM)
+        #expect(try await first.exit() == .exited(0))
+    }
 }

@@ -43,6 +43,8 @@ public actor ChildBackend: ProcessBackend {
     private var startedAt = ContinuousClock.now
     private var history = RestartHistory()
     private var pendingRestart: Task<Void, Never>?
+    private let records: ChildRecordFile
+    private var claim: FileLock?
     private var waiters: [CheckedContinuation<ProcessExit, Never>] = []
 
     /// A backend running the store's `current` version with `arguments`; a child that ends by itself
@@ -56,6 +58,7 @@ public actor ChildBackend: ProcessBackend {
         self.password = password
         self.restartPolicy = restart
         self.logger = logger
+        self.records = ChildRecordFile(store: store, arguments: arguments)
     }
 
     public static func make(options: Options, context: PluginContext, processes: ProcessSettings) throws -> ChildBackend {
@@ -69,8 +72,35 @@ public actor ChildBackend: ProcessBackend {
 
     public var runningVersion: SemanticVersion? { child == nil ? nil : childVersion }
 
+    /// Claims the command on this store (one lavavisor per command and directory), stops a `lavap`
+    /// that a killed lavavisor left running for it, then starts the child.
     public func start() async throws {
+        guard let lock = try await records.claim(logger: logger) else {
+            let other = records.read().map { " (pid \($0.supervisor))" } ?? ""
+            throw ChildBackendError(
+                "another lavavisor\(other) already supervises 'lavap \(arguments.joined(separator: " "))' on \(store.root.path); stop it first, or run this one with another --directory"
+            )
+        }
+        claim = lock
+        if let left = records.read(), left.isRunning { await stopLeftover(left) }
         try await launch()
+    }
+
+    /// Stops the child a killed lavavisor left running (it is not ours to wait for): SIGTERM to its
+    /// group, then SIGKILL after the stop timeout.
+    private func stopLeftover(_ left: ChildRecord) async {
+        logger.warning(
+            "a lavap left running by a lavavisor that was killed is stopped before the new one starts",
+            metadata: ["pid": "\(left.pid)", "version": "\(left.version)", "killed-lavavisor": "\(left.supervisor)"])
+        Glibc.kill(-left.pid, SIGTERM)
+        let clock = ContinuousClock()
+        let deadline = clock.now + stopTimeout
+        while left.isRunning && clock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        guard left.isRunning else { return }
+        logger.warning("the left lavap did not stop within \(stopTimeout.brief); sending SIGKILL", metadata: ["pid": "\(left.pid)"])
+        Glibc.kill(-left.pid, SIGKILL)
+        let gone = clock.now + .seconds(5)
+        while left.isRunning && clock.now < gone { try? await Task.sleep(for: .milliseconds(50)) }
     }
 
     public func restart() async throws {
@@ -146,6 +176,16 @@ public actor ChildBackend: ProcessBackend {
         child = process
         childVersion = version
         startedAt = .now
+        do {
+            try records.write(
+                ChildRecord(
+                    pid: process.pid, startTime: ChildRecord.startTime(of: process.pid) ?? 0, version: version.description,
+                    supervisor: getpid()))
+        } catch {
+            logger.warning(
+                "cannot record the child in the store; a lavavisor started after this one is killed will not find it",
+                metadata: ["error": "\(error)"])
+        }
         logger.info("started lavap \(version)", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
         Task {
             let exit = await process.wait()
@@ -226,9 +266,19 @@ public actor ChildBackend: ProcessBackend {
     }
 
     private func finish(_ exit: ProcessExit) {
+        records.remove()
+        claim = nil
         guard finalExit == nil else { return }
         finalExit = exit
         for waiter in waiters { waiter.resume(returning: exit) }
         waiters = []
     }
+}
+
+/// The child backend cannot run this command.
+public struct ChildBackendError: Error, Sendable, CustomStringConvertible {
+    /// The full sentence for the user.
+    public let description: String
+
+    init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,97 @@
+import Crypto
+public import Foundation
+public import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a supervising lavavisor records in the store about the child it runs, so that a lavavisor
+/// started after it was killed finds the `lavap` it left behind: `run/<command>.json`, guarded by
+/// `run/<command>.lock`, which the supervising lavavisor holds for as long as it lives (the kernel
+/// frees it when it dies, however it dies).
+public struct ChildRecord: Codable, Sendable, Equatable {
+    /// The child's pid, which is also its process group.
+    public var pid: Int32
+    /// The child's start time in clock ticks since boot (`/proc/<pid>/stat`), so a reused pid is not taken for it.
+    public var startTime: UInt64
+    /// The version it runs.
+    public var version: String
+    /// The lavavisor that runs it.
+    public var supervisor: Int32
+
+    /// A record of a running child.
+    public init(pid: Int32, startTime: UInt64, version: String, supervisor: Int32) {
+        self.pid = pid
+        self.startTime = startTime
+        self.version = version
+        self.supervisor = supervisor
+    }
+
+    /// The start time of a running process, nil when there is none with that pid.
+    public static func startTime(of pid: Int32) -> UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = text.lastIndex(of: ")")
+        else { return nil }
+        // After "pid (comm)": state is field 3, start time field 22.
+        let fields = text[text.index(after: end)...].split(separator: " ")
+        guard fields.count > 19, fields[0] != "Z" else { return nil }
+        return UInt64(fields[19])
+    }
+
+    /// Whether the recorded process still runs (same pid, same start time).
+    public var isRunning: Bool { Self.startTime(of: pid) == startTime }
+}
+
+/// The record and lock of one supervised command in a store.
+public struct ChildRecordFile: Sendable {
+    /// `run/<key>.json`.
+    public let record: URL
+    /// `run/<key>.lock`.
+    public let lock: URL
+
+    /// The files of `arguments` (the words after `lavap`) in `store`.
+    public init(store: Store, arguments: [String]) {
+        let digest = SHA256.hash(data: Data(arguments.joined(separator: "\u{0}").utf8))
+        let key = digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        let folder = store.root.appendingPathComponent("run", isDirectory: true)
+        record = folder.appendingPathComponent("\(key).json")
+        lock = folder.appendingPathComponent("\(key).lock")
+    }
+
+    /// Takes the command's lock without waiting: nil when another lavavisor holds it.
+    public func claim(logger: Logger) async throws -> FileLock? {
+        try FileManager.default.createDirectory(at: lock.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do {
+            return try await FileLock.acquire(lock.path, timeout: .zero, logger: logger, purpose: "supervising this command")
+        } catch is LockTimeoutError {
+            return nil
+        }
+    }
+
+    /// The record left by the last lavavisor, if any.
+    public func read() -> ChildRecord? {
+        guard let data = try? Data(contentsOf: record) else { return nil }
+        return try? JSONDecoder().decode(ChildRecord.self, from: data)
+    }
+
+    /// Records the running child.
+    public func write(_ child: ChildRecord) throws {
+        try AtomicFile.write(JSONEncoder().encode(child), to: record)
+    }
+
+    /// Forgets the child.
+    public func remove() { try? FileManager.default.removeItem(at: record) }
+}
+
+extension Store {
+    /// The children recorded by supervising lavavisors on this store that still run.
+    public func runningChildren() -> [ChildRecord] {
+        let folder = root.appendingPathComponent("run", isDirectory: true)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.compactMap { name in
+            guard let data = try? Data(contentsOf: folder.appendingPathComponent(name)) else { return nil }
+            return try? JSONDecoder().decode(ChildRecord.self, from: data)
+        }.filter(\.isRunning).sorted { $0.pid < $1.pid }
+    }
+}
