@@ -77,11 +77,12 @@ public struct Monitor: Sendable {
     public func plan(child: SemanticVersion?, listing: Listing = .whenNeeded) async throws -> Plan {
         let reading = try await source.read()
         let running: SemanticVersion? = if let child { child } else { await store.currentBinaryVersion() }
+        // One look at the store, so that the plan with offers sees what the plan without them saw.
+        let (current, installed) = (store.currentVersion(), store.installedVersions())
         func make(offered: [SemanticVersion]?, error: String?) -> Plan {
             Plan(
-                reading: reading, role: role, running: running, childRunning: child != nil, current: store.currentVersion(),
-                installed: store.installedVersions(), offered: offered, offerError: error, autoDownload: autoDownload,
-                expectedChainID: expectedChainID)
+                reading: reading, role: role, running: running, childRunning: child != nil, current: current, installed: installed,
+                offered: offered, offerError: error, autoDownload: autoDownload, expectedChainID: expectedChainID)
         }
         let plan = make(offered: nil, error: nil)
         guard listing == .always || (plan.needsOffers && plan.chainMismatch == nil) else { return plan }

@@ -39,6 +39,12 @@ public struct ChildRecord: Codable, Sendable, Equatable {
         return UInt64(fields[19])
     }
 
+    /// The record in `file`, nil when there is none or it cannot be read.
+    static func load(_ file: URL) -> ChildRecord? {
+        guard let data = try? Data(contentsOf: file) else { return nil }
+        return try? JSONDecoder().decode(ChildRecord.self, from: data)
+    }
+
     /// Whether the recorded process still runs (same pid, same start time).
     public var isRunning: Bool { Self.startTime(of: pid) == startTime }
 }
@@ -54,9 +60,8 @@ public struct ChildRecordFile: Sendable {
     public init(store: Store, arguments: [String]) {
         let digest = SHA256.hash(data: Data(arguments.joined(separator: "\u{0}").utf8))
         let key = digest.prefix(8).map { String(format: "%02x", $0) }.joined()
-        let folder = store.root.appendingPathComponent("run", isDirectory: true)
-        record = folder.appendingPathComponent("\(key).json")
-        lock = folder.appendingPathComponent("\(key).lock")
+        record = store.run.appendingPathComponent("\(key).json")
+        lock = store.run.appendingPathComponent("\(key).lock")
     }
 
     /// Takes the command's lock without waiting: nil when another lavavisor holds it.
@@ -70,10 +75,7 @@ public struct ChildRecordFile: Sendable {
     }
 
     /// The record left by the last lavavisor, if any.
-    public func read() -> ChildRecord? {
-        guard let data = try? Data(contentsOf: record) else { return nil }
-        return try? JSONDecoder().decode(ChildRecord.self, from: data)
-    }
+    public func read() -> ChildRecord? { ChildRecord.load(record) }
 
     /// Records the running child.
     public func write(_ child: ChildRecord) throws {
@@ -85,13 +87,13 @@ public struct ChildRecordFile: Sendable {
 }
 
 extension Store {
+    /// `run/`: one claim and one record per supervised command.
+    public var run: URL { root.appendingPathComponent("run", isDirectory: true) }
+
     /// The children recorded by supervising lavavisors on this store that still run.
     public func runningChildren() -> [ChildRecord] {
-        let folder = root.appendingPathComponent("run", isDirectory: true)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.compactMap { name in
-            guard let data = try? Data(contentsOf: folder.appendingPathComponent(name)) else { return nil }
-            return try? JSONDecoder().decode(ChildRecord.self, from: data)
-        }.filter(\.isRunning).sorted { $0.pid < $1.pid }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: run.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.compactMap { ChildRecord.load(run.appendingPathComponent($0)) }
+            .filter(\.isRunning).sorted { $0.pid < $1.pid }
     }
 }
