@@ -55,7 +55,8 @@ public struct Monitor: Sendable {
     public let expectedChainID: String?
     /// The role of the supervised command.
     public let role: Role
-    private let lastOfferError = LastValue()
+    private let lastOfferError = Shared<String?>(nil)
+    let lastRequirement = Shared<VersionRequirement?>(nil)
 
     /// Builds a monitor.
     public init(
@@ -78,13 +79,14 @@ public struct Monitor: Sendable {
         let reading = try await source.read()
         let running: SemanticVersion? = if let child { child } else { await store.currentBinaryVersion() }
         // One look at the store, so that the plan with offers sees what the plan without them saw.
-        let (current, installed) = (store.currentVersion(), store.installedVersions())
+        let (current, installed, state) = (store.currentVersion(), store.installedVersions(), readState())
         func make(offered: [SemanticVersion]?, error: String?) -> Plan {
             Plan(
                 reading: reading, role: role, running: running, childRunning: child != nil, current: current, installed: installed,
-                offered: offered, offerError: error, autoDownload: autoDownload, expectedChainID: expectedChainID)
+                offered: offered, offerError: error, autoDownload: autoDownload, expectedChainID: expectedChainID, state: state)
         }
         let plan = make(offered: nil, error: nil)
+        if plan.chainMismatch == nil { lastRequirement.value.withLock { $0 = plan.requirement } }
         guard listing == .always || (plan.needsOffers && plan.chainMismatch == nil) else { return plan }
         do {
             return make(offered: try await binaries.availableVersions(for: plan.requirement), error: nil)
@@ -162,6 +164,14 @@ public struct Monitor: Sendable {
         return .switched(version)
     }
 
+    /// The store's state; an unreadable one is logged and taken as empty, so upgrades go on.
+    private func readState() -> StoreState {
+        do { return try store.readState() } catch {
+            logger.warning("\(error); bad-version marks are ignored until it is fixed")
+            return StoreState()
+        }
+    }
+
     /// Logs a failed listing once, not on every poll: again only when the error changes.
     private func logOfferError(_ plan: Plan) {
         let changed = lastOfferError.value.withLock { last in
@@ -188,7 +198,8 @@ public struct Monitor: Sendable {
     }
 }
 
-/// The last failed listing that was logged, shared by the copies of one monitor.
-private final class LastValue: Sendable {
-    let value = Mutex<String?>(nil)
+/// A value shared by the copies of one monitor (the last logged listing error, the last requirement).
+final class Shared<Value: Sendable>: Sendable {
+    let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
 }

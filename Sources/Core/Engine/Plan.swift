@@ -61,6 +61,8 @@ public struct Plan: Sendable, Equatable {
     public var offerError: String?
     /// Whether this process may fetch missing versions (`--auto-download`).
     public var autoDownload: Bool
+    /// The versions that failed after an upgrade while the chain asked for this target: never chosen.
+    public var bad: Set<SemanticVersion>
     /// The source's chain id differs from `--chain-id`: the message says both.
     public var chainMismatch: String?
     /// The version decision.
@@ -72,7 +74,7 @@ public struct Plan: Sendable, Equatable {
     public init(
         reading: VersionReading, role: Role, running: SemanticVersion?, childRunning: Bool, current: SemanticVersion?,
         installed: [SemanticVersion], offered: [SemanticVersion]?, offerError: String? = nil, autoDownload: Bool,
-        expectedChainID: String? = nil
+        expectedChainID: String? = nil, state: StoreState = StoreState()
     ) {
         self.reading = reading
         self.role = role
@@ -84,6 +86,7 @@ public struct Plan: Sendable, Equatable {
         self.offered = offered
         self.offerError = offerError
         self.autoDownload = autoDownload
+        self.bad = state.badVersions(whileTargetIs: requirement.target)
         if let expectedChainID, let actual = reading.chainID, actual != expectedChainID {
             chainMismatch =
                 "the node at \(reading.location) is on chain '\(actual)' but --chain-id is '\(expectedChainID)'; "
@@ -111,14 +114,17 @@ public struct Plan: Sendable, Equatable {
 
     /// The one place where the decision and the step are made.
     private mutating func decide() {
-        decision = UpgradeDecision.decide(running: running, required: requirement, available: Set(installed).union(offered ?? []))
+        let available = Set(installed).union(offered ?? []).subtracting(bad)
+        decision = UpgradeDecision.decide(running: running, required: requirement, available: available)
         if let chainMismatch {
             action = .refuse(chainMismatch)
             return
         }
         var goal = decision.destination
         // Never run older than current: a child older than the installed current moves onto it.
-        if childRunning, let running, let current, current > running, installed.contains(current), goal.map({ $0 < current }) ?? true {
+        if childRunning, let running, let current, current > running, installed.contains(current), !bad.contains(current),
+            goal.map({ $0 < current }) ?? true
+        {
             goal = current
         }
         guard let goal else {

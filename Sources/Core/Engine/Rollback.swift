@@ -1,0 +1,74 @@
+import Foundation
+public import Logging
+
+/// A version that failed on probation: it ended too often within the restart policy's reset
+/// window right after an upgrade to it (`--upgrade-probation` exits, or a crash loop).
+public struct FailedUpgrade: Sendable, Equatable, CustomStringConvertible {
+    /// The version upgraded to, which failed.
+    public var failed: SemanticVersion
+    /// The version that ran before the upgrade.
+    public var previous: SemanticVersion
+    /// How it failed, for people: the exits and how soon.
+    public var reason: String
+
+    /// A failed upgrade.
+    public init(failed: SemanticVersion, previous: SemanticVersion, reason: String) {
+        self.failed = failed
+        self.previous = previous
+        self.reason = reason
+    }
+
+    public var description: String { "lavap \(failed) (upgraded from \(previous)) \(reason)" }
+}
+
+/// Who decides whether a failed upgrade is rolled back, and does it: returns the version to run
+/// instead, or nil when there is none (the backend then keeps restarting the failed one).
+public typealias RollbackHandler = @Sendable (FailedUpgrade) async -> SemanticVersion?
+
+extension Monitor {
+    /// Rolls back from a failed upgrade when the previous version still satisfies the chain's
+    /// minimum for the role: marks the failed version bad in the store's state (until the chain's
+    /// target changes), switches `current` back (unless another lavavisor moved it elsewhere), and
+    /// returns the previous version. Returns nil, saying why, when it cannot.
+    public func rollBack(_ failure: FailedUpgrade) async -> SemanticVersion? {
+        let requirement: VersionRequirement
+        do {
+            requirement = role.requirement(try await source.read().versions)
+        } catch {
+            guard let last = lastRequirement.value.withLock({ $0 }) else {
+                logger.error(
+                    "\(failure); cannot roll back: the chain's minimum is unknown (\(error)); lavap keeps being restarted with backoff")
+                return nil
+            }
+            requirement = last
+        }
+        guard failure.previous >= requirement.minimum else {
+            logger.error(
+                "\(failure); cannot roll back: \(failure.previous) is below the chain's minimum \(requirement.minimum); lavap \(failure.failed) keeps being restarted with backoff"
+            )
+            return nil
+        }
+        guard store.isInstalled(failure.previous) else {
+            logger.error(
+                "\(failure); cannot roll back: \(store.binary(for: failure.previous).path) is no longer installed; lavap \(failure.failed) keeps being restarted with backoff"
+            )
+            return nil
+        }
+        let mark = StoreState.BadVersion(
+            version: failure.failed, target: requirement.target, rolledBackTo: failure.previous, reason: failure.reason, markedAt: Date())
+        do {
+            try await store.updateState(logger: logger) { $0.marking(mark) }
+        } catch {
+            logger.error("cannot record \(failure.failed) as bad; it may be tried again", metadata: ["error": "\(error)"])
+        }
+        if store.currentVersion() == failure.failed {
+            do { try store.switchCurrent(to: failure.previous) } catch {
+                logger.error("cannot switch current back to \(failure.previous)", metadata: ["error": "\(error)"])
+            }
+        }
+        logger.error(
+            "\(failure); rolled back to \(failure.previous), which meets the chain's minimum \(requirement.minimum); \(failure.failed) is marked bad and not tried again until the chain's target changes from \(requirement.target)",
+            metadata: ["state": "\(store.stateFile.path)"])
+        return failure.previous
+    }
+}
