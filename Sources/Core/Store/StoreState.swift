@@ -60,7 +60,8 @@ extension Store {
             decoder.dateDecodingStrategy = .iso8601
             return try decoder.decode(StoreState.self, from: Data(contentsOf: stateFile))
         } catch {
-            throw StoreError("cannot read \(stateFile.path): \(error); fix the file or remove it (lavavisor then forgets its bad-version marks)")
+            throw StoreError(
+                "cannot read \(stateFile.path): \(error); fix the file or remove it (lavavisor then forgets its bad-version marks)")
         }
     }
 
