@@ -120,6 +120,13 @@ struct ProcessFlags: ParsableArguments {
         help: "Failures in a row (each within --restart-reset-after of its start) that are still restarted; one more is a crash loop.")
     var crashLoopLimit: Int = RestartPolicy.defaultCrashLoopLimit
 
+    @Option(
+        name: .customLong("upgrade-probation"),
+        help:
+            "Ends of lavap within --restart-reset-after of an upgrade that make the new version bad: lavavisor rolls back to the previous one when it still meets the chain's minimum (0: never roll back)."
+    )
+    var upgradeProbation: Int = ProcessSettings.defaultUpgradeProbation
+
     func validate() throws {
         for (flag, value) in [
             ("--stop-timeout", stopTimeout), ("--restart-max-delay", restartMaxDelay), ("--restart-reset-after", restartResetAfter),
@@ -131,6 +138,9 @@ struct ProcessFlags: ParsableArguments {
         }
         guard crashLoopLimit >= 1 else {
             throw ValidationError("--crash-loop-limit must be at least 1, got \(crashLoopLimit)")
+        }
+        guard upgradeProbation >= 0 else {
+            throw ValidationError("--upgrade-probation must be 0 (no rollback) or more, got \(upgradeProbation)")
         }
     }
 

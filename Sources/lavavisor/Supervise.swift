@@ -42,7 +42,8 @@ extension Runtime {
         let source = try versionSource(plan.versionSources)
         let binaries = try binarySource(plan.binarySources, default: plan.defaultSource)
         var processes = ProcessSettings(
-            command: command, stopTimeout: .seconds(flags.process.stopTimeout), restart: flags.process.restartPolicy)
+            command: command, stopTimeout: .seconds(flags.process.stopTimeout), restart: flags.process.restartPolicy,
+            upgradeProbation: flags.process.upgradeProbation)
         try requireBackend(flags.backend, default: plan.defaultBackend)
         if let file = flags.process.keyringPasswordFile {
             processes.keyringPassword = try KeyringPasswordFile.read(context.resolve(file))
@@ -54,6 +55,8 @@ extension Runtime {
                 return interrupted.exitStatus
             }
         }
+        // The password's memory is zeroed whichever way supervision ends.
+        defer { processes.keyringPassword?.wipe() }
         let backend = try backend(flags.backend, default: plan.defaultBackend, processes: processes)
         // Every handled signal: SIGTERM and SIGINT stop lavap, the others are forwarded to it.
         let signals = Signals.stream()

@@ -24,7 +24,10 @@ import Testing
         restart: RestartPolicy = .never
     ) -> ChildBackend {
         ChildBackend(
-            arguments: arguments, store: store, stopTimeout: stopTimeout, password: password, restart: restart, logger: logs.logger())
+            .init(
+                arguments: arguments, store: store,
+                settings: ProcessSettings(stopTimeout: stopTimeout, keyringPassword: password, restart: restart)),
+            logger: logs.logger())
     }
 
     @discardableResult
@@ -139,8 +142,8 @@ import Testing
         #expect(throws: OptionError.self) { try ChildBackend.make(options: .parse([]), context: context, processes: ProcessSettings()) }
         let processes = ProcessSettings(command: try SupervisedCommand(parsing: "lavap rpcprovider x.yml"), stopTimeout: .seconds(3))
         let backend = try ChildBackend.make(options: .parse([]), context: context, processes: processes)
-        #expect(backend.arguments == ["rpcprovider", "x.yml"])
-        #expect(backend.store.root == store.root)
+        #expect(backend.supervised.configuration.arguments == ["rpcprovider", "x.yml"])
+        #expect(backend.supervised.configuration.store.root == store.root)
     }
 
     @Test func knowsTheVersionItStartedEvenWhenCurrentMovesOn() async throws {

@@ -27,7 +27,8 @@ import Testing
         -> (Supervisor, ChildBackend)
     {
         let backend = ChildBackend(
-            arguments: ["rpcprovider", "p.yml"], store: store, stopTimeout: stopTimeout, password: nil, logger: logs.logger())
+            .init(arguments: ["rpcprovider", "p.yml"], store: store, settings: ProcessSettings(stopTimeout: stopTimeout)),
+            logger: logs.logger())
         let monitor = Monitor(source: source, binaries: binaries, store: store, autoDownload: true, logger: logs.logger(), role: .provider)
         return (Supervisor(monitor: monitor, backend: backend, pollInterval: .milliseconds(50), logger: logs.logger()), backend)
     }

@@ -18,9 +18,9 @@ import Testing
     }
 
     @Test func readsTheFileAndStripsOneTrailingNewline() throws {
-        #expect(try KeyringPasswordFile.read(file("s3cret pass\n", mode: 0o600)).bytes == Array("s3cret pass".utf8))
-        #expect(try KeyringPasswordFile.read(file("two\n\n", mode: 0o400)).bytes == Array("two\n".utf8))
-        #expect(try KeyringPasswordFile.read(file("no newline", mode: 0o600)).bytes == Array("no newline".utf8))
+        #expect(try KeyringPasswordFile.read(file("s3cret pass\n", mode: 0o600)).withBytes { Array($0) } == Array("s3cret pass".utf8))
+        #expect(try KeyringPasswordFile.read(file("two\n\n", mode: 0o400)).withBytes { Array($0) } == Array("two\n".utf8))
+        #expect(try KeyringPasswordFile.read(file("no newline", mode: 0o600)).withBytes { Array($0) } == Array("no newline".utf8))
     }
 
     @Test func refusesAFileOthersMayRead() throws {

@@ -23,6 +23,17 @@ import Testing
         let secret = Secret("hunter2")
         #expect("\(secret)" == "<redacted>")
         #expect(String(reflecting: secret) == "<redacted>")
-        #expect(secret.bytes == Array("hunter2".utf8))
+        #expect(secret.withBytes { Array($0) } == Array("hunter2".utf8))
+    }
+
+    @Test func aWipedSecretIsZeroesInMemoryAndEmpty() {
+        let secret = Secret(copying: Array("hunter2".utf8))
+        #expect(!secret.memoryIsZeroed)
+        #expect(secret.count == 7)
+        secret.wipe()
+        #expect(secret.memoryIsZeroed)
+        #expect(secret.isWiped)
+        #expect(secret.count == 0)
+        #expect(secret.withBytes { Array($0) }.isEmpty)
     }
 }

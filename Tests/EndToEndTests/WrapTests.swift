@@ -149,6 +149,8 @@ import Testing
         let setup = try Quickstart(binaries: ["1.0.0"])
         let killed = try CLI.launch(setup.wrap(), in: setup.temp)
         let left = try await setup.waitForEvent("start", "1.0.0")
+        // The child runs before lavavisor records it: a kill in between leaves nothing to find.
+        try await waitUntil("the child recorded in the store") { setup.store.runningChildren().map { "\($0.pid)" } == [left[2]] }
         killed.process.signal(SIGKILL)
         #expect(try await killed.exit() == .signaled(SIGKILL))
         #expect(kill(pid_t(left[2])!, 0) == 0, "the killed lavavisor's lavap still runs")

@@ -80,6 +80,7 @@ public struct Supervisor: Sendable {
                 switch event {
                 case .installed:
                     guard !stopping else { continue }
+                    await backend.onFailedUpgrade { failed in await monitor.rollBack(failed) }
                     try await backend.start()
                     started = true
                     group.addTask { sink.yield(.exited(await backend.waitForExit())) }

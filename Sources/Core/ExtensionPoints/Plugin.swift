@@ -95,11 +95,17 @@ public protocol ProcessBackend: Plugin, AnyObject {
     func waitForExit() async -> ProcessExit
     /// The version the running process(es) were started on; nil when nothing runs.
     var runningVersion: SemanticVersion? { get async }
+    /// Sets who decides about rolling back when the version just upgraded to keeps failing; a
+    /// backend that cannot tell (it does not watch its processes) ignores it.
+    func onFailedUpgrade(_ handler: @escaping RollbackHandler) async
 }
 
 extension ProcessBackend {
     /// Stops the managed process(es) gracefully with SIGTERM.
     public func stop() async { await stop(with: SIGTERM) }
+
+    /// Ignores the handler: this backend does not judge upgrades.
+    public func onFailedUpgrade(_ handler: @escaping RollbackHandler) async {}
 }
 
 extension VersionSource {

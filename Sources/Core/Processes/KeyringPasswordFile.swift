@@ -10,6 +10,7 @@ public enum KeyringPasswordFile {
     /// Reads the password: refuses a file that is not the user's or that group or others may read,
     /// and strips one trailing newline.
     public static func read(_ file: URL) throws(KeyringPasswordFileError) -> Secret {
+        let limit = 64 * 1024
         let path = file.path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -33,9 +34,14 @@ public enum KeyringPasswordFile {
                     "may be read by group or others (mode \(String(mode, radix: 8))); run chmod 600 \(path) (or mount the secret with mode 0400)"
             )
         }
+        // Room for the largest accepted file up front: no reallocation leaves a copy behind in freed memory.
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(limit + 4096)
         var buffer = [UInt8](repeating: 0, count: 4096)
-        defer { for index in buffer.indices { buffer[index] = 0 } }
+        defer {
+            Secret.zero(&buffer)
+            Secret.zero(&bytes)
+        }
         while true {
             let count = Glibc.read(fd, &buffer, buffer.count)
             if count < 0 && errno == EINTR { continue }
@@ -44,13 +50,13 @@ public enum KeyringPasswordFile {
             }
             if count == 0 { break }
             bytes.append(contentsOf: buffer[0..<count])
-            guard bytes.count <= 64 * 1024 else {
+            guard bytes.count <= limit else {
                 throw KeyringPasswordFileError(path: path, problem: "is larger than 64 KiB: is it the right file?")
             }
         }
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
         guard !bytes.isEmpty else { throw KeyringPasswordFileError(path: path, problem: "is empty; write the keyring password in it") }
-        return Secret(bytes: bytes)
+        return Secret(copying: bytes)
     }
 }
 

@@ -54,8 +54,8 @@ public enum PasswordPrompt {
             return line
         }
         guard var line, !line.isEmpty else { throw PasswordPromptError.empty }
-        if line.last == UInt8(ascii: "\r") { line.removeLast() }
-        return Secret(String(decoding: line, as: UTF8.self))
+        defer { Secret.zero(&line) }
+        return Secret(copying: line.prefix(line.last == UInt8(ascii: "\r") ? line.count - 1 : line.count))
     }
 
     private enum Outcome: Sendable {
@@ -75,7 +75,9 @@ public enum PasswordPrompt {
                 let thread = Thread {
                     defer { wakeUp.close() }
                     do {
+                        // Room for any typed password up front: no reallocation leaves a copy in freed memory.
                         var line: [UInt8] = []
+                        line.reserveCapacity(64 * 1024)
                         var byte: UInt8 = 0
                         while true {
                             try wakeUp.waitUntilReadable(input)

@@ -11,16 +11,23 @@ public struct ProcessSettings: Sendable {
     public var keyringPassword: Secret?
     /// When a process that ended by itself is started again.
     public var restart: RestartPolicy
+    /// How many ends within the restart policy's reset window after an upgrade make the new
+    /// version bad and roll back from it (`--upgrade-probation`; 0 turns rollback off).
+    public var upgradeProbation: Int
+
+    /// The default `--upgrade-probation`: a version that ends 3 times within the reset window of the upgrade to it is rolled back from.
+    public static let defaultUpgradeProbation = 3
 
     /// Settings; the defaults stop within 30 s, hand over no password and restart nothing.
     public init(
         command: SupervisedCommand? = nil, stopTimeout: Duration = defaultStopTimeout, keyringPassword: Secret? = nil,
-        restart: RestartPolicy = .never
+        restart: RestartPolicy = .never, upgradeProbation: Int = defaultUpgradeProbation
     ) {
         self.command = command
         self.stopTimeout = stopTimeout
         self.keyringPassword = keyringPassword
         self.restart = restart
+        self.upgradeProbation = upgradeProbation
     }
 }
 

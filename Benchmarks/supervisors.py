@@ -1,0 +1,420 @@
+#!/usr/bin/env python3
+"""Benchmark: lavavisor `wrap` against supervisord and tini, supervising the same stand-in lavap.
+
+One stand-in child (a tiny C program compiled here with cc; a Python one without cc) answers
+`lavap version` with 1.0.0, as lavavisor's store demands, and otherwise appends
+"start PID NS" to an events file when it starts and "term PID NS" when SIGTERM reaches it (NS:
+CLOCK_MONOTONIC in ns, the clock of Python's time.monotonic_ns), then waits for signals. It runs
+under:
+  - lavavisor: `wrap --version-source file --source local --restart always
+    --restart-reset-after 0.5 --cmd 'lavap rpcprovider EVENTS'` on a store prepared once by
+    `lavavisor init` (default --poll-interval, 15 s);
+  - supervisord (PyPI `supervisor`, in a venv): `supervisord -n -c` with a generated config,
+    `autorestart=true`, `startsecs=0`;
+  - tini (Debian `tini`): `tini -s -- lavap rpcprovider EVENTS`.
+and measures, for each:
+  - crash -> restart: SIGKILL to the child (the time is taken just before kill()) -> the new
+    child's start record; --trials times on one supervisor, each crash at a random point 1.5 to
+    2.5 s after the child started (longer than lavavisor's --restart-reset-after 0.5, so that each
+    restart is a first one, which the policy makes at once, where later ones in a row back off
+    1 s, 2 s, ...; and past supervisord's first loop, which declares the child RUNNING).
+    tini does not restart.
+  - SIGTERM -> child: kill(supervisor, SIGTERM) at a random point 0.3 to 1.3 s after the child
+    started -> the child's record of SIGTERM; --trials fresh supervisors. (supervisord wakes up
+    once a second, so the point in its cycle matters.)
+  - RSS: VmRSS of the supervisor process alone (/proc/PID/status; supervisord's Python process)
+    after the idle window.
+  - idle CPU: utime+stime of the supervisor (/proc/PID/stat, clock ticks) over --idle-seconds with
+    the child running, in ms per second; also the scheduler's ns-precise sum over the supervisor's
+    threads (/proc/PID/task/*/schedstat; threads that end inside the window are not counted).
+Goals: restart <= supervisord's, signal forward <= 2x tini's, RSS <= supervisord's, idle CPU
+<= 1 ms per second (judged on the medians).
+
+Installs what it needs: supervisor in a venv (--venv, created with python3 -m venv; python3-venv
+from apt if that fails) and tini with apt-get when it is not on PATH (needs root).
+
+Usage: swift build -c release --product lavavisor && python3 Benchmarks/supervisors.py
+       [--lavavisor .build/release/lavavisor] [--trials 20] [--idle-seconds 30] [--venv DIR]
+"""
+import argparse, os, random, shutil, signal, statistics, subprocess, sys, tempfile, time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VERSION = "1.0.0"
+
+STAND_IN_C = r"""
+/* STAND-IN for lavap 1.0.0, for Benchmarks/supervisors.py: NOT the real Lava binary. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got_term;
+static struct timespec term_at;
+
+static void on_term(int sig) { (void)sig; clock_gettime(CLOCK_MONOTONIC, &term_at); got_term = 1; }
+
+static void record(const char *path, const char *what, const struct timespec *at) {
+    char line[128];
+    int n = snprintf(line, sizeof line, "%s %ld %lld\n", what, (long)getpid(),
+                     (long long)at->tv_sec * 1000000000LL + at->tv_nsec);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) { (void)!write(fd, line, (size_t)n); close(fd); }
+}
+
+int main(int argc, char **argv) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (argc > 1 && strcmp(argv[1], "version") == 0) { puts("1.0.0"); return 0; }
+    if (argc < 3) { fputs("usage: lavap version | lavap rpcprovider EVENTS\n", stderr); return 2; }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    record(argv[argc - 1], "start", &now);
+    while (!got_term) sigsuspend(&old);
+    record(argv[argc - 1], "term", &term_at);
+    return 0;
+}
+"""
+
+STAND_IN_PY = """#!/usr/bin/env python3
+# STAND-IN for lavap 1.0.0, for Benchmarks/supervisors.py: NOT the real Lava binary.
+import os, signal, sys, time
+now = time.monotonic_ns()
+if len(sys.argv) > 1 and sys.argv[1] == "version":
+    print("1.0.0"); sys.exit(0)
+def record(what, at):
+    with open(sys.argv[-1], "a") as f:
+        f.write(f"{what} {os.getpid()} {at}\\n")
+def on_term(sig, frame):
+    record("term", time.monotonic_ns()); sys.exit(0)
+signal.signal(signal.SIGTERM, on_term)
+signal.signal(signal.SIGINT, on_term)
+record("start", now)
+while True:
+    signal.pause()
+"""
+
+
+# ---------------------------------------------------------------- setup
+
+def run(command, **kwargs):
+    print("+", " ".join(command), file=sys.stderr)
+    subprocess.run(command, check=True, **kwargs)
+
+
+def apt_install(package):
+    if os.geteuid() != 0:
+        raise SystemExit(f"{package} is missing: apt-get install {package} (as root), then run again")
+    try:
+        run(["apt-get", "install", "-y", "-q", package], stdout=subprocess.DEVNULL)
+    except subprocess.CalledProcessError:
+        run(["apt-get", "update", "-q"], stdout=subprocess.DEVNULL)
+        run(["apt-get", "install", "-y", "-q", package], stdout=subprocess.DEVNULL)
+
+
+def ensure_tini():
+    if not shutil.which("tini"):
+        apt_install("tini")
+    return shutil.which("tini")
+
+
+def ensure_supervisord(venv):
+    supervisord = os.path.join(venv, "bin", "supervisord")
+    if os.access(supervisord, os.X_OK):
+        return supervisord
+    if subprocess.run([sys.executable, "-m", "venv", venv], stdout=subprocess.DEVNULL).returncode != 0:
+        shutil.rmtree(venv, ignore_errors=True)
+        apt_install("python3-venv")
+        run([sys.executable, "-m", "venv", venv])
+    run([os.path.join(venv, "bin", "pip"), "install", "-q", "supervisor"])
+    return supervisord
+
+
+def build_stand_in(work):
+    folder = os.path.join(work, "bin", f"v{VERSION}")
+    os.makedirs(folder)
+    path = os.path.join(folder, "lavap")
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if cc:
+        source = os.path.join(work, "standin.c")
+        with open(source, "w") as f:
+            f.write(STAND_IN_C)
+        subprocess.run([cc, "-O2", "-o", path, source], check=True)
+        return path, "C (cc -O2)"
+    with open(path, "w") as f:
+        f.write(STAND_IN_PY)
+    os.chmod(path, 0o755)
+    return path, "Python (no cc found)"
+
+
+# ---------------------------------------------------------------- the three supervisors
+
+class Supervised:
+    """One supervisor process running the stand-in; events is the stand-in's record file."""
+
+    def __init__(self, name, command, events, log):
+        self.name, self.events = name, events
+        open(events, "w").close()
+        self.log = open(log, "a")
+        self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+                                     start_new_session=True)
+
+    def records(self):
+        with open(self.events) as f:
+            return [line.split() for line in f.read().splitlines() if line.count(" ") == 2]
+
+    def wait_record(self, what, count, timeout=30, pid=None):
+        """Polls the events file until there are `count` records of `what` (of `pid` when given)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [r for r in self.records() if r[0] == what and (pid is None or int(r[1]) == pid)]
+            if len(found) >= count:
+                return int(found[count - 1][1]), int(found[count - 1][2])
+            if self.proc.poll() is not None and what == "start":
+                break
+            time.sleep(0.002)
+        raise SystemExit(f"{self.name}: no '{what}' record #{count} within {timeout} s "
+                         f"(supervisor exit status {self.proc.poll()}); see {self.log.name}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+def lavavisor_command(binary, work, stand_in, events):
+    return [binary, "wrap", "--directory", os.path.join(work, "store"), "--version-source", "file",
+            "--versions-file", os.path.join(work, "versions.yml"), "--source", "local",
+            "--binaries-dir", os.path.join(work, "bin"), "--restart", "always", "--restart-reset-after", "0.5",
+            "--cmd", f"lavap rpcprovider {events}"]
+
+
+def supervisord_command(supervisord, work, stand_in, events):
+    folder = tempfile.mkdtemp(prefix="supervisord-", dir=work)
+    config = os.path.join(folder, "supervisord.conf")
+    with open(config, "w") as f:
+        f.write(f"""[supervisord]
+nodaemon=true
+logfile={folder}/supervisord.log
+pidfile={folder}/supervisord.pid
+childlogdir={folder}
+loglevel=warn
+
+[program:lavap]
+command={stand_in} rpcprovider {events}
+autostart=true
+autorestart=true
+startsecs=0
+startretries=1000
+stopsignal=TERM
+stopwaitsecs=30
+stdout_logfile={folder}/lavap.log
+redirect_stderr=true
+""")
+    return [supervisord, "-n", "-c", config]
+
+
+def tini_command(tini, work, stand_in, events):
+    return [tini, "-s", "--", stand_in, "rpcprovider", events]
+
+
+# ---------------------------------------------------------------- measurements
+
+def settle_after_start(start_ns, seconds):
+    """Lets the child run `seconds` since its start record."""
+    remaining = start_ns / 1e9 + seconds - time.monotonic()
+    if remaining > 0:
+        time.sleep(remaining)
+
+
+def measure_restart(sup, trials):
+    pid, start = sup.wait_record("start", 1)
+    delays = []
+    for n in range(trials):
+        settle_after_start(start, 1.5 + random.random())
+        died = time.monotonic_ns()
+        os.kill(pid, signal.SIGKILL)
+        pid, start = sup.wait_record("start", n + 2)
+        delays.append((start - died) / 1e6)
+    return delays
+
+
+def measure_signal(make, trials):
+    delays = []
+    for _ in range(trials):
+        sup = make()
+        try:
+            pid, start = sup.wait_record("start", 1)
+            settle_after_start(start, 0.3 + random.random())
+            sent = time.monotonic_ns()
+            sup.proc.send_signal(signal.SIGTERM)
+            _, received = sup.wait_record("term", 1, pid=pid)
+            delays.append((received - sent) / 1e6)
+            sup.proc.wait(timeout=40)
+        finally:
+            sup.stop()
+    return delays
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+
+
+def sched_ns(pid):
+    total = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total[task] = int(f.read().split()[0])
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def vm_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise SystemExit(f"no VmRSS for {pid}")
+
+
+def measure_idle(sup, seconds):
+    pid, start = sup.wait_record("start", 1)
+    settle_after_start(start, 2.0)
+    tick = os.sysconf("SC_CLK_TCK")
+    ticks0, sched0, t0 = cpu_ticks(sup.proc.pid), sched_ns(sup.proc.pid), time.monotonic()
+    time.sleep(seconds)  # the window itself, not a wait for an event
+    ticks1, sched1, t1 = cpu_ticks(sup.proc.pid), sched_ns(sup.proc.pid), time.monotonic()
+    elapsed = t1 - t0
+    assert sup.proc.poll() is None and [r for r in sup.records() if r[0] == "start"] == [["start", str(pid), str(start)]], \
+        f"{sup.name}: the child did not run undisturbed through the idle window"
+    ticks = (ticks1 - ticks0) * 1000 / tick / elapsed
+    sched = sum(ns - sched0.get(task, 0) for task, ns in sched1.items()) / 1e6 / elapsed
+    return vm_rss_mb(sup.proc.pid), ticks, sched, len(sched1)
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lavavisor", default=os.path.join(REPO, ".build", "release", "lavavisor"))
+    parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--idle-seconds", type=float, default=30)
+    parser.add_argument("--venv", default=os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
+                                                       "lavavisor-benchmarks", "supervisor-venv"))
+    args = parser.parse_args()
+    binary = os.path.abspath(args.lavavisor)
+    if not os.access(binary, os.X_OK):
+        raise SystemExit(f"{binary} is not built: run 'swift build -c release --product lavavisor' first, or pass --lavavisor")
+    if "--restart-reset-after" not in subprocess.run([binary, "wrap", "--help"], capture_output=True, text=True).stdout:
+        raise SystemExit(f"{binary} predates the restart policy (no --restart-reset-after): rebuild it")
+    tini = ensure_tini()
+    supervisord = ensure_supervisord(os.path.abspath(args.venv))
+    versions = {
+        "supervisord": subprocess.run([supervisord, "--version"], capture_output=True, text=True).stdout.strip(),
+        "tini": subprocess.run([tini, "--version"], capture_output=True, text=True).stdout.strip(),
+    }
+
+    with tempfile.TemporaryDirectory(prefix="lavavisor-supervisors-") as work:
+        stand_in, kind = build_stand_in(work)
+        with open(os.path.join(work, "versions.yml"), "w") as f:
+            f.write("".join(f'{k}: "{VERSION}"\n' for k in ["provider_target", "provider_min", "consumer_target", "consumer_min"]))
+        init = subprocess.run([binary, "init", "--directory", os.path.join(work, "store"), "--version-source", "file",
+                               "--versions-file", os.path.join(work, "versions.yml"), "--source", "local",
+                               "--binaries-dir", os.path.join(work, "bin"), "--auto-download"],
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if init.returncode != 0:
+            raise SystemExit(f"lavavisor init failed:\n{init.stderr}")
+        stand_in_installed = os.path.join(work, "store", ".lavavisor", "upgrades", f"v{VERSION}", "lavap")
+        builders = {
+            "lavavisor": lambda events: lavavisor_command(binary, work, stand_in, events),
+            "supervisord": lambda events: supervisord_command(supervisord, work, stand_in, events),
+            "tini": lambda events: tini_command(tini, work, stand_in, events),
+        }
+        counter = [0]
+
+        def make(name):
+            counter[0] += 1
+            events = os.path.join(work, f"events-{counter[0]}")
+            return Supervised(name, builders[name](events), events, os.path.join(work, f"{name}.log"))
+
+        print(f"Same stand-in lavap ({kind}; under lavavisor: {stand_in_installed}) under three supervisors; "
+              f"{args.trials} trials, idle window {args.idle_seconds:g} s; {os.cpu_count()} CPUs, "
+              f"kernel {os.uname().release}; lavavisor {binary}; {versions['supervisord'] and 'supervisor ' + versions['supervisord']}; "
+              f"{versions['tini']}", flush=True)
+        results = {}
+        for name in builders:
+            print(f"{name}: crash -> restart ...", file=sys.stderr, flush=True)
+            restart = None
+            if name != "tini":
+                sup = make(name)
+                try:
+                    restart = measure_restart(sup, args.trials)
+                finally:
+                    sup.stop()
+            print(f"{name}: SIGTERM -> child ...", file=sys.stderr, flush=True)
+            forward = measure_signal(lambda: make(name), args.trials)
+            print(f"{name}: idle {args.idle_seconds:g} s ...", file=sys.stderr, flush=True)
+            sup = make(name)
+            try:
+                rss, cpu, sched, threads = measure_idle(sup, args.idle_seconds)
+            finally:
+                sup.stop()
+            results[name] = {"restart": restart, "forward": forward, "rss": rss, "cpu": cpu, "sched": sched,
+                             "threads": threads}
+
+    def cell(value):
+        return "n/a" if value is None else f"{value:.2f}" if value < 100 else f"{value:.1f}"
+
+    rows = []
+    for key, label, stat in [("restart", "crash -> restarted child, median ms", statistics.median),
+                             ("restart", "crash -> restarted child, worst ms", max),
+                             ("forward", "SIGTERM -> child has it, median ms", statistics.median),
+                             ("forward", "SIGTERM -> child has it, worst ms", max)]:
+        values = {n: (stat(r[key]) if r[key] else None) for n, r in results.items()}
+        peer, limit = ("supervisord", 1) if key == "restart" else ("tini", 2)
+        ratio = values["lavavisor"] / values[peer] if values[peer] else None
+        goal = f"<= {limit}x {peer}"
+        rows.append((label, values, ratio, goal, ratio is not None and ratio <= limit))
+    values = {n: r["rss"] for n, r in results.items()}
+    ratio = values["lavavisor"] / values["supervisord"]
+    rows.append(("RSS of the supervisor, MB", values, ratio, "<= supervisord", ratio <= 1))
+    values = {n: r["cpu"] for n, r in results.items()}
+    rows.append(("idle CPU (utime+stime), ms/s", values, values["lavavisor"] / 1.0, "<= 1 ms/s", values["lavavisor"] <= 1))
+    values = {n: r["sched"] for n, r in results.items()}
+    rows.append(("idle CPU (schedstat), ms/s", values, values["lavavisor"] / 1.0, "<= 1 ms/s", values["lavavisor"] <= 1))
+
+    print()
+    print(f"| metric | lavavisor | supervisord | tini | ratio | goal | met |")
+    print(f"|---|---:|---:|---:|---:|---|---|")
+    for label, values, ratio, goal, met in rows:
+        print(f"| {label} | {cell(values['lavavisor'])} | {cell(values['supervisord'])} | {cell(values['tini'])} | "
+              f"{'n/a' if ratio is None else f'{ratio:.2f}'} | {goal} | {'yes' if met else 'no'} |")
+    print()
+    print("threads of each supervisor at the end of the idle window: "
+          + ", ".join(f"{n} {r['threads']}" for n, r in results.items()))
+    print("all samples, ms:")
+    for name, r in results.items():
+        for key in ["restart", "forward"]:
+            if r[key]:
+                print(f"  {name} {key}: " + " ".join(f"{v:.2f}" for v in r[key]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,388 @@
+import Foundation
+public import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One `lavap` run as a direct child of lavavisor, kept running: the engine of the backends that
+/// run processes themselves (`child` for `wrap`, `pod`).
+///
+/// The child runs the version `current` links to, by its own path (`upgrades/vX.Y.Z/lavap`), in
+/// its own process group; output passes through untouched and the keyring password reaches it on a
+/// stdin pipe at every start. Restart and stop are graceful: SIGTERM (or the SIGINT an operator
+/// sent) to the group, then SIGKILL after the stop timeout. A child that ends by itself is started
+/// again as the restart policy says (backoff, crash loop). A version that fails on probation right
+/// after an upgrade to it is rolled back from when the rollback handler finds a version to go back to.
+public actor SupervisedChild {
+    /// What the child is and how it is run.
+    public struct Configuration: Sendable {
+        /// The arguments after `lavap`.
+        public var arguments: [String]
+        /// The store whose `current` version is run.
+        public var store: Store
+        /// The time between SIGTERM and SIGKILL.
+        public var stopTimeout: Duration
+        /// The keyring password, handed to every new child on its stdin.
+        public var password: Secret?
+        /// When a child that ended by itself is started again.
+        public var restart: RestartPolicy
+        /// How many ends within the reset window after an upgrade make the new version bad (0: never).
+        public var upgradeProbation: Int
+        /// Whether the child gets lavavisor's terminal while it runs (not in pods).
+        public var terminal: ChildProcess.Terminal
+
+        /// A configuration from the shared process settings.
+        public init(arguments: [String], store: Store, settings: ProcessSettings, terminal: ChildProcess.Terminal = .foreground) {
+            self.arguments = arguments
+            self.store = store
+            self.stopTimeout = settings.stopTimeout
+            self.password = settings.keyringPassword
+            self.restart = settings.restart
+            self.upgradeProbation = settings.upgradeProbation
+            self.terminal = terminal
+        }
+    }
+
+    /// An upgrade whose new version is still on probation.
+    private struct Probation {
+        var from: SemanticVersion
+        var to: SemanticVersion
+        var since: ContinuousClock.Instant
+        var ends = 0
+    }
+
+    /// How the child is run.
+    public nonisolated let configuration: Configuration
+    private let logger: Logger
+    private let records: ChildRecordFile
+
+    private var child: ChildProcess?
+    private var childVersion: SemanticVersion?
+    private var terminating: ChildProcess?
+    private var stopping = false
+    private var stopSignal = SIGTERM
+    private var restarting = false
+    private var lastExit: ProcessExit?
+    private var finalExit: ProcessExit?
+    private var startedAt = ContinuousClock.now
+    private var history = RestartHistory()
+    private var pendingRestart: Task<Void, Never>?
+    private var claim: FileLock?
+    private var waiters: [CheckedContinuation<ProcessExit, Never>] = []
+    private var probation: Probation?
+    private var rollback: RollbackHandler?
+    /// Set when a failed upgrade could not be rolled back: restarting goes on, with backoff, past the crash-loop limit.
+    private var noWayBack = false
+
+    /// A supervised child; nothing runs before `start()`.
+    public init(_ configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.records = ChildRecordFile(store: configuration.store, arguments: configuration.arguments)
+    }
+
+    private var store: Store { configuration.store }
+    private var commandLine: String { (["lavap"] + configuration.arguments).joined(separator: " ") }
+
+    /// The version the running child was started on; nil when none runs.
+    public var runningVersion: SemanticVersion? { child == nil ? nil : childVersion }
+
+    /// Sets who decides about rolling back a version that failed on probation.
+    public func onFailedUpgrade(_ handler: @escaping RollbackHandler) { rollback = handler }
+
+    /// Claims the command on this store (one lavavisor per command and directory), stops a `lavap`
+    /// that a killed lavavisor left running for it, then starts the child.
+    public func start() async throws {
+        guard let lock = try await records.claim(logger: logger) else {
+            let other = records.read().map { " (pid \($0.supervisor))" } ?? ""
+            throw SupervisedChildError(
+                "another lavavisor\(other) already supervises '\(commandLine)' on \(store.root.path); stop it first, or run this one with another --directory"
+            )
+        }
+        claim = lock
+        if let left = records.read(), left.isRunning { await stopLeftover(left) }
+        try await launch()
+    }
+
+    /// Stops the child a killed lavavisor left running (it is not ours to wait for): SIGTERM to its
+    /// group, then SIGKILL after the stop timeout.
+    private func stopLeftover(_ left: ChildRecord) async {
+        logger.warning(
+            "a lavap left running by a lavavisor that was killed is stopped before the new one starts",
+            metadata: ["pid": "\(left.pid)", "version": "\(left.version)", "killed-lavavisor": "\(left.supervisor)"])
+        Glibc.kill(-left.pid, SIGTERM)
+        let clock = ContinuousClock()
+        let deadline = clock.now + configuration.stopTimeout
+        while left.isRunning && clock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        guard left.isRunning else { return }
+        logger.warning(
+            "the left lavap did not stop within \(configuration.stopTimeout.brief); sending SIGKILL", metadata: ["pid": "\(left.pid)"])
+        Glibc.kill(-left.pid, SIGKILL)
+        let gone = clock.now + .seconds(5)
+        while left.isRunning && clock.now < gone { try? await Task.sleep(for: .milliseconds(50)) }
+    }
+
+    /// Stops the child gracefully and starts the version `current` links to; a move to a newer
+    /// version puts it on probation.
+    public func restart() async throws {
+        // A child that has ended for good (or is being stopped) is not started again.
+        guard !stopping, finalExit == nil else { return }
+        pendingRestart?.cancel()  // the switch starts the new version now
+        pendingRestart = nil
+        restarting = true
+        defer { restarting = false }
+        let previous = childVersion
+        if let old = child {
+            child = nil
+            logger.info("stopping lavap for the switch", metadata: ["pid": "\(old.pid)"])
+            lastExit = await terminate(old)
+        }
+        guard !stopping, finalExit == nil else {
+            finish(lastExit ?? .exited(0))
+            return
+        }
+        do { try await launch() } catch {
+            logger.error("cannot start lavap after the switch; lavavisor exits", metadata: ["error": "\(error)"])
+            finish(.exited(127))
+            throw error
+        }
+        if let previous, let version = childVersion, version > previous {
+            probation = Probation(from: previous, to: version, since: .now)
+            history = RestartHistory()
+            noWayBack = false
+        }
+        // A stop that came while the new child was being spawned found nothing to stop: do it now.
+        if stopping, let started = child {
+            child = nil
+            finish(await terminate(started, with: stopSignal))
+        }
+    }
+
+    /// Stops the child gracefully, asking with `signal`, then SIGKILL after the stop timeout.
+    public func stop(with signal: Int32) async {
+        stopping = true
+        pendingRestart?.cancel()
+        stopSignal = signal
+        if let running = child {
+            child = nil
+            finish(await terminate(running, with: signal))
+        } else if !restarting {
+            finish(lastExit ?? .exited(0))
+        }
+    }
+
+    /// Kills the child (and one being stopped) at once.
+    public func kill() async {
+        stopping = true
+        pendingRestart?.cancel()
+        for process in [child, terminating].compactMap({ $0 }) {
+            logger.warning("killing lavap", metadata: ["pid": "\(process.pid)"])
+            process.signal(SIGKILL)
+        }
+    }
+
+    /// Forwards `number` to the child's group as it is.
+    public func signal(_ number: Int32) async {
+        child?.signal(number)
+    }
+
+    /// Waits until the child has ended for good (stopped, killed, not restarted, crash loop).
+    public func waitForExit() async -> ProcessExit {
+        if let finalExit { return finalExit }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+
+    /// Starts `version`, or the version `current` links to, by its own path, so that the version
+    /// started is known even when another lavavisor switches `current` meanwhile.
+    private func launch(_ version: SemanticVersion? = nil) async throws {
+        guard let version = version ?? store.currentVersion() else {
+            throw StoreError("no lavap is linked at \(store.current.path); run 'lavavisor init' or pass --auto-download")
+        }
+        let binary = store.binary(for: version)
+        let password = configuration.password
+        let process = try await ChildProcess.spawnWhenReady(
+            executable: binary.path, arguments: configuration.arguments, stdin: password == nil ? .inherit : .pipe,
+            terminal: configuration.terminal)
+        if let input = process.standardInput {
+            Self.handOver(password, to: input)
+        }
+        child = process
+        childVersion = version
+        startedAt = .now
+        do {
+            try records.write(
+                ChildRecord(
+                    pid: process.pid, startTime: ChildRecord.startTime(of: process.pid) ?? 0, version: version.description,
+                    supervisor: getpid()))
+        } catch {
+            logger.warning(
+                "cannot record the child in the store; a lavavisor started after this one is killed will not find it",
+                metadata: ["error": "\(error)"])
+        }
+        logger.info("started lavap \(version)", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
+        Task {
+            let exit = await process.wait()
+            await self.childEnded(process, exit: exit)
+        }
+    }
+
+    /// Writes the password and a newline to the child's stdin, then closes it; the bytes go nowhere else.
+    private static func handOver(_ password: Secret?, to input: Int32) {
+        defer { close(input) }
+        guard let password else { return }
+        func writeAll(_ bytes: UnsafeRawBufferPointer) -> Bool {
+            var written = 0
+            while written < bytes.count {
+                let count = write(input, bytes.baseAddress! + written, bytes.count - written)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                written += count
+            }
+            return true
+        }
+        guard password.withBytes({ $0.isEmpty || writeAll($0) }) else { return }
+        let newline: StaticString = "\n"
+        _ = writeAll(UnsafeRawBufferPointer(start: newline.utf8Start, count: newline.utf8CodeUnitCount))
+    }
+
+    /// A child that ended by itself: judged on probation after an upgrade, then restarted with
+    /// backoff as the policy says, or the end of the run.
+    private func childEnded(_ process: ChildProcess, exit: ProcessExit) async {
+        guard process === child else { return }  // replaced by a restart, or being stopped
+        child = nil
+        lastExit = exit
+        guard !stopping else {
+            finish(exit)
+            return
+        }
+        let uptime = ContinuousClock.now - startedAt
+        let metadata: Logger.Metadata = ["pid": "\(process.pid)", "status": "\(exit)"]
+        if let failed = judgeProbation(exit: exit) {
+            if let back = await rollback?(failed) {
+                await rollBack(to: back)
+                return
+            }
+            noWayBack = true
+        }
+        switch history.next(after: exit, uptime: uptime, policy: configuration.restart, jitter: Double.random(in: 0.9...1.1)) {
+        case .stop:
+            logger.warning("lavap ended by itself", metadata: metadata)
+            finish(exit)
+        case .crashLoop(let failures) where !noWayBack:
+            logger.error(
+                "lavap is in a crash loop: it ended \(failures) times in a row, each within \(configuration.restart.resetAfter.brief) of its start, the last with \(exit); lavavisor stops restarting it and exits non-zero",
+                metadata: metadata)
+            finish(exit.shellStatus == 0 ? .exited(1) : exit)
+        case .crashLoop(let failures):
+            let delay = configuration.restart.maxDelay
+            logger.error(
+                "lavap ended \(failures) times in a row, the last with \(exit), and there is no version to roll back to; restarting it in \(delay.brief)",
+                metadata: metadata)
+            scheduleRestart(after: delay)
+        case .restart(let delay, let number):
+            logger.warning(
+                "lavap ended by itself with \(exit); restarting it \(delay == .zero ? "now" : "in \(delay.brief)")",
+                metadata: metadata.merging(["restart": "\(number)"]) { $1 })
+            scheduleRestart(after: delay)
+        }
+    }
+
+    /// Counts an end of a version on probation; returns the failed upgrade once it has ended
+    /// `--upgrade-probation` times, or is about to be a crash loop, within the reset window.
+    private func judgeProbation(exit: ProcessExit) -> FailedUpgrade? {
+        guard var watched = probation, childVersion == watched.to else { return nil }
+        let resetAfter = configuration.restart.resetAfter
+        let since = ContinuousClock.now - watched.since
+        guard since < resetAfter else {
+            probation = nil  // it stayed up long enough: the upgrade has passed
+            return nil
+        }
+        watched.ends += 1
+        probation = watched
+        let limit = configuration.upgradeProbation
+        let crashLoop = history.failures + 1 > configuration.restart.crashLoopLimit
+        guard limit > 0, watched.ends >= limit || crashLoop else { return nil }
+        probation = nil
+        return FailedUpgrade(
+            failed: watched.to, previous: watched.from,
+            reason: "ended \(watched.ends) time\(watched.ends == 1 ? "" : "s") within \(since.brief) of the upgrade, the last with \(exit)")
+    }
+
+    /// Starts the version rolled back to, with a fresh restart count.
+    private func rollBack(to version: SemanticVersion) async {
+        history = RestartHistory()
+        guard !stopping, finalExit == nil, child == nil else { return }
+        do { try await launch(version) } catch {
+            logger.error("cannot start lavap \(version) after the rollback; lavavisor exits", metadata: ["error": "\(error)"])
+            finish(.exited(127))
+        }
+    }
+
+    private func scheduleRestart(after delay: Duration) {
+        pendingRestart = Task {
+            do { try await Task.sleep(for: delay) } catch { return }
+            await self.restartAfterEnd()
+        }
+    }
+
+    /// Starts the child again after it ended by itself, unless lavavisor is stopping or a switch did.
+    private func restartAfterEnd() async {
+        pendingRestart = nil
+        guard !stopping, finalExit == nil, child == nil else { return }
+        do { try await launch() } catch {
+            logger.error("cannot start lavap again; lavavisor exits", metadata: ["error": "\(error)"])
+            finish(.exited(127))
+        }
+    }
+
+    /// SIGTERM (or `signal`) to the group, wait up to the stop timeout, then SIGKILL.
+    ///
+    /// The grace period is kept even when the calling task is cancelled (lavavisor cancels its
+    /// monitor on SIGTERM, maybe in the middle of a restart): the wait runs in a task of its own.
+    private func terminate(_ process: ChildProcess, with signal: Int32 = SIGTERM) async -> ProcessExit {
+        terminating = process
+        defer { terminating = nil }
+        process.signal(signal)
+        let stopTimeout = configuration.stopTimeout
+        let graceful = await Task.detached { await process.wait(timeout: stopTimeout) }.value
+        if let exit = graceful { return exit }
+        logger.warning("lavap did not stop within \(stopTimeout.brief); sending SIGKILL", metadata: ["pid": "\(process.pid)"])
+        process.signal(SIGKILL)
+        return await process.wait()
+    }
+
+    private func finish(_ exit: ProcessExit) {
+        records.remove()
+        claim = nil
+        guard finalExit == nil else { return }
+        finalExit = exit
+        for waiter in waiters { waiter.resume(returning: exit) }
+        waiters = []
+    }
+}
+
+/// A backend whose processes are one `SupervisedChild`: every `ProcessBackend` call goes to it.
+public protocol SupervisingChild: ProcessBackend {
+    /// The child.
+    var supervised: SupervisedChild { get }
+}
+
+extension SupervisingChild {
+    public func start() async throws { try await supervised.start() }
+    public func restart() async throws { try await supervised.restart() }
+    public func stop(with signal: Int32) async { await supervised.stop(with: signal) }
+    public func kill() async { await supervised.kill() }
+    public func signal(_ number: Int32) async { await supervised.signal(number) }
+    public func waitForExit() async -> ProcessExit { await supervised.waitForExit() }
+    public var runningVersion: SemanticVersion? { get async { await supervised.runningVersion } }
+    public func onFailedUpgrade(_ handler: @escaping RollbackHandler) async { await supervised.onFailedUpgrade(handler) }
+}
+
+/// The supervised child cannot run this command.
+public struct SupervisedChildError: Error, Sendable, CustomStringConvertible {
+    /// The full sentence for the user.
+    public let description: String
+
+    init(_ description: String) { self.description = description }
+}
