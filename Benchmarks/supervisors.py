@@ -356,7 +356,7 @@ def main():
 
         print(f"Same stand-in lavap ({kind}; under lavavisor: {stand_in_installed}) under three supervisors; "
               f"{args.trials} trials, idle window {args.idle_seconds:g} s; {os.cpu_count()} CPUs, "
-              f"kernel {os.uname().release}; lavavisor {binary}; {versions['supervisord'] and 'supervisor ' + versions['supervisord']}; "
+              f"kernel {os.uname().release}; {time.strftime('%Y-%m-%d %H:%M %Z')}, load {os.getloadavg()[0]:.2f}; lavavisor {binary}; {versions['supervisord'] and 'supervisor ' + versions['supervisord']}; "
               f"{versions['tini']}", flush=True)
         results = {}
         for name in builders:
@@ -401,6 +401,7 @@ def main():
     rows.append(("idle CPU (schedstat), ms/s", values, values["lavavisor"] / 1.0, "<= 1 ms/s", values["lavavisor"] <= 1))
 
     print()
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     print(f"| metric | lavavisor | supervisord | tini | ratio | goal | met |")
     print(f"|---|---:|---:|---:|---:|---|---|")
     for label, values, ratio, goal, met in rows:

@@ -35,6 +35,9 @@ struct StatusReport: Encodable {
     var running: String?
     var installed: [String]
     var children: [ChildRecord]
+    /// The versions marked bad after a failed upgrade; a mark holds while the chain's target is the one it names.
+    var bad: [StoreState.BadVersion]
+    var stateError: String?
     var available: [String]
     var availableError: String?
     var decision: Decision?
@@ -47,7 +50,8 @@ struct StatusReport: Encodable {
         var report = StatusReport(
             source: Source(id: type(of: monitor.source).id), role: monitor.role.rawValue, store: store.root.path,
             current: store.currentVersion()?.description, installed: store.installedVersions().map(\.description),
-            children: store.runningChildren(), available: [])
+            children: store.runningChildren(), bad: [], available: [])
+        do { report.bad = try store.readState().bad } catch { report.stateError = "\(error)" }
         do {
             let plan = try await monitor.plan(child: nil, listing: .always)
             report.source.location = plan.reading.location
@@ -90,6 +94,16 @@ struct StatusReport: Encodable {
         lines.append("installed: \(installed.isEmpty ? "none" : installed.joined(separator: ", "))")
         let running = children.map { "lavap \($0.version) pid \($0.pid) (lavavisor pid \($0.supervisor))" }
         lines.append("running: \(running.isEmpty ? "none" : running.joined(separator: ", "))")
+        let target = requirement?.target
+        for mark in bad {
+            let holds = target.map {
+                $0 == mark.target.description ? "skipped while the target is \(mark.target)" : "target has moved on: may be tried again"
+            }
+            lines.append(
+                "bad: \(mark.version) \(mark.reason); rolled back to \(mark.rolledBackTo) at \(mark.markedAt.formatted(.iso8601))"
+                    + (holds.map { " (\($0))" } ?? " (while the target is \(mark.target))"))
+        }
+        if let stateError { lines.append("  error: \(stateError)") }
         lines.append("available: \(available.isEmpty ? "none" : available.joined(separator: ", "))")
         if let availableError { lines.append("  error: \(availableError)") }
         if let decision { lines.append("decision: \(decision.detail)") }

@@ -1,4 +1,4 @@
-public import ArgumentParser
+import ArgumentParser
 public import Core
 public import Foundation
 import Synchronization
@@ -14,6 +14,10 @@ public final class ScriptedVersionSource: VersionSource {
         public init() {}
     }
     private let answer: Mutex<Result<ProtocolVersion, TestFailure>>
+    private let readCount = Mutex(0)
+
+    /// How many times the versions were read.
+    public var reads: Int { readCount.withLock { $0 } }
 
     /// A source answering `versions`.
     public init(_ versions: ProtocolVersion) { answer = Mutex(.success(versions)) }
@@ -27,7 +31,8 @@ public final class ScriptedVersionSource: VersionSource {
     public func set(_ result: Result<ProtocolVersion, TestFailure>) { answer.withLock { $0 = result } }
 
     public func read() async throws -> VersionReading {
-        VersionReading(versions: try answer.withLock { try $0.get() }, location: "scripted")
+        readCount.withLock { $0 += 1 }
+        return VersionReading(versions: try answer.withLock { try $0.get() }, location: "scripted")
     }
 }
 
