@@ -69,6 +69,7 @@ let package = Package(
         plugin("GitBinarySource", serving: "BinarySources"),
         plugin("LocalBinarySource", serving: "BinarySources"),
         plugin("ChildBackend", serving: "Backends"),
+        plugin("PodBackend", serving: "Backends"),
 
         // MARK: The CLI and its composition root.
         .executableTarget(
@@ -83,6 +84,7 @@ let package = Package(
                 "GitBinarySource",
                 "LocalBinarySource",
                 "ChildBackend",
+                "PodBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -144,6 +146,11 @@ let package = Package(
         .testTarget(
             name: "ChildBackendTests",
             dependencies: ["ChildBackend", "Core", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PodBackendTests",
+            dependencies: ["PodBackend", "Core", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

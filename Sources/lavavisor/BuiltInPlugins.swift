@@ -5,6 +5,7 @@ import FileVersionSource
 import GitBinarySource
 import GitHubReleaseSource
 import LocalBinarySource
+import PodBackend
 import RESTVersionSource
 import RPCVersionSource
 
@@ -29,6 +30,7 @@ struct BinarySourcePlugins: ParsableArguments {
 /// The process backends of this build.
 struct ProcessBackendPlugins: ParsableArguments {
     @OptionGroup(title: ChildBackend.optionsTitle) var child: ChildBackend.Options
+    @OptionGroup(title: PodBackend.optionsTitle) var pod: PodBackend.Options
 }
 
 /// The plugin each command picks when its selector flag is not given.
@@ -41,8 +43,8 @@ enum DefaultPlugin {
     static let podBinarySource = GitHubReleaseSource.id
     /// `--backend` of `wrap` and `init --auto-start`.
     static let wrapBackend = ChildBackend.id
-    /// `--backend` of `pod` (planned: not in this build yet).
-    static let podBackend = "pod"
+    /// `--backend` of `pod`.
+    static let podBackend = PodBackend.id
     /// `--backend` of `start` and `create-service` (planned: not in this build yet).
     static let serviceBackend = "systemd"
 }

@@ -35,6 +35,14 @@ extension Lavavisor {
         @OptionGroup var versionSources: VersionSourceFlags
         @OptionGroup var binarySources: BinarySourceFlags
 
+        func validate() throws {
+            if supervision.process.enterKeyringPassword {
+                throw ValidationError(
+                    "pod never asks anything on a terminal: put the keyring password in a file only you can read (a mounted secret) and pass --keyring-password-file PATH"
+                )
+            }
+        }
+
         func run() async throws {
             try await Runtime(common, network: network).superviseAndExit(
                 SupervisionPlan(

@@ -55,8 +55,10 @@ struct CLI {
     }
 
     /// Starts `lavavisor arguments…` with stdin from `input` (or /dev/null); `setup` is shell code
-    /// run before (e.g. `ulimit -f 100`).
-    static func launch(_ arguments: [String], in temp: TemporaryDirectory, input: String? = nil, setup: String = "") throws -> Running {
+    /// run before (e.g. `ulimit -f 100`); `prefix` runs lavavisor (e.g. `unshare -fp --mount-proc`).
+    static func launch(
+        _ arguments: [String], in temp: TemporaryDirectory, input: String? = nil, setup: String = "", prefix: [String] = []
+    ) throws -> Running {
         let name = UUID().uuidString
         let stdout = temp.path("cli-\(name).out")
         let stderr = temp.path("cli-\(name).err")
@@ -67,10 +69,10 @@ struct CLI {
         environment["LAVAVISOR_TEST_ERR"] = stderr.path
         environment["LAVAVISOR_TEST_IN"] = stdin?.path ?? "/dev/null"
         // The shell only sets up limits and redirections, then becomes lavavisor (exec): no shell stays in between.
-        let exec = #"exec "$0" "$@" < "$LAVAVISOR_TEST_IN" > "$LAVAVISOR_TEST_OUT" 2> "$LAVAVISOR_TEST_ERR""#
+        let exec = #"exec "$@" < "$LAVAVISOR_TEST_IN" > "$LAVAVISOR_TEST_OUT" 2> "$LAVAVISOR_TEST_ERR""#
         let script = setup.isEmpty ? exec : setup + "; " + exec
         let process = try ChildProcess.spawn(
-            executable: "/bin/sh", arguments: ["-c", script, binary.path] + arguments, environment: environment)
+            executable: "/bin/sh", arguments: ["-c", script, "sh"] + prefix + [binary.path] + arguments, environment: environment)
         return Running(process: process, stdout: stdout, stderr: stderr)
     }
 

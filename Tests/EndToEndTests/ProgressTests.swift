@@ -3,6 +3,10 @@ import Foundation
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Download progress: a bar on a terminal, one log line per 10% otherwise.
 @Suite struct ProgressTests {
     func initArguments(_ setup: Quickstart, _ host: FakeReleaseHost) -> [String] {
@@ -51,6 +55,29 @@ import Testing
         #expect(output.contains("] 100% 1.1 MB / 1.1 MB"), "\(output)")
         #expect(output.contains(" MB/s"))
         #expect(!output.contains("downloading lavap-v1.1.0-linux-amd64: 10%"))
+        await host.stop()
+    }
+
+    /// A pod writes plain log lines even on a terminal: container logs keep every byte.
+    @Test func aPodOnATerminalLogsPlainLinesWithoutControlCodes() async throws {
+        let setup = try Quickstart(versions: "1.1.0", binaries: [])
+        let host = try await slowHost()
+        let terminal = try PseudoTerminal()
+        defer { terminal.close() }
+        let arguments = [
+            "pod", "--directory", setup.store.root.deletingLastPathComponent().path, "--version-source", "file", "--versions-file",
+            setup.versions.path, "--release-url", host.releaseURL, "--releases-api", host.releasesAPI, "--platform", "linux/amd64",
+            "--cmd", "lavap rpcprovider provider.yml",
+        ]
+        let lavavisor = try CLI.launch(arguments, on: terminal)
+        try await terminal.waitForOutput("started lavap 1.1.0", timeout: .seconds(60))
+        lavavisor.signal(SIGTERM)
+        #expect(try await lavavisor.wait() == .exited(0))
+        let output = try await terminal.finalOutput()
+        #expect(output.contains("downloading lavap-v1.1.0-linux-amd64: 50%"), "\(output)")
+        #expect(!output.contains("\u{1B}"), "no escape sequence")
+        // The terminal turns each newline into CR LF; any other CR would be a redraw.
+        #expect(!output.replacingOccurrences(of: "\r\n", with: "\n").contains("\r"), "\(output)")
         await host.stop()
     }
 }

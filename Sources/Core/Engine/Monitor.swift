@@ -145,12 +145,20 @@ public struct Monitor: Sendable {
     public func run(
         every interval: Duration, child: @Sendable () async -> SemanticVersion?, restart: @Sendable (SemanticVersion) async -> Void
     ) async {
+        var failures = 0
         while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { return }
+            do { try await Task.sleep(for: Self.wait(every: interval, afterFailures: failures)) } catch { return }
             let outcome = await check(child: await child())
             guard !Task.isCancelled else { return }
+            if case .failed = outcome { failures += 1 } else { failures = 0 }
             if let version = outcome.restartVersion { await restart(version) }
         }
+    }
+
+    /// The wait before the next check: the interval, doubled after each failed check in a row (a
+    /// node that cannot be reached), up to four times the interval; the first success resets it.
+    public static func wait(every interval: Duration, afterFailures failures: Int) -> Duration {
+        interval * (1 << min(failures, 2))
     }
 
     private func switchCurrent(to version: SemanticVersion, plan: Plan) -> Outcome {

@@ -1,5 +1,5 @@
 import Foundation
-public import Logging
+import Logging
 
 /// A version that failed on probation: it ended too often within the restart policy's reset
 /// window right after an upgrade to it (`--upgrade-probation` exits, or a crash loop).

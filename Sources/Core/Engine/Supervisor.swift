@@ -104,13 +104,14 @@ public struct Supervisor: Sendable {
                         await backend.kill()
                     } else {
                         stopping = true
-                        logger.info("received signal \(number); stopping lavap gracefully (send it again to kill at once)")
+                        // The child is asked first and the log line written after: the signal does not wait for the log.
                         group.addTask { await backend.stop(with: number) }
+                        logger.info("received signal \(number); stopping lavap gracefully (send it again to kill at once)")
                     }
                 case .signal(let number):
                     guard started else { continue }
-                    logger.info("forwarding signal \(number) to lavap")
                     await backend.signal(number)
+                    logger.info("forwarded signal \(number) to lavap")
                 case .exited(let exit):
                     logger.info("lavap ended with \(exit); lavavisor exits with status \(exit.shellStatus)")
                     return exit.shellStatus

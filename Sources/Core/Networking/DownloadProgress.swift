@@ -19,7 +19,7 @@ final class DownloadProgress: Sendable {
     }
     private let state = Mutex(State())
 
-    init(name: String, logger: Logger, interactive: Bool = isatty(STDERR_FILENO) != 0) {
+    init(name: String, logger: Logger, interactive: Bool = isatty(STDERR_FILENO) != 0 && !OutputStyle.plain) {
         self.name = name
         self.logger = logger
         self.interactive = interactive

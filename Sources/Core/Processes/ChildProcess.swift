@@ -125,13 +125,17 @@ public final class ChildProcess: Sendable {
 
         let foreground = stdin == .inherit && terminal == .foreground && ForegroundTerminal.isOurs()
         var pid: pid_t = 0
-        let result = (argv + [nil]).withUnsafeBufferPointer { argvBuffer in
-            if let envp {
-                return (envp + [nil]).withUnsafeBufferPointer { envBuffer in
-                    posix_spawn(&pid, executable, &actions, &attributes, argvBuffer.baseAddress!, envBuffer.baseAddress!)
+        // Spawned and registered under one lock, so the orphan reaper never takes this child for an orphan.
+        let result = OwnChildren.spawning { () -> (Int32, pid_t) in
+            let result = (argv + [nil]).withUnsafeBufferPointer { argvBuffer in
+                if let envp {
+                    return (envp + [nil]).withUnsafeBufferPointer { envBuffer in
+                        posix_spawn(&pid, executable, &actions, &attributes, argvBuffer.baseAddress!, envBuffer.baseAddress!)
+                    }
                 }
+                return posix_spawn(&pid, executable, &actions, &attributes, argvBuffer.baseAddress!, environ)
             }
-            return posix_spawn(&pid, executable, &actions, &attributes, argvBuffer.baseAddress!, environ)
+            return (result, result == 0 ? pid : 0)
         }
         for fd in childEnds { close(fd) }
         guard result == 0 else {
@@ -251,6 +255,7 @@ public final class ChildProcess: Sendable {
         let thread = Thread { [self] in
             // Mark the child gone under the lock before the reap: no signal can race the reap.
             let exit = Self.waitAndReap(pid, killingGroup: true) { state.withLock { $0.reaping = true } }
+            OwnChildren.reaped(pid)
             if holdsTerminal { ForegroundTerminal.takeBack(from: pid) }
             let waiters = state.withLock { state in
                 state.exit = exit

@@ -32,6 +32,15 @@ public actor SupervisedChild {
         /// Whether the child gets lavavisor's terminal while it runs (not in pods).
         public var terminal: ChildProcess.Terminal
 
+        /// The configuration of a backend's `make`: the `--cmd` of `processes` on the context's store;
+        /// throws `OptionError` without `--cmd`.
+        public init(context: PluginContext, processes: ProcessSettings, terminal: ChildProcess.Terminal) throws {
+            guard let command = processes.command else {
+                throw OptionError("this command needs --cmd 'lavap …': the lavap command line to supervise")
+            }
+            self.init(arguments: command.arguments, store: context.store, settings: processes, terminal: terminal)
+        }
+
         /// A configuration from the shared process settings.
         public init(arguments: [String], store: Store, settings: ProcessSettings, terminal: ChildProcess.Terminal = .foreground) {
             self.arguments = arguments

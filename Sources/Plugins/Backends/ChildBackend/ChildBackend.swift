@@ -25,9 +25,6 @@ public final class ChildBackend: SupervisingChild {
     }
 
     public static func make(options: Options, context: PluginContext, processes: ProcessSettings) throws -> ChildBackend {
-        guard let command = processes.command else {
-            throw OptionError("this command needs --cmd 'lavap …': the lavap command line to supervise")
-        }
-        return ChildBackend(.init(arguments: command.arguments, store: context.store, settings: processes), logger: context.logger)
+        ChildBackend(try .init(context: context, processes: processes, terminal: .foreground), logger: context.logger)
     }
 }

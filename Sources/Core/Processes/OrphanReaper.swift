@@ -1,0 +1,154 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    public import Glibc
+#endif
+
+/// The children lavavisor spawned itself (`ChildProcess`), each reaped by its own waiter: the
+/// orphan reaper leaves them alone.
+enum OwnChildren {
+    private static let pids = Mutex(Set<pid_t>())
+
+    /// Runs `spawn` (which returns its result and the new pid, 0 when none) under the lock, and records the pid.
+    static func spawning<Result>(_ spawn: () -> (Result, pid_t)) -> Result {
+        pids.withLock { pids in
+            let (result, pid) = spawn()
+            if pid > 0 { pids.insert(pid) }
+            return result
+        }
+    }
+
+    /// Forgets a child its waiter reaped.
+    static func reaped(_ pid: pid_t) { _ = pids.withLock { $0.remove(pid) } }
+
+    /// Runs `body` with the pids of the children being waited for, while none can be spawned.
+    static func withOwnPids<Result>(_ body: (Set<pid_t>) -> Result) -> Result { pids.withLock { body($0) } }
+}
+
+/// Reaps the zombies lavavisor did not spawn: the orphans that the kernel hands to it as PID 1 of a
+/// container, or as a child subreaper (`PR_SET_CHILD_SUBREAPER`) when `lavap` leaves grandchildren behind.
+///
+/// It never calls `waitpid(-1)`: that would steal the exit status of lavavisor's own children
+/// (lavap, `lavap version` probes, git). On every SIGCHLD (and every few seconds as a safety net) it
+/// lists lavavisor's zombie children in `/proc` and reaps, one by one, those it did not spawn.
+public enum OrphanReaper {
+    private static let started = Mutex(false)
+
+    /// Becomes a child subreaper, unless lavavisor is PID 1 (which reaps orphans anyway); true when
+    /// orphans now come to lavavisor.
+    @discardableResult
+    public static func adoptOrphans() -> Bool {
+        getpid() == 1 || prctlFunction?(setChildSubreaper, 1, 0, 0, 0) == 0
+    }
+
+    /// `PR_SET_CHILD_SUBREAPER` and `PR_GET_CHILD_SUBREAPER` of `<linux/prctl.h>`.
+    private static let (setChildSubreaper, getChildSubreaper): (Int32, Int32) = (36, 37)
+
+    /// `prctl`, which Swift does not import (C variadic); glibc implements it as a plain five-argument system call.
+    private static let prctlFunction: (@convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return nil }  // RTLD_DEFAULT
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32).self)
+    }()
+
+    /// Whether lavavisor is a child subreaper now (`PR_GET_CHILD_SUBREAPER`).
+    public static var isSubreaper: Bool {
+        var flag: Int32 = 0
+        return withUnsafeMutablePointer(to: &flag) { pointer in
+            prctlFunction?(getChildSubreaper, UInt(bitPattern: pointer), 0, 0, 0) == 0
+        } && flag != 0
+    }
+
+    /// Starts the reaper thread once; later calls do nothing.
+    public static func start() {
+        let first = started.withLock { started in
+            defer { started = true }
+            return !started
+        }
+        guard first else { return }
+        guard let (readEnd, writeEnd) = Posix.pipe() else { fatalError("\(SystemError("creating the SIGCHLD pipe"))") }
+        _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
+        childSignalPipe = writeEnd
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = recordChildSignal
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART | SA_NOCLDSTOP
+        sigaction(SIGCHLD, &action, nil)
+        let thread = Thread {
+            // This thread takes SIGCHLD, so a process-directed one always finds a thread.
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGCHLD)
+            pthread_sigmask(SIG_UNBLOCK, &set, nil)
+            var buffer = [UInt8](repeating: 0, count: 64)
+            var poll = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+            while true {
+                reapOrphans()
+                // A SIGCHLD, or five seconds as a safety net (a pid still registered as ours a moment too long).
+                if Glibc.poll(&poll, 1, 5000) > 0 { _ = read(readEnd, &buffer, buffer.count) }
+            }
+        }
+        thread.name = "lavavisor-orphans"
+        thread.stackSize = 64 * 1024
+        thread.start()
+    }
+
+    /// Reaps every zombie child of lavavisor that it did not spawn; returns their pids.
+    @discardableResult
+    public static func reapOrphans() -> [pid_t] {
+        OwnChildren.withOwnPids { own in
+            zombieChildren().filter { !own.contains($0) }.filter { pid in
+                var status: Int32 = 0
+                var reaped: pid_t
+                repeat { reaped = waitpid(pid, &status, WNOHANG) } while reaped < 0 && errno == EINTR
+                return reaped == pid
+            }
+        }
+    }
+
+    /// The pids of lavavisor's children that are zombies, from `/proc/<pid>/stat`.
+    static func zombieChildren() -> [pid_t] {
+        let me = getpid()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap { name -> pid_t? in
+            guard let pid = pid_t(name), let stat = ProcStat(pid: pid), stat.parent == me, stat.state == "Z" else { return nil }
+            return pid
+        }
+    }
+}
+
+/// The fields of `/proc/<pid>/stat` lavavisor reads.
+public struct ProcStat: Sendable, Equatable {
+    /// The state letter (R, S, D, Z, T …).
+    public var state: Character
+    /// The parent's pid.
+    public var parent: pid_t
+    /// The process group.
+    public var group: pid_t
+
+    /// Reads `/proc/<pid>/stat`; nil when there is no such process.
+    public init?(pid: pid_t) {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = text.lastIndex(of: ")") else {
+            return nil
+        }
+        // After "pid (comm)": state, ppid, pgrp.
+        let fields = text[text.index(after: end)...].split(separator: " ")
+        guard fields.count > 3, let state = fields[0].first, let parent = pid_t(fields[1]), let group = pid_t(fields[2]) else {
+            return nil
+        }
+        self.state = state
+        self.parent = parent
+        self.group = group
+    }
+}
+
+/// The write end of the SIGCHLD pipe, set before the handler is installed.
+nonisolated(unsafe) private var childSignalPipe: Int32 = -1
+
+/// The SIGCHLD handler: async-signal-safe (`write` only, `errno` preserved).
+private let recordChildSignal: @convention(c) (Int32) -> Void = { _ in
+    let saved = errno
+    var byte: UInt8 = 0
+    _ = write(childSignalPipe, &byte, 1)
+    errno = saved
+}
