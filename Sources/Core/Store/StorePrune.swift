@@ -111,7 +111,7 @@ extension Store {
         } catch {
             throw StoreError("cannot remove \(version): \(error); fix the permissions of \(root.path) and run prune again")
         }
-        logger.info("removed \(version)", metadata: ["path": "\(source.path)", "freed": "\(ByteCount.text(size))"])
+        logger.debug("removed \(version)", metadata: ["path": "\(source.path)", "freed": "\(ByteCount.text(size))"])
         do { try FileManager.default.removeItem(at: removal) } catch {
             logger.warning(
                 "\(version) is out of upgrades/ but its files are not all deleted; the next prune or init deletes them",
