@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -183,5 +184,45 @@ import Testing
         #expect(ByteCount.text(4_096) == "4.1 kB")
         #expect(ByteCount.text(73_240_000) == "73.2 MB")
         #expect(ByteCount.text(2_000_000_000) == "2.0 GB")
+    }
+}
+
+@Suite struct AutoPruneTests {
+    let fixture: StoreFixture
+
+    init() throws {
+        fixture = try StoreFixture()
+        for version in ["1.0.0", "1.1.0", "1.2.0"] { try fixture.install(version) }
+        try fixture.store.switchCurrent(to: v("1.2.0"))
+    }
+
+    @Test func prunesOnlyIfTheUpgradedVersionStillRunsAfterTheWait() async throws {
+        let running = Mutex<SemanticVersion?>(v("1.1.0"))
+        let pruner = AutoPrune(
+            store: fixture.store, keep: 0, wait: .milliseconds(50), running: { running.withLock { $0 } }, logger: fixture.logs.logger())
+        // Rolled back during the wait: nothing goes.
+        pruner.upgraded(to: v("1.2.0"))
+        await pruner.settle()
+        #expect(fixture.logs.text.contains("not pruning: lavap runs 1.1.0 now, not 1.2.0 as after the upgrade"))
+        #expect(fixture.store.installedVersions() == ["1.0.0", "1.1.0", "1.2.0"].map(v))
+
+        running.withLock { $0 = v("1.2.0") }
+        pruner.upgraded(to: v("1.2.0"))
+        await pruner.settle()
+        #expect(fixture.store.installedVersions() == [v("1.2.0")])
+        #expect(fixture.logs.text.contains("auto-prune removed 1.0.0"))
+        #expect(fixture.logs.text.contains("auto-prune removed 1.1.0"))
+        #expect(fixture.logs.text.contains("auto-prune after 1.2.0 stayed up: freed"))
+    }
+
+    @Test func aLaterUpgradeReplacesThePendingPrune() async throws {
+        let pruner = AutoPrune(
+            store: fixture.store, keep: 1, wait: .seconds(1), running: { v("1.2.0") }, logger: fixture.logs.logger())
+        pruner.upgraded(to: v("1.1.0"))
+        pruner.upgraded(to: v("1.2.0"))
+        await pruner.settle()
+        #expect(!fixture.logs.text.contains("not pruning"), "the first prune was cancelled: \(fixture.logs.text)")
+        #expect(fixture.logs.text.components(separatedBy: "auto-prune after").count == 2)
+        #expect(fixture.store.installedVersions() == [v("1.1.0"), v("1.2.0")])
     }
 }

@@ -89,6 +89,7 @@ import Testing
         (["install", "notaversion"], "'notaversion' is not a version: expected X.Y.Z"),
         (["install", "1.2"], "give the version to install as X.Y.Z, or latest"),
         (["prune", "--keep", "-1"], "--keep must be 0 or more"),
+        (["wrap", "--keep", "2", "--cmd", "lavap x"], "--keep applies to --auto-prune here; add --auto-prune"),
     ])
     func badInputIsAClearErrorAndChangesNothing(_ arguments: [String], _ message: String) async throws {
         let versions = try VersionStore()
@@ -140,6 +141,7 @@ import Testing
         ),
         ("versions", ["--node", "--versions-file", "--role", "--json", "--chain-id"], ["--source", "--cmd", "--keep", "--dry-run"]),
         ("prune", ["--keep", "--dry-run", "--directory"], ["--source", "--node", "--cmd", "--json"]),
+        ("wrap", ["--auto-prune", "--keep"], ["--dry-run"]),
     ])
     func eachCommandShowsOnlyTheFlagsItUses(_ command: String, _ shown: [String], _ hidden: [String]) async throws {
         let temp = try TemporaryDirectory()

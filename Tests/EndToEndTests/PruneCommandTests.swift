@@ -158,4 +158,20 @@ import Testing
         #expect(dry.output.hasSuffix("would free \(ByteCount.text(sizes[0] + sizes[1])) (--dry-run: nothing was changed)\n"))
         #expect(versions.snapshot() == before)
     }
+
+    @Test func autoPruneRemovesOldVersionsOnceAnUpgradeStayedUp() async throws {
+        let setup = try Quickstart(versions: "1.0.0", binaries: ["1.0.0", "1.1.0", "1.2.0"])
+        let wrap = try CLI.launch(setup.wrap(["--auto-prune", "--keep", "1", "--restart-reset-after", "0.3"]), in: setup.temp)
+        try await setup.waitForEvent("start", "1.0.0")
+        try setup.require("1.1.0")
+        try await wrap.waitForLog("auto-prune after 1.1.0 stayed up: nothing to remove")
+        #expect(setup.store.installedVersions() == [v("1.0.0"), v("1.1.0")])
+        try setup.require("1.2.0")
+        try await wrap.waitForLog("auto-prune after 1.2.0 stayed up: freed")
+        #expect(wrap.logs.contains("auto-prune removed 1.0.0"))
+        #expect(setup.store.installedVersions() == [v("1.1.0"), v("1.2.0")])
+        #expect(setup.recorded.filter { $0.first == "start" }.map(\.[1]) == ["1.0.0", "1.1.0", "1.2.0"])
+        wrap.process.signal(SIGTERM)
+        #expect(try await wrap.exit() == .exited(0))
+    }
 }
