@@ -33,13 +33,21 @@ struct CommonFlags: ParsableArguments {
     }
 }
 
-/// The chain and the network: every command that reads the chain's versions or fetches binaries.
+/// The chain and the network: every command that reads the chain's versions.
 struct NetworkFlags: ParsableArguments {
     @Option(
         name: .customLong("chain-id"),
         help: "The chain id lavap and the node must be on (default: lava); when given, a node on another chain is refused.")
     var chainID: String?
 
+    @OptionGroup var connection: ConnectionFlags
+
+    var timeouts: HTTPTimeouts { connection.timeouts }
+    var retries: RetryPolicy { connection.retries }
+}
+
+/// How requests are made: every command that talks to a node or a release host.
+struct ConnectionFlags: ParsableArguments {
     @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a connection to the node or a release host.")
     var connectTimeout: Double = HTTPTimeouts().connect.seconds
 

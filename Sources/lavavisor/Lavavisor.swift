@@ -16,7 +16,7 @@ struct Lavavisor: AsyncParsableCommand {
         version: version,
         subcommands: [
             Init.self, CreateService.self, Start.self, Wrap.self, Pod.self, VersionCommand.self, Status.self,
-            PluginsCommand.self,
+            Install.self, Versions.self, Prune.self, PluginsCommand.self,
         ]
     )
 

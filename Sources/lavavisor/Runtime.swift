@@ -11,7 +11,13 @@ struct Runtime {
     let registry: PluginRegistry
     let context: PluginContext
 
+    /// The runtime of a command that reads the chain (or of one that talks to no network, without `network`).
     init(_ common: CommonFlags, network: NetworkFlags? = nil, registry: PluginRegistry = .builtIn) {
+        self.init(common, chainID: network?.chainID, connection: network?.connection, registry: registry)
+    }
+
+    /// The runtime of a command that follows `chainID`, if given, and makes requests as `connection` says.
+    init(_ common: CommonFlags, chainID: String?, connection: ConnectionFlags?, registry: PluginRegistry = .builtIn) {
         Signals.ignoreHarmful()
         let format = common.logFormat
         let level: Logger.Level = common.verbose ? .debug : .info
@@ -21,8 +27,8 @@ struct Runtime {
         self.store = store
         self.registry = registry
         self.context = PluginContext(
-            store: store, chainID: network?.chainID, logger: logger, http: AsyncHTTPExecutor.shared,
-            timeouts: network?.timeouts ?? HTTPTimeouts(), retries: network?.retries ?? RetryPolicy())
+            store: store, chainID: chainID, logger: logger, http: AsyncHTTPExecutor.shared,
+            timeouts: connection?.timeouts ?? HTTPTimeouts(), retries: connection?.retries ?? RetryPolicy())
     }
 
     /// The version source chosen by `--version-source`, built from its flags.

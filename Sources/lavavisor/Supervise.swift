@@ -13,6 +13,7 @@ struct SupervisionFlags: ParsableArguments {
     @OptionGroup var command: CommandFlag
     @OptionGroup var process: ProcessFlags
     @OptionGroup var backend: ProcessBackendFlags
+    @OptionGroup var prune: AutoPruneFlags
 }
 
 /// What `supervise` runs: the plugins' flags and the command's defaults.
@@ -70,7 +71,9 @@ extension Runtime {
             ])
         let supervisor = Supervisor(
             monitor: monitor(source: source, binaries: binaries, autoDownload: flags.monitor.autoDownload || plan.alwaysFetch, role: role),
-            backend: backend, pollInterval: .seconds(flags.monitor.pollInterval), logger: logger)
+            backend: backend, pollInterval: .seconds(flags.monitor.pollInterval), logger: logger,
+            afterUpgrade: flags.prune.afterUpgrade(
+                store: store, wait: processes.restart.resetAfter, running: { await backend.runningVersion }, logger: logger))
         return try await supervisor.run(signals: signals)
     }
 }

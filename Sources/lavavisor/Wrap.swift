@@ -61,6 +61,7 @@ extension Lavavisor {
         @OptionGroup var monitor: MonitorFlags
         @OptionGroup var process: ProcessFlags
         @OptionGroup var backend: ProcessBackendFlags
+        @OptionGroup var prune: AutoPruneFlags
         @OptionGroup var versionSources: VersionSourceFlags
         @OptionGroup var binarySources: BinarySourceFlags
 

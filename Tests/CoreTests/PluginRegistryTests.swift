@@ -68,4 +68,12 @@ import Testing
         #expect((defaulted as? OtherScripted)?.flag == "default")
         #expect(throws: RegistryError.self) { try registry.makeVersionSource("nope", options: parsed, context: context) }
     }
+
+    @Test func theDefaultListingOfABinarySourceSaysItCannotList() async throws {
+        await #expect(throws: ListingUnavailable(source: "stand-in")) {
+            _ = try await StandInBinarySource([v("1.0.0")]).availableVersions()
+        }
+        #expect(
+            "\(ListingUnavailable(source: "stand-in"))" == "--source stand-in cannot list the versions it has; name the version (X.Y.Z)")
+    }
 }

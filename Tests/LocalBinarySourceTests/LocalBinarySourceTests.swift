@@ -52,7 +52,9 @@ import Testing
         }
         #expect(missing?.description.contains("has no lavap for 9.9.9") == true)
         #expect(!FileManager.default.fileExists(atPath: temp.path("x").path))
-        let unlisted = #expect(throws: LocalSourceError.self) { try LocalBinarySource(folder: temp.path("missing")).availableVersions() }
+        let unlisted = await #expect(throws: LocalSourceError.self) {
+            try await LocalBinarySource(folder: temp.path("missing")).availableVersions()
+        }
         #expect(unlisted?.description.contains("cannot list the binaries folder") == true)
         #expect(unlisted?.description.contains("--binaries-dir") == true)
     }

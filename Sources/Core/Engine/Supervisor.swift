@@ -16,13 +16,19 @@ public struct Supervisor: Sendable {
     public let pollInterval: Duration
     /// The logger.
     public let logger: Logger
+    /// Called after each restart onto a new version (`--auto-prune`), which checks what then runs.
+    public let afterUpgrade: (@Sendable (SemanticVersion) async -> Void)?
 
     /// Builds a supervisor.
-    public init(monitor: Monitor, backend: any ProcessBackend, pollInterval: Duration, logger: Logger) {
+    public init(
+        monitor: Monitor, backend: any ProcessBackend, pollInterval: Duration, logger: Logger,
+        afterUpgrade: (@Sendable (SemanticVersion) async -> Void)? = nil
+    ) {
         self.monitor = monitor
         self.backend = backend
         self.pollInterval = pollInterval
         self.logger = logger
+        self.afterUpgrade = afterUpgrade
     }
 
     private enum Event: Sendable {
@@ -89,6 +95,7 @@ public struct Supervisor: Sendable {
                             do { try await backend.restart() } catch {
                                 logger.error("cannot restart lavap on \(version)", metadata: ["error": "\(error)"])
                             }
+                            await afterUpgrade?(version)
                         }
                     }
                 case .refused(let error):

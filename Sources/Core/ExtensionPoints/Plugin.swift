@@ -57,9 +57,11 @@ public struct VersionReading: Sendable, Hashable {
 ///
 /// Contract: `availableVersions(for:)` lists the versions `fetch` can deliver for that requirement
 /// (a source that cannot list may answer the candidates it would try: the target, the minimum and
-/// what it has confirmed; the monitor tries lower ones when a fetch fails). `fetch` writes one whole
-/// executable to `destination` (a staging path on the store's filesystem) or throws; the store
-/// verifies, fsyncs and renames it into place, so a plugin never writes under `upgrades/` itself.
+/// what it has confirmed; the monitor tries lower ones when a fetch fails). `availableVersions()`
+/// lists everything it has, whatever the chain demands, or throws when it cannot list (the default).
+/// `fetch` writes one whole executable to `destination` (a staging path on the store's filesystem)
+/// or throws; the store verifies, fsyncs and renames it into place, so a plugin never writes under
+/// `upgrades/` itself.
 public protocol BinarySource: Plugin {
     /// Builds the source from its parsed flags; throws `OptionError` naming a missing or wrong flag.
     static func make(options: Options, context: PluginContext) throws -> Self
@@ -67,6 +69,25 @@ public protocol BinarySource: Plugin {
     func availableVersions(for requirement: VersionRequirement) async throws -> [SemanticVersion]
     /// Writes the `lavap` of `version` to `destination`.
     func fetch(_ version: SemanticVersion, to destination: URL) async throws
+    /// Every version this source can deliver, whatever the chain demands (`install latest`); a
+    /// source that cannot list throws an error saying so, as the default does.
+    func availableVersions() async throws -> [SemanticVersion]
+}
+
+extension BinarySource {
+    /// A source that cannot list its versions: says so, naming the plugin.
+    public func availableVersions() async throws -> [SemanticVersion] { throw ListingUnavailable(source: Self.id) }
+}
+
+/// A binary source was asked for every version it has but cannot list them.
+public struct ListingUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The id of the source.
+    public let source: String
+
+    /// The error for the source `source`.
+    public init(source: String) { self.source = source }
+
+    public var description: String { "--source \(source) cannot list the versions it has; name the version (X.Y.Z)" }
 }
 
 /// Extension point: how `lavap` processes are run and restarted.

@@ -50,6 +50,17 @@ public final class FileLock: Sendable {
         }
         return FileLock(descriptor: fd, path: path)
     }
+
+    /// Whether another process holds the lock on `path` now; never waits, and creates no file
+    /// (a missing lock file is a free lock).
+    public static func isHeld(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return errno == EWOULDBLOCK }
+        flock(fd, LOCK_UN)
+        return false
+    }
 }
 
 /// Another process held a lock for longer than lavavisor waits.

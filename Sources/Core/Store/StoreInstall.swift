@@ -20,7 +20,7 @@ extension Store {
     ) async throws -> Bool {
         try prepare()
         let lock = try await FileLock.acquire(
-            locks.appendingPathComponent("\(version.tag).lock").path, timeout: lockTimeout, logger: logger,
+            lockFile(for: version).path, timeout: lockTimeout, logger: logger,
             purpose: "installing \(version)")
         defer { withExtendedLifetime(lock) {} }
         if isInstalled(version) { return false }
@@ -68,8 +68,8 @@ extension Store {
         try Posix.fsync(path: upgrades.path)
     }
 
-    /// Removes `staging/vX.Y.Z.*` folders; call only while holding the version's lock.
-    private func removeStagingLeftovers(of version: SemanticVersion, logger: Logger) {
+    /// Removes `staging/vX.Y.Z.*` folders (an install's, never a removal's); call only while holding the version's lock.
+    func removeStagingLeftovers(of version: SemanticVersion, logger: Logger) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? []
         for name in names where name.hasPrefix("\(version.tag).") {
             logger.info("removing the leftovers of an interrupted install", metadata: ["path": "\(staging.path)/\(name)"])

@@ -37,11 +37,11 @@ public struct LocalBinarySource: BinarySource {
 
     /// Every version in the folder (a folder lists what it has, whatever the chain demands).
     public func availableVersions(for requirement: VersionRequirement) async throws -> [SemanticVersion] {
-        try availableVersions()
+        try await availableVersions()
     }
 
     /// Every version in the folder.
-    public func availableVersions() throws -> [SemanticVersion] {
+    public func availableVersions() async throws -> [SemanticVersion] {
         try binaries().keys.sorted()
     }
 

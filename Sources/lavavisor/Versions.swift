@@ -1,0 +1,53 @@
+import ArgumentParser
+import Core
+import Foundation
+
+extension Lavavisor {
+    /// `lavavisor versions [--json]`: what is installed, without starting a monitor.
+    struct Versions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the installed versions: size, install time, current, running, marked bad.",
+            discussion:
+                "Give a version source (--version-source, --node, --rest-url, --versions-file) to also mark the chain's target and minimum for --role. Example: lavavisor versions --json"
+        )
+
+        @OptionGroup var common: CommonFlags
+        @OptionGroup var network: NetworkFlags
+        @OptionGroup var versionSources: VersionSourceFlags
+
+        @Option(help: "Whose chain versions to mark: provider, consumer, or any (the higher of both); with a version source.")
+        var role: Role = .any
+
+        @Flag(help: "Print one JSON object.") var json = false
+
+        /// Whether the operator named a version source or gave one of its flags: only then is the chain read.
+        var versionSourceGiven: Bool {
+            let selector = CommandLine.arguments.contains { $0 == "--version-source" || $0.hasPrefix("--version-source=") }
+            let defaults = (try? VersionSourcePlugins.parse([])).map { String(describing: $0) }
+            return selector || defaults != String(describing: versionSources.plugins)
+        }
+
+        func run() async throws {
+            let runtime = Runtime(common, network: network)
+            let report = try await runtime.reportingErrors {
+                try runtime.store.requirePrepared()
+                var report = VersionsReport.gather(runtime.store)
+                if versionSourceGiven {
+                    report.mark(
+                        await VersionsReport.Chain.read(
+                            try runtime.versionSource(versionSources), role: role, expectedChainID: runtime.context.chainID))
+                }
+                return report
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                encoder.dateEncodingStrategy = .iso8601
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(report.text)
+            }
+            if report.chain?.error != nil { throw ExitCode.failure }
+        }
+    }
+}
