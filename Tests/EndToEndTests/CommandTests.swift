@@ -85,15 +85,14 @@ import Testing
         let ids = finished.output.split(separator: "\n").filter { $0.hasPrefix("  ") }.map {
             $0.split(separator: " ").first.map(String.init) ?? ""
         }
-        #expect(ids == ["file", "rest", "rpc", "git", "github", "local", "child"])
+        #expect(ids == ["file", "rest", "rpc", "git", "github", "local", "child", "pod"])
         #expect(
             finished.output.contains("  github   downloads release assets (--release-url), verified against the release's sha256sum.txt"))
     }
 
     @Test(arguments: [
-        (["pod", "--cmd", "lavap rpcprovider x.yml"], "unknown backend 'pod'; available: child (choose with --backend"),
-        (["wrap", "--backend", "systemd", "--cmd", "lavap x"], "unknown backend 'systemd'; available: child"),
-        (["start"], "unknown backend 'systemd'; available: child"),
+        (["wrap", "--backend", "systemd", "--cmd", "lavap x"], "unknown backend 'systemd'; available: child, pod (choose with --backend"),
+        (["start"], "unknown backend 'systemd'; available: child, pod"),
         (["wrap", "--source", "ipfs", "--cmd", "lavap x"], "unknown source 'ipfs'; available: git, github, local"),
         (["status", "--version-source", "grpc"], "unknown version source 'grpc'; available: file, rest, rpc"),
     ])

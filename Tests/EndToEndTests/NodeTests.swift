@@ -87,7 +87,7 @@ import Testing
         let setup = try Quickstart()
         let node = try await FakeLavaNode()
         node.update { $0.height = 777 }
-        let text = try await CLI.run(["status"] + flags(setup, node: node), in: setup.temp)
+        let text = try await CLI.run(["status"] + flags(setup, node: node, requestTimeout: "30"), in: setup.temp)
         #expect(text.exit == .exited(0))
         #expect(text.output.contains("version source: rpc \(node.url) chain-id=lava-testnet-2 height=777"))
         #expect(text.output.contains("required: target 6.2.5, minimum 5.5.1"))
