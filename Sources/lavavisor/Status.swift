@@ -29,14 +29,7 @@ extension Lavavisor {
                     role: role)
                 return await StatusReport.gather(monitor)
             }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                encoder.dateEncodingStrategy = .iso8601
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                print(report.text)
-            }
+            try report.print(json: json)
             if report.source.error != nil { throw ExitCode.failure }
         }
     }

@@ -2,7 +2,7 @@ import Core
 import Foundation
 
 /// Everything `status` shows, as one value that renders as text or JSON: the monitor's own plan.
-struct StatusReport: Encodable {
+struct StatusReport: Report {
     struct Source: Encodable {
         var id: String
         var location: String?

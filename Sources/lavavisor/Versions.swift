@@ -39,14 +39,7 @@ extension Lavavisor {
                 }
                 return report
             }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                encoder.dateEncodingStrategy = .iso8601
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                print(report.text)
-            }
+            try report.print(json: json)
             if report.chain?.error != nil { throw ExitCode.failure }
         }
     }

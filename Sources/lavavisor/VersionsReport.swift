@@ -2,7 +2,7 @@ import Core
 import Foundation
 
 /// Everything `versions` shows, as one value that renders as an aligned table or as JSON.
-struct VersionsReport: Encodable {
+struct VersionsReport: Report {
     /// One installed version.
     struct Entry: Encodable {
         var version: String

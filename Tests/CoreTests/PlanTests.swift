@@ -100,4 +100,23 @@ import Testing
         #expect(plan(Case(name: "", running: "1.0.0", expected: .none)).needsOffers)
         #expect(plan(Case(name: "", expected: .none)).needsOffers)
     }
+
+    @Test func aBadVersionIsNotChosenWhileTheTargetIsTheOneItFailedUnder() throws {
+        let mark = StoreState.BadVersion(
+            version: v("1.1.0"), target: v("1.1.0"), rolledBackTo: v("1.0.0"), reason: "ended 3 times", markedAt: .now)
+        func plan(target: String, installed: [String], offered: [String]) throws -> Plan {
+            Plan(
+                reading: VersionReading(versions: required(target: target, min: "1.0.0"), location: "test"), role: .provider,
+                running: v("1.0.0"), childRunning: true, current: v("1.0.0"), installed: installed.map(v), offered: offered.map(v),
+                autoDownload: true, state: StoreState(bad: [mark]))
+        }
+        // Installed and targeted, but bad: kept on 1.0.0, which meets the minimum.
+        let held = try plan(target: "1.1.0", installed: ["1.0.0", "1.1.0"], offered: ["1.1.0"])
+        #expect(held.action == .none)
+        #expect(held.decision == .keep(v("1.0.0")))
+        // A lower good version between the minimum and the target is still taken.
+        #expect(try plan(target: "1.1.0", installed: ["1.0.0", "1.1.0"], offered: ["1.0.5", "1.1.0"]).action == .fetch(v("1.0.5")))
+        // A new target lifts the mark.
+        #expect(try plan(target: "1.2.0", installed: ["1.0.0", "1.1.0"], offered: ["1.1.0"]).action == .switchTo(v("1.1.0")))
+    }
 }

@@ -89,10 +89,14 @@ public struct Supervisor: Sendable {
                     await backend.onFailedUpgrade { failed in await monitor.rollBack(failed) }
                     try await backend.start()
                     started = true
+                    Footprint.releaseStartupPages()
                     group.addTask { sink.yield(.exited(await backend.waitForExit())) }
                     checks = Task {
                         await monitor.run(every: pollInterval, child: { await backend.runningVersion }) { version in
-                            do { try await backend.restart() } catch {
+                            do {
+                                try await backend.restart()
+                                Footprint.releaseStartupPages()
+                            } catch {
                                 logger.error("cannot restart lavap on \(version)", metadata: ["error": "\(error)"])
                             }
                             await afterUpgrade?(version)
