@@ -2,6 +2,7 @@ import ArgumentParser
 import Core
 import Foundation
 import Logging
+import MetricsServer
 
 #if canImport(Glibc)
     import Glibc
@@ -14,6 +15,7 @@ struct SupervisionFlags: ParsableArguments {
     @OptionGroup var process: ProcessFlags
     @OptionGroup var backend: ProcessBackendFlags
     @OptionGroup var prune: AutoPruneFlags
+    @OptionGroup var metrics: MetricsFlags
 }
 
 /// What `supervise` runs: the plugins' flags and the command's defaults.
@@ -69,11 +71,23 @@ extension Runtime {
                 "store": "\(store.root.path)", "version-source": "\(type(of: source).id)",
                 "source": "\(type(of: binaries).id)", "backend": "\(type(of: backend).id)", "role": "\(role.rawValue)",
             ])
+        // A metrics address that cannot be served is an error before anything starts.
+        Health.shared.polling(every: .seconds(flags.monitor.pollInterval))
+        var metrics: MetricsServer?
+        if let address = flags.metrics.address { metrics = try await MetricsServer.start(at: address) }
+        if let metrics { logger.info("serving GET /metrics and GET /healthz", metadata: ["address": "\(metrics.address)"]) }
         let supervisor = Supervisor(
             monitor: monitor(source: source, binaries: binaries, autoDownload: flags.monitor.autoDownload || plan.alwaysFetch, role: role),
             backend: backend, pollInterval: .seconds(flags.monitor.pollInterval), logger: logger,
             afterUpgrade: flags.prune.afterUpgrade(
                 store: store, wait: processes.restart.resetAfter, running: { await backend.runningVersion }, logger: logger))
-        return try await supervisor.run(signals: signals)
+        do {
+            let status = try await supervisor.run(signals: signals)
+            await metrics?.stop()
+            return status
+        } catch {
+            await metrics?.stop()
+            throw error
+        }
     }
 }

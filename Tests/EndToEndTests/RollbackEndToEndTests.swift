@@ -13,7 +13,8 @@ import Testing
         let setup = try Quickstart(binaries: ["1.0.0"])
         try StandIn.install(
             version: "1.1.0", at: setup.bin.appendingPathComponent("v1.1.0/lavap"), events: setup.events, behaviour: .exit(3))
-        let wrap = try CLI.launch(setup.wrap(["--restart-max-delay", "0.1"]), in: setup.temp)
+        let wrap = try CLI.launch(setup.wrap(["--restart-max-delay", "0.1", "--metrics-address", "127.0.0.1:0"]), in: setup.temp)
+        let address = try await MetricsTests.address(of: wrap)
         try await setup.waitForEvent("start", "1.0.0")
         try setup.temp.write(
             "provider_target: \"1.1.0\"\nprovider_min: \"1.0.0\"\nconsumer_target: \"1.1.0\"\nconsumer_min: \"1.0.0\"\n", to: "versions.yml"
@@ -23,6 +24,10 @@ import Testing
         }
         #expect(setup.recorded.filter { $0.prefix(2) == ["start", "1.1.0"] }.count == 3)
         #expect(setup.store.currentVersion() == v("1.0.0"))
+        let samples = try await MetricsTests.samples(address)
+        #expect(samples.contains(.init(name: "lavavisor_rollbacks_total", labels: [:], value: 1)), "\(samples)")
+        #expect(samples.contains(.init(name: "lavavisor_restarts_total", labels: ["status": "3"], value: 2)))
+        #expect(samples.contains(.init(name: "lavavisor_upgrades_total", labels: [:], value: 1)))
 
         let status = try await CLI.run(["status"] + setup.flags, in: setup.temp)
         #expect(status.output.contains("bad: 1.1.0 ended 3 times within"), "\(status.output)")

@@ -86,7 +86,10 @@ public struct Monitor: Sendable {
                 offered: offered, offerError: error, autoDownload: autoDownload, expectedChainID: expectedChainID, state: state)
         }
         let plan = make(offered: nil, error: nil)
-        if plan.chainMismatch == nil { lastRequirement.value.withLock { $0 = plan.requirement } }
+        if plan.chainMismatch == nil {
+            lastRequirement.value.withLock { $0 = plan.requirement }
+            Telemetry.required(plan.requirement)
+        }
         guard listing == .always || (plan.needsOffers && plan.chainMismatch == nil) else { return plan }
         do {
             return make(offered: try await binaries.availableVersions(for: plan.requirement), error: nil)
@@ -98,6 +101,13 @@ public struct Monitor: Sendable {
 
     /// Runs one check; `child` is the version this process's child runs (nil: none).
     public func check(child: SemanticVersion? = nil) async -> Outcome {
+        let start = ContinuousClock.now
+        let outcome = await checkOnce(child: child)
+        Telemetry.checked(outcome, duration: .now - start)
+        return outcome
+    }
+
+    private func checkOnce(child: SemanticVersion?) async -> Outcome {
         var plan: Plan
         do { plan = try await self.plan(child: child) } catch {
             logger.error("cannot read the required versions; nothing changes until the next check", metadata: ["error": "\(error)"])
@@ -169,6 +179,7 @@ public struct Monitor: Sendable {
         var metadata: Logger.Metadata = ["from": "\(plan.current.map(\.description) ?? "none")", "decision": "\(plan.decision)"]
         if let height = plan.reading.height { metadata["height"] = "\(height)" }
         logger.info("switched current to \(version)", metadata: metadata)
+        if let from = plan.current, version > from { Telemetry.upgraded() }
         return .switched(version)
     }
 

@@ -66,6 +66,7 @@ extension Monitor {
                 logger.error("cannot switch current back to \(failure.previous)", metadata: ["error": "\(error)"])
             }
         }
+        Telemetry.rolledBack()
         logger.error(
             "\(failure); rolled back to \(failure.previous), which meets the chain's minimum \(requirement.minimum); \(failure.failed) is marked bad and not tried again until the chain's target changes from \(requirement.target)",
             metadata: ["state": "\(store.stateFile.path)"])

@@ -96,10 +96,10 @@ public struct Supervisor: Sendable {
                             do {
                                 try await backend.restart()
                                 Footprint.releaseStartupPages()
+                                await afterUpgrade?(version)
                             } catch {
                                 logger.error("cannot restart lavap on \(version)", metadata: ["error": "\(error)"])
                             }
-                            await afterUpgrade?(version)
                         }
                     }
                 case .refused(let error):

@@ -64,6 +64,7 @@ final class DownloadProgress: Sendable {
 
     /// Ends the bar on a terminal; logs the size and rate of a finished download.
     func finish(bytes: Int?) {
+        Telemetry.downloaded(bytes: bytes, duration: .now - start)
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
         if let bytes {
             let rate = Self.rate(bytes, since: start, now: .now)

@@ -230,6 +230,7 @@ public actor SupervisedChild {
                 metadata: ["error": "\(error)"])
         }
         logger.info("started lavap \(version)", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
+        Telemetry.childStarted(version)
         Task {
             let exit = await process.wait()
             await self.childEnded(process, exit: exit)
@@ -261,6 +262,7 @@ public actor SupervisedChild {
         guard process === child else { return }  // replaced by a restart, or being stopped
         child = nil
         lastExit = exit
+        Telemetry.childEnded()
         guard !stopping else {
             finish(exit)
             return
@@ -288,12 +290,12 @@ public actor SupervisedChild {
             logger.error(
                 "lavap ended \(failures) times in a row, the last with \(exit), and there is no version to roll back to; restarting it in \(delay.brief)",
                 metadata: metadata)
-            scheduleRestart(after: delay)
+            scheduleRestart(after: delay, exit: exit)
         case .restart(let delay, let number):
             logger.warning(
                 "lavap ended by itself with \(exit); restarting it \(delay == .zero ? "now" : "in \(delay.brief)")",
                 metadata: metadata.merging(["restart": "\(number)"]) { $1 })
-            scheduleRestart(after: delay)
+            scheduleRestart(after: delay, exit: exit)
         }
     }
 
@@ -328,7 +330,8 @@ public actor SupervisedChild {
         }
     }
 
-    private func scheduleRestart(after delay: Duration) {
+    private func scheduleRestart(after delay: Duration, exit: ProcessExit) {
+        Telemetry.restarting(after: exit)
         pendingRestart = Task {
             do { try await Task.sleep(for: delay) } catch { return }
             await self.restartAfterEnd()
@@ -355,6 +358,7 @@ public actor SupervisedChild {
         process.signal(signal)
         let stopTimeout = configuration.stopTimeout
         let graceful = await Task.detached { await process.wait(timeout: stopTimeout) }.value
+        defer { Telemetry.childEnded() }
         if let exit = graceful { return exit }
         logger.warning("lavap did not stop within \(stopTimeout.brief); sending SIGKILL", metadata: ["pid": "\(process.pid)"])
         process.signal(SIGKILL)

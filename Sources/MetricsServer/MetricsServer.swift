@@ -1,0 +1,103 @@
+public import Core
+import CoreMetrics
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Prometheus
+
+/// `--metrics-address HOST:PORT`: serves `GET /metrics` (the Prometheus text format of what
+/// `Telemetry` records) and `GET /healthz` (200 `ok`, or 503 with the reason from `Health`).
+///
+/// A small swift-nio server bound only where asked; it answers on its own event loop, so a scrape
+/// never waits for the monitor and the monitor never waits for a scrape. Any other path is 404,
+/// any other method 405.
+public final class MetricsServer: Sendable {
+    /// Where it listens, as `host:port` (the real port when 0 was asked).
+    public let address: String
+    private let channel: any Channel
+
+    private init(address: String, channel: any Channel) {
+        self.address = address
+        self.channel = channel
+    }
+
+    /// Bootstraps swift-metrics with a Prometheus registry and starts serving on `address`
+    /// (`HOST:PORT`); throws a clear error when the address is malformed or cannot be bound.
+    public static func start(at address: String, health: Health = .shared) async throws -> MetricsServer {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port)
+        else {
+            throw MetricsServerError("--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9184; got '\(address)'")
+        }
+        let host = String(address[..<colon]).trimmingCharacters(in: ["[", "]"])
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                    channel.pipeline.addHandler(Responder(registry: registry, health: health))
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: port).get()
+        } catch {
+            throw MetricsServerError(
+                "cannot serve metrics on \(address): \(error); pick a free address for --metrics-address (e.g. 127.0.0.1:9184)")
+        }
+        let bound = channel.localAddress?.port.map { "\(host):\($0)" } ?? address
+        return MetricsServer(address: bound, channel: channel)
+    }
+
+    /// Stops listening.
+    public func stop() async {
+        try? await channel.close()
+    }
+}
+
+/// The metrics address cannot be used.
+public struct MetricsServerError: Error, Sendable, CustomStringConvertible {
+    /// The full sentence for the user.
+    public let description: String
+
+    init(_ description: String) { self.description = description }
+}
+
+/// Answers one request per message: the path and method decide.
+private final class Responder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let registry: PrometheusCollectorRegistry
+    let health: Health
+
+    init(registry: PrometheusCollectorRegistry, health: Health) {
+        self.registry = registry
+        self.health = health
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .head(let head) = unwrapInboundIn(data) else { return }
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        let (status, type, body): (HTTPResponseStatus, String, [UInt8]) =
+            switch (head.method, path) {
+            case (.GET, "/metrics"): (.ok, "text/plain; version=0.0.4; charset=utf-8", registry.emitToBuffer())
+            case (.GET, "/healthz"):
+                if let problem = health.problem() {
+                    (.serviceUnavailable, "text/plain; charset=utf-8", Array((problem + "\n").utf8))
+                } else {
+                    (.ok, "text/plain; charset=utf-8", Array("ok\n".utf8))
+                }
+            case (_, "/metrics"), (_, "/healthz"): (.methodNotAllowed, "text/plain; charset=utf-8", Array("only GET\n".utf8))
+            default: (.notFound, "text/plain; charset=utf-8", Array("lavavisor serves /metrics and /healthz\n".utf8))
+            }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: type)
+        headers.add(name: "Content-Length", value: "\(body.count)")
+        headers.add(name: "Connection", value: "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}

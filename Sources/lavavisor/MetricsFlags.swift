@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `--metrics-address`: the commands that supervise serve their metrics and health there.
+struct MetricsFlags: ParsableArguments {
+    @Option(
+        name: .customLong("metrics-address"),
+        help: ArgumentHelp(
+            "Serve GET /metrics (Prometheus) and GET /healthz on this address, e.g. 127.0.0.1:9184 (off by default).",
+            valueName: "host:port"))
+    var address: String?
+}
