@@ -79,6 +79,11 @@ struct MonitorFlags: ParsableArguments {
     @Flag(name: .customLong("auto-download"), help: "Download or build missing versions (else wait for another lavavisor to).")
     var autoDownload = false
 
+    @Flag(
+        name: .customLong("no-prefetch"),
+        help: "With --auto-download, do not fetch ahead the version a proposal in its voting period would require.")
+    var noPrefetch = false
+
     func validate() throws {
         guard pollInterval > 0, pollInterval.isFinite else {
             throw ValidationError("--poll-interval must be a positive number of seconds, got \(pollInterval)")

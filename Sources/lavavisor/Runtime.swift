@@ -59,10 +59,12 @@ struct Runtime {
     }
 
     /// A monitor for these plugins.
-    func monitor(source: any VersionSource, binaries: any BinarySource, autoDownload: Bool, role: Role) -> Monitor {
+    func monitor(source: any VersionSource, binaries: any BinarySource, autoDownload: Bool, role: Role, prefetch: Bool = false)
+        -> Monitor
+    {
         Monitor(
             source: source, binaries: binaries, store: store, autoDownload: autoDownload, logger: logger,
-            expectedChainID: context.chainID, role: role)
+            expectedChainID: context.chainID, role: role, prefetch: prefetch)
     }
 
     /// Runs `body`; an error is logged as one line and becomes exit status 1.

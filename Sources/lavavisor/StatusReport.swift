@@ -20,6 +20,13 @@ struct StatusReport: Report {
         var version: String?
         var detail: String
     }
+    /// A proposal in its voting period that would change the versions, and whether its binary is here.
+    struct Pending: Encodable {
+        var proposal: String
+        var version: String
+        var votingEnd: Date?
+        var fetched: Bool
+    }
     struct Step: Encodable {
         var action: String
         var version: String?
@@ -37,6 +44,8 @@ struct StatusReport: Report {
     var children: [ChildRecord]
     /// The versions marked bad after a failed upgrade; a mark holds while the chain's target is the one it names.
     var bad: [StoreState.BadVersion]
+    var pending: [Pending] = []
+    var pendingError: String?
     var stateError: String?
     var available: [String]
     var availableError: String?
@@ -52,6 +61,15 @@ struct StatusReport: Report {
             current: store.currentVersion()?.description, installed: store.installedVersions().map(\.description),
             children: store.runningChildren(), bad: [], available: [])
         do { report.bad = try store.readState().bad } catch { report.stateError = "\(error)" }
+        do {
+            report.pending = try await monitor.source.pendingVersions().map { change in
+                let target = monitor.role.requirement(change.versions).target
+                return Pending(
+                    proposal: change.proposal, version: target.description, votingEnd: change.votingEnd, fetched: store.isInstalled(target))
+            }
+        } catch {
+            report.pendingError = "\(error)"
+        }
         do {
             let plan = try await monitor.plan(child: nil, listing: .always)
             report.source.location = plan.reading.location
@@ -104,6 +122,12 @@ struct StatusReport: Report {
                     + (holds.map { " (\($0))" } ?? " (while the target is \(mark.target))"))
         }
         if let stateError { lines.append("  error: \(stateError)") }
+        for change in pending {
+            let end = change.votingEnd.map { ", voting ends \($0.formatted(.iso8601))" } ?? ""
+            lines.append(
+                "pending: proposal \(change.proposal) would require \(change.version)\(end); \(change.fetched ? "fetched" : "not fetched")")
+        }
+        if let pendingError { lines.append("pending: cannot read the proposals: \(pendingError)") }
         lines.append("available: \(available.isEmpty ? "none" : available.joined(separator: ", "))")
         if let availableError { lines.append("  error: \(availableError)") }
         if let decision { lines.append("decision: \(decision.detail)") }

@@ -76,8 +76,10 @@ extension Runtime {
         var metrics: MetricsServer?
         if let address = flags.metrics.address { metrics = try await MetricsServer.start(at: address) }
         if let metrics { logger.info("serving GET /metrics and GET /healthz", metadata: ["address": "\(metrics.address)"]) }
+        let fetches = flags.monitor.autoDownload || plan.alwaysFetch
         let supervisor = Supervisor(
-            monitor: monitor(source: source, binaries: binaries, autoDownload: flags.monitor.autoDownload || plan.alwaysFetch, role: role),
+            monitor: monitor(
+                source: source, binaries: binaries, autoDownload: fetches, role: role, prefetch: fetches && !flags.monitor.noPrefetch),
             backend: backend, pollInterval: .seconds(flags.monitor.pollInterval), logger: logger,
             afterUpgrade: flags.prune.afterUpgrade(
                 store: store, wait: processes.restart.resetAfter, running: { await backend.runningVersion }, logger: logger))

@@ -60,7 +60,7 @@ import Testing
     ) async throws {
         let server = try await FakeHTTPServer { _ in reply }
         // Only the silent server must hit the deadline; the others get time to show what they do.
-        let total: Duration = if case .silent = reply { .milliseconds(500) } else { .seconds(5) }
+        let total: Duration = if case .silent = reply { .milliseconds(500) } else { .seconds(30) }
         let (error, tries) = try await failure(
             of: HTTPRequest(.get, url(server)), timeouts: HTTPTimeouts(connect: .seconds(2), total: total))
         #expect(error.kind == kind, "\(error)")

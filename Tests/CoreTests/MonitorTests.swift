@@ -88,3 +88,64 @@ import Testing
         #expect(logs.text.contains("does not report it"))
     }
 }
+
+/// Binaries fetched while a proposal is still being voted on.
+@Suite struct PrefetchTests {
+    let temp: TemporaryDirectory
+    let store: Store
+    let logs = CapturedLogs()
+
+    init() throws {
+        temp = try TemporaryDirectory()
+        store = Store(directory: temp.url)
+        try store.prepare()
+    }
+
+    func monitor(_ source: ScriptedVersionSource, _ binaries: StandInBinarySource, prefetch: Bool) -> Monitor {
+        Monitor(
+            source: source, binaries: binaries, store: store, autoDownload: true, logger: logs.logger(), role: .provider, prefetch: prefetch
+        )
+    }
+
+    @Test func aProposedTargetIsInstalledAheadAndTheSwitchThenNeedsNoDownload() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        let monitor = monitor(source, binaries, prefetch: true)
+        #expect(await monitor.check() == .switched(v("1.0.0")))
+        source.propose([PendingVersion(proposal: "42", versions: required(target: "1.1.0", min: "1.0.0"))])
+        #expect(await monitor.check() == .unchanged(.keep(v("1.0.0"))))
+        #expect(store.isInstalled(v("1.1.0")))
+        #expect(store.currentVersion() == v("1.0.0"), "installed ahead, not switched")
+        #expect(logs.text.contains("a proposal in its voting period would raise the target to 1.1.0"))
+        #expect(binaries.fetches == [v("1.0.0"), v("1.1.0")])
+
+        source.set(.success(required(target: "1.1.0", min: "1.0.0")))
+        #expect(await monitor.check() == .switched(v("1.1.0")))
+        #expect(binaries.fetches == [v("1.0.0"), v("1.1.0")], "the switch fetched nothing")
+    }
+
+    @Test func withoutPrefetchOrBelowTheTargetNothingIsFetchedAhead() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("0.9.0")])
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        source.propose([PendingVersion(proposal: "42", versions: required(target: "1.1.0", min: "1.0.0"))])
+        _ = await monitor(source, binaries, prefetch: false).check()
+        #expect(!store.isInstalled(v("1.1.0")))
+        source.propose([PendingVersion(proposal: "43", versions: required(target: "0.9.0", min: "0.9.0"))])
+        _ = await monitor(source, binaries, prefetch: true).check()
+        #expect(binaries.fetches == [v("1.0.0")])
+    }
+
+    @Test func aFailedFetchAheadChangesNothingAndWaits() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
+        binaries.breakFetch(of: v("1.1.0"))
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        source.propose([PendingVersion(proposal: "42", versions: required(target: "1.1.0", min: "1.0.0"))])
+        let monitor = monitor(source, binaries, prefetch: true)
+        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .unchanged(.keep(v("1.0.0"))))
+        #expect(!store.isInstalled(v("1.1.0")))
+        #expect(store.currentVersion() == v("1.0.0"))
+        #expect(logs.text.contains("cannot fetch 1.1.0 ahead; trying again in 5 min"))
+        #expect(binaries.fetches.filter { $0 == v("1.1.0") }.count == 1, "not again within 5 minutes")
+    }
+}

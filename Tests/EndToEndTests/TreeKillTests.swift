@@ -10,7 +10,7 @@ import Testing
 /// lavavisor's tree (lavavisor, lavap, the `sleep` lavap runs in its group) ended every way an
 /// operator or the system ends it: afterwards nothing of it is left, looked for by process group
 /// and by command line in /proc.
-@Suite struct TreeKillTests {
+@Suite(.serialized) struct TreeKillTests {
     enum Way: String, CaseIterable, CustomTestStringConvertible {
         case sigterm, sigint, sigtermTwice, stopTimeoutRunsOut, sigkillThenANewLavavisor, childGroupKilled, sighupEndsTheChild
 

@@ -25,6 +25,26 @@ import Testing
         await node.stop()
     }
 
+    @Test func readsTheVersionChangesOfTheProposalsInTheirVotingPeriod() async throws {
+        let node = try await FakeLavaNode()
+        #expect(try await source(node.url).pendingVersions().isEmpty)
+        node.update {
+            $0.proposals =
+                #"{"proposals":[{"id":"43","voting_end_time":"2026-12-02T10:00:00Z","messages":[{"@type":"/lavanet.lava.protocol.MsgSetVersion","authority":"lava@gov","version":{"provider_target":"6.3.0","provider_min":"5.5.1","consumer_target":"6.3.0","consumer_min":"5.5.1"}}]}],"pagination":{}}"#
+        }
+        let pending = try await source(node.url).pendingVersions()
+        #expect(
+            pending == [
+                PendingVersion(
+                    proposal: "43", versions: required(target: "6.3.0", min: "5.5.1"), votingEnd: Date(timeIntervalSince1970: 1_796_205_600)
+                )
+            ])
+        #expect(node.server.requests.last?.uri == "/cosmos/gov/v1/proposals?proposal_status=PROPOSAL_STATUS_VOTING_PERIOD")
+        node.update { $0.override = .json("[1,", status: 200) }
+        await TestSupport.expectError(containing: "the proposals answer is not JSON") { _ = try await source(node.url).pendingVersions() }
+        await node.stop()
+    }
+
     @Test(arguments: [
         (FakeHTTPServer.Reply.json(#"{"code":12,"message":"Not Implemented","details":[]}"#, status: 501), "answered HTTP 501"),
         (.json("[1,2"), "the body is not JSON"),

@@ -9,6 +9,8 @@ public final class FakeLavaNode: Sendable {
     public struct State: Sendable {
         /// provider_target, provider_min, consumer_target, consumer_min, as the chain stores them.
         public var versions: [String] = ["6.2.5", "5.5.1", "6.2.5", "5.5.1"]
+        /// The body of `GET /cosmos/gov/v1/proposals?proposal_status=PROPOSAL_STATUS_VOTING_PERIOD`.
+        public var proposals = #"{"proposals":[],"pagination":{"next_key":null,"total":"0"}}"#
         /// `node_info.network`.
         public var chainID = "lava-testnet-2"
         /// The block height.
@@ -90,6 +92,8 @@ public final class FakeLavaNode: Sendable {
                 body: Array(
                     #"{"params":{"version":{"provider_target":"\#(v[0])","provider_min":"\#(v[1])","consumer_target":"\#(v[2])","consumer_min":"\#(v[3])"}}}"#
                         .utf8))
+        case ("GET", "/cosmos/gov/v1/proposals") where request.uri.contains("proposal_status=PROPOSAL_STATUS_VOTING_PERIOD"):
+            return .json(state.proposals)
         case ("GET", "/cosmos/base/tendermint/v1beta1/node_info"):
             return .json(#"{"default_node_info":{"network":"\#(state.chainID)","version":"0.38.12"},"application_version":{}}"#)
         default:

@@ -15,6 +15,12 @@ public final class ScriptedVersionSource: VersionSource {
     }
     private let answer: Mutex<Result<ProtocolVersion, TestFailure>>
     private let readCount = Mutex(0)
+    private let pending = Mutex<[PendingVersion]>([])
+
+    /// Sets the proposals in their voting period.
+    public func propose(_ changes: [PendingVersion]) { pending.withLock { $0 = changes } }
+
+    public func pendingVersions() async throws -> [PendingVersion] { pending.withLock { $0 } }
 
     /// How many times the versions were read.
     public var reads: Int { readCount.withLock { $0 } }

@@ -55,13 +55,17 @@ public struct Monitor: Sendable {
     public let expectedChainID: String?
     /// The role of the supervised command.
     public let role: Role
+    /// Whether the binary of a version that a proposal in its voting period would require is
+    /// fetched ahead (`--auto-download` without `--no-prefetch`).
+    public let prefetch: Bool
+    private let prefetchFailures = Shared<[SemanticVersion: ContinuousClock.Instant]>([:])
     private let lastOfferError = Shared<String?>(nil)
     let lastRequirement = Shared<VersionRequirement?>(nil)
 
     /// Builds a monitor.
     public init(
         source: any VersionSource, binaries: any BinarySource, store: Store, autoDownload: Bool, logger: Logger,
-        expectedChainID: String? = nil, role: Role = .any
+        expectedChainID: String? = nil, role: Role = .any, prefetch: Bool = false
     ) {
         self.source = source
         self.binaries = binaries
@@ -70,6 +74,7 @@ public struct Monitor: Sendable {
         self.logger = logger
         self.expectedChainID = expectedChainID
         self.role = role
+        self.prefetch = prefetch
     }
 
     /// Makes the plan: reads the versions, looks at what runs and what is installed, and asks the
@@ -104,7 +109,38 @@ public struct Monitor: Sendable {
         let start = ContinuousClock.now
         let outcome = await checkOnce(child: child)
         Telemetry.checked(outcome, duration: .now - start)
+        if prefetch, outcome.name != "failed", outcome.name != "wrong-chain" { await prefetchPending() }
         return outcome
+    }
+
+    /// Fetches and installs, without switching `current`, the target that a proposal in its voting
+    /// period would set for the role when it is above today's. A failure is logged and tried again
+    /// after 5 minutes; nothing else changes.
+    private func prefetchPending() async {
+        let pending: [PendingVersion]
+        do { pending = try await source.pendingVersions() } catch {
+            logger.debug("cannot read the proposals in their voting period", metadata: ["error": "\(error)"])
+            return
+        }
+        guard let today = lastRequirement.value.withLock({ $0 }) else { return }
+        for change in pending {
+            let target = role.requirement(change.versions).target
+            guard target > today.target, !store.isInstalled(target) else { continue }
+            let recentFailure = prefetchFailures.value.withLock { $0[target].map { ContinuousClock.now - $0 < .seconds(300) } ?? false }
+            guard !recentFailure else { continue }
+            var metadata: Logger.Metadata = ["proposal": "\(change.proposal)"]
+            if let end = change.votingEnd { metadata["voting-ends"] = "\(end.formatted(.iso8601))" }
+            logger.info(
+                "a proposal in its voting period would raise the target to \(target); fetching it ahead, current stays", metadata: metadata)
+            do {
+                try await store.install(target, logger: logger) { staged in try await binaries.fetch(target, to: staged) }
+                logger.info("\(target) is installed ahead: if the proposal passes, the upgrade needs no download", metadata: metadata)
+            } catch {
+                prefetchFailures.value.withLock { $0[target] = .now }
+                logger.warning(
+                    "cannot fetch \(target) ahead; trying again in 5 min", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            }
+        }
     }
 
     private func checkOnce(child: SemanticVersion?) async -> Outcome {

@@ -31,6 +31,14 @@ public protocol VersionSource: Plugin {
     static func make(options: Options, context: PluginContext) throws -> Self
     /// Reads the versions the chain demands now.
     func read() async throws -> VersionReading
+    /// The version changes governance proposals in their voting period would make (an optional
+    /// capability: the default is none), so that their binaries are fetched before the vote ends.
+    func pendingVersions() async throws -> [PendingVersion]
+}
+
+extension VersionSource {
+    /// None: this source cannot see proposals.
+    public func pendingVersions() async throws -> [PendingVersion] { [] }
 }
 
 /// One answer of a version source.

@@ -58,6 +58,22 @@ public struct RESTVersionSource: VersionSource {
         return (answer.params.version, height)
     }
 
+    /// The version changes of the proposals in their voting period:
+    /// `GET {rest}/cosmos/gov/v1/proposals?proposal_status=PROPOSAL_STATUS_VOTING_PERIOD`.
+    public func pendingVersions() async throws -> [PendingVersion] {
+        var components = URLComponents(url: base.appendingPathComponent("cosmos/gov/v1/proposals"), resolvingAgainstBaseURL: false)!
+        components.queryItems = [URLQueryItem(name: "proposal_status", value: "PROPOSAL_STATUS_VOTING_PERIOD")]
+        let url = components.url!
+        let response = try await retries.run(retryable: RetryPolicy.isTransient) {
+            try await http.execute(HTTPRequest(.get, url), timeouts: timeouts, maxBodyBytes: 8 << 20)
+        }
+        guard response.status == 200 else { throw HTTPStatusError(url: url.absoluteString, status: response.status, body: response.body) }
+        guard let json = try? JSONSerialization.jsonObject(with: Data(response.body)) else {
+            throw AnswerError(url: url.absoluteString, problem: "the proposals answer is not JSON")
+        }
+        return ProposalReader.pendingVersions(inProposals: json)
+    }
+
     private func network() async throws -> String {
         let url = base.appendingPathComponent("cosmos/base/tendermint/v1beta1/node_info")
         let response = try await http.execute(HTTPRequest(.get, url), timeouts: timeouts, maxBodyBytes: 1 << 20)
