@@ -13,6 +13,31 @@ import Testing
         await TestSupport.expectError(containing: message) { _ = try await source.read() }
     }
 
+    @Test func readsTheVersionChangesOfTheProposalsInTheirVotingPeriod() async throws {
+        let node = try await FakeLavaNode()
+        #expect(try await source(node).pendingVersions().isEmpty, "an empty answer is no proposal")
+        let json = #"{"provider_target":"6.3.0","provider_min":"5.5.1","consumer_target":"6.3.0","consumer_min":"5.5.1"}"#
+        node.update {
+            $0.proposalsBytes = FakeLavaNode.proposalsBytes([
+                (id: 41, message: .other, votingEnd: 1_796_205_600),
+                (id: 42, message: .parameterChange(json: json), votingEnd: 1_796_205_600),
+                (id: 300, message: .setVersion(["6.4.0", "6.3.0", "6.4.1", "6.3.0"]), votingEnd: nil),
+            ])
+        }
+        let pending = try await source(node).pendingVersions()
+        #expect(pending.map(\.proposal) == ["42", "300"])
+        #expect(pending[0].versions == required(target: "6.3.0", min: "5.5.1"))
+        #expect(pending[0].votingEnd == Date(timeIntervalSince1970: 1_796_205_600))
+        #expect(pending[1].versions.providerTarget == v("6.4.0"))
+        #expect(pending[1].versions.consumerTarget == v("6.4.1"))
+        let call = try #require(node.server.requests.last?.text)
+        #expect(call.contains(#""path":"/cosmos.gov.v1.Query/Proposals","data":"0802""#), "\(call)")
+
+        node.update { $0.proposalsBytes = [0x0a, 0x05, 0x01] }  // a length past the end
+        await TestSupport.expectError(containing: "the proposals cannot be read") { _ = try await source(node).pendingVersions() }
+        await node.stop()
+    }
+
     @Test func readsTheVersionsChainIdAndHeight() async throws {
         let node = try await FakeLavaNode()
         node.update { $0.height = 98765 }

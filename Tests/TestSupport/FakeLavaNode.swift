@@ -11,6 +11,8 @@ public final class FakeLavaNode: Sendable {
         public var versions: [String] = ["6.2.5", "5.5.1", "6.2.5", "5.5.1"]
         /// The body of `GET /cosmos/gov/v1/proposals?proposal_status=PROPOSAL_STATUS_VOTING_PERIOD`.
         public var proposals = #"{"proposals":[],"pagination":{"next_key":null,"total":"0"}}"#
+        /// The protobuf value of the ABCI query `/cosmos.gov.v1.Query/Proposals` (`QueryProposalsResponse`).
+        public var proposalsBytes: [UInt8] = []
         /// `node_info.network`.
         public var chainID = "lava-testnet-2"
         /// The block height.
@@ -47,6 +49,56 @@ public final class FakeLavaNode: Sendable {
     /// Stops the node.
     public func stop() async { await server.stop() }
 
+    /// A gov v1 proposal message that sets the versions.
+    public enum ProposalMessage: Sendable {
+        /// `lavanet.lava.protocol.MsgSetVersion` with these four versions.
+        case setVersion([String])
+        /// `MsgExecLegacyContent` around a `ParameterChangeProposal` of `protocol`/`Version` with this JSON value.
+        case parameterChange(json: String)
+        /// Something else (`cosmos.bank.v1beta1.MsgSend`).
+        case other
+    }
+
+    /// The protobuf bytes of `QueryProposalsResponse` with one proposal per entry.
+    public static func proposalsBytes(_ proposals: [(id: UInt64, message: ProposalMessage, votingEnd: Int64?)]) -> [UInt8] {
+        func varint(_ value: UInt64) -> [UInt8] {
+            var value = value
+            var out: [UInt8] = []
+            repeat {
+                out.append(UInt8(value & 0x7f) | (value > 0x7f ? 0x80 : 0))
+                value >>= 7
+            } while value > 0
+            return out
+        }
+        func field(_ number: UInt64, _ bytes: [UInt8]) -> [UInt8] { varint(number << 3 | 2) + varint(UInt64(bytes.count)) + bytes }
+        func string(_ number: UInt64, _ text: String) -> [UInt8] { field(number, Array(text.utf8)) }
+        func any(_ type: String, _ value: [UInt8]) -> [UInt8] { string(1, type) + field(2, value) }
+        return proposals.flatMap { proposal -> [UInt8] in
+            let message: [UInt8] =
+                switch proposal.message {
+                case .setVersion(let versions):
+                    any(
+                        "/lavanet.lava.protocol.MsgSetVersion",
+                        string(1, "lava@gov") + field(2, versions.enumerated().flatMap { string(UInt64($0.offset + 1), $0.element) }))
+                case .parameterChange(let json):
+                    any(
+                        "/cosmos.gov.v1.MsgExecLegacyContent",
+                        field(
+                            1,
+                            any(
+                                "/cosmos.params.v1beta1.ParameterChangeProposal",
+                                string(1, "Protocol Version Change") + string(2, "Update version")
+                                    + field(3, string(1, "protocol") + string(2, "Version") + string(3, json))))
+                            + string(2, "lava@gov"))
+                case .other:
+                    any("/cosmos.bank.v1beta1.MsgSend", string(1, "lava@a") + string(2, "lava@b"))
+                }
+            var body = varint(1 << 3) + varint(proposal.id) + field(2, message) + varint(3 << 3) + varint(2)
+            if let end = proposal.votingEnd { body += field(9, varint(1 << 3) + varint(UInt64(end))) }
+            return field(1, body)
+        }
+    }
+
     /// The protobuf bytes of `QueryParamsResponse{Params{Version{…}}}` (this test encoder is checked
     /// against Python's protobuf by the decoder tests, which use independently made fixtures).
     public static func paramsBytes(_ versions: [String]) -> [UInt8] {
@@ -77,7 +129,8 @@ public final class FakeLavaNode: Sendable {
             guard request.method == "GET" || request.text.contains(#""method":"abci_query""#) else {
                 return .json(#"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}}"#)
             }
-            let value = Data(paramsBytes(state.versions)).base64EncodedString()
+            let isProposals = request.text.contains("/cosmos.gov.v1.Query/Proposals")
+            let value = Data(isProposals ? state.proposalsBytes : paramsBytes(state.versions)).base64EncodedString()
             return .json(
                 #"{"jsonrpc":"2.0","id":1,"result":{"response":{"code":0,"log":"","info":"","index":"0","key":null,"value":"\#(value)","proofOps":null,"height":"\#(state.height)","codespace":""}}}"#
             )

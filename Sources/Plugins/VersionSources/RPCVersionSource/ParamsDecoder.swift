@@ -11,8 +11,13 @@ public enum ParamsDecoder {
     public static func decode(_ bytes: [UInt8]) throws -> ProtocolVersion {
         guard let params = try embedded(1, in: bytes[...]) else { throw ParamsDecodingError.missing("params") }
         guard let version = try embedded(1, in: params[...]) else { throw ParamsDecodingError.missing("params.version") }
+        return try decodeVersion(version[...], path: "params.version")
+    }
+
+    /// The versions of a `Version` message (`path` names it in errors).
+    static func decodeVersion(_ version: ArraySlice<UInt8>, path: String) throws -> ProtocolVersion {
         var strings: [UInt64: String] = [:]
-        var reader = ProtobufReader(version[...])
+        var reader = ProtobufReader(version)
         while let (field, value) = try reader.next() {
             guard (1...4).contains(field) else { continue }
             guard case .bytes(let raw) = value else {
@@ -25,14 +30,14 @@ public enum ParamsDecoder {
         }
         let names: [UInt64: String] = [1: "provider_target", 2: "provider_min", 3: "consumer_target", 4: "consumer_min"]
         for field in 1...4 where strings[UInt64(field)] == nil {
-            throw ParamsDecodingError.missing("params.version.\(names[UInt64(field)]!)")
+            throw ParamsDecodingError.missing("\(path).\(names[UInt64(field)]!)")
         }
         return try ProtocolVersion(
             providerTarget: strings[1]!, providerMin: strings[2]!, consumerTarget: strings[3]!, consumerMin: strings[4]!)
     }
 
     /// The merged bytes of every occurrence of embedded message `field`, or nil when it never occurs.
-    private static func embedded(_ field: UInt64, in bytes: ArraySlice<UInt8>) throws -> [UInt8]? {
+    static func embedded(_ field: UInt64, in bytes: ArraySlice<UInt8>) throws -> [UInt8]? {
         var reader = ProtobufReader(bytes)
         var merged: [UInt8]?
         while let (number, value) = try reader.next() {

@@ -57,10 +57,32 @@ public struct RPCVersionSource: VersionSource {
             versions: versions, location: node.absoluteString, chainID: status.chainID, height: height ?? status.height)
     }
 
-    /// The ABCI query, as a JSON-RPC POST.
+    /// The version changes of the proposals in their voting period: an ABCI query of
+    /// `/cosmos.gov.v1.Query/Proposals`.
+    public func pendingVersions() async throws -> [PendingVersion] {
+        let path = "/cosmos.gov.v1.Query/Proposals"
+        let (bytes, _) = try await retries.run(retryable: RetryPolicy.isTransient) {
+            try await abciQuery(path, data: ProposalsDecoder.votingPeriodRequest, what: "the proposals")
+        }
+        do { return try ProposalsDecoder.decode(bytes) } catch {
+            throw AnswerError(url: node.absoluteString, problem: "the proposals cannot be read: \(error)")
+        }
+    }
+
+    /// The params query.
     private func queryParams() async throws -> (ProtocolVersion, Int64?) {
+        let (bytes, height) = try await abciQuery(Self.paramsPath, data: "", what: "the protocol params")
+        do {
+            return (try ParamsDecoder.decode(bytes), height)
+        } catch {
+            throw AnswerError(url: node.absoluteString, problem: "the protocol params cannot be used: \(error)")
+        }
+    }
+
+    /// An ABCI query of `path` with `data` (hex), as a JSON-RPC POST: the value's bytes and the height.
+    private func abciQuery(_ path: String, data: String, what: String) async throws -> ([UInt8], Int64?) {
         let call =
-            #"{"jsonrpc":"2.0","id":1,"method":"abci_query","params":{"path":"\#(Self.paramsPath)","data":"","height":"0","prove":false}}"#
+            #"{"jsonrpc":"2.0","id":1,"method":"abci_query","params":{"path":"\#(path)","data":"\#(data)","height":"0","prove":false}}"#
         let request = HTTPRequest(.post, node, headers: [("Content-Type", "application/json")], body: Array(call.utf8))
         let response = try await http.execute(request, timeouts: timeouts, maxBodyBytes: 1 << 20)
         let envelope = try JSONAnswer.decode(RPCEnvelope<ABCIResult>.self, from: response, url: node, what: "the abci_query answer")
@@ -69,20 +91,19 @@ public struct RPCVersionSource: VersionSource {
             throw AnswerError(
                 url: node.absoluteString,
                 problem:
-                    "the node refused the query \(Self.paramsPath) with code \(code)\(answer.codespace.map { " (\($0))" } ?? ""): \(answer.log ?? "no log")"
+                    "the node refused the query \(path) with code \(code)\(answer.codespace.map { " (\($0))" } ?? ""): \(answer.log ?? "no log")"
             )
         }
+        let height = answer.height.flatMap { Int64($0) }
         guard let value = answer.value, !value.isEmpty else {
+            // An empty answer is an empty message: no proposals; the params are never empty.
+            guard path == Self.paramsPath else { return ([], height) }
             throw AnswerError(url: node.absoluteString, problem: "the abci_query answer has no value: is this a Lava node?")
         }
         guard let bytes = Data(base64Encoded: value) else {
-            throw AnswerError(url: node.absoluteString, problem: "the abci_query value is not base64")
+            throw AnswerError(url: node.absoluteString, problem: "the abci_query value for \(what) is not base64")
         }
-        do {
-            return (try ParamsDecoder.decode(Array(bytes)), answer.height.flatMap { Int64($0) })
-        } catch {
-            throw AnswerError(url: node.absoluteString, problem: "the protocol params cannot be used: \(error)")
-        }
+        return (Array(bytes), height)
     }
 
     /// `/status`: the chain id and the latest height.
