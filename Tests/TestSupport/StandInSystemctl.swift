@@ -3,7 +3,7 @@ public import Foundation
 /// A stand-in `systemctl` script: NOT the real one. It appends each call's arguments to a file
 /// (one line per call, words separated by tabs) and answers as systemd would:
 /// `is-active UNIT` says `activating` once after each `restart UNIT`, then `active` (so a caller
-/// that does not wait is caught); `show UNIT` prints the unit's states; `--version` prints
+/// that does not wait is caught), or what `setStateAfterRestart` asked; `show UNIT` prints the unit's states; `--version` prints
 /// `systemd 252`. `fail(_:message:)` makes every call of one verb fail with a message.
 public struct StandInSystemctl: Sendable {
     /// The script.
@@ -25,9 +25,10 @@ public struct StandInSystemctl: Sendable {
             [ "$1" = --user ] && shift
             verb="$1"; unit="$2"
             if [ -f "$state/fail-$verb" ]; then cat "$state/fail-$verb" >&2; exit 1; fi
+            if [ -n "$unit" ] && [ -f "$state/fail-$verb-$unit" ]; then cat "$state/fail-$verb-$unit" >&2; exit 1; fi
             case "$verb" in
               --version) echo "systemd \(version) (\(version).1-1)"; echo "+PAM +AUDIT"; exit 0 ;;
-              restart) echo activating > "$state/unit-$unit" ;;
+              restart) cat "$state/after-restart-$unit" 2>/dev/null > "$state/unit-$unit" || echo activating > "$state/unit-$unit" ;;
               is-active)
                 now=$(cat "$state/unit-$unit" 2>/dev/null || echo inactive)
                 echo "$now"
@@ -55,14 +56,19 @@ public struct StandInSystemctl: Sendable {
     /// The calls so far without the `is-active` questions.
     public var actions: [[String]] { calls.filter { $0.first != "is-active" && $0.dropFirst().first != "is-active" } }
 
-    /// Makes every call of `verb` fail (exit 1) printing `message` on stderr.
-    public func fail(_ verb: String, message: String) throws {
-        try Data(message.utf8).write(to: folder.appendingPathComponent("fail-\(verb)"))
+    /// Makes every call of `verb` (for `unit` only, when given) fail (exit 1) printing `message` on stderr.
+    public func fail(_ verb: String, unit: String? = nil, message: String) throws {
+        try Data(message.utf8).write(to: folder.appendingPathComponent("fail-\(verb)" + (unit.map { "-\($0)" } ?? "")))
     }
 
-    /// Lets calls of `verb` succeed again.
-    public func succeed(_ verb: String) throws {
-        try FileManager.default.removeItem(at: folder.appendingPathComponent("fail-\(verb)"))
+    /// Lets calls of `verb` (for `unit`, when given) succeed again.
+    public func succeed(_ verb: String, unit: String? = nil) throws {
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("fail-\(verb)" + (unit.map { "-\($0)" } ?? "")))
+    }
+
+    /// Makes `unit` enter `state` (e.g. `failed`) after each restart, instead of `activating` then `active`.
+    public func setStateAfterRestart(_ state: String, of unit: String) throws {
+        try Data("\(state)\n".utf8).write(to: folder.appendingPathComponent("after-restart-\(unit)"))
     }
 
     /// Sets the state `is-active` and `show` report for `unit` (e.g. `failed`).

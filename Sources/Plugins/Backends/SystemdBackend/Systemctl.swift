@@ -48,7 +48,8 @@ public struct Systemctl: Sendable {
     public func require(_ arguments: [String]) async throws(SystemctlFailed) -> String {
         let outcome = try await run(arguments)
         guard let exit = outcome.exit else {
-            throw SystemctlFailed(command: commandLine(arguments), output: outcome.output, problem: "did not finish within \(timeout)")
+            throw SystemctlFailed(
+                command: commandLine(arguments), output: outcome.output, problem: "did not finish within \(timeout.brief)")
         }
         guard exit == .exited(0) else {
             throw SystemctlFailed(command: commandLine(arguments), output: outcome.output, problem: "ended with \(exit)")

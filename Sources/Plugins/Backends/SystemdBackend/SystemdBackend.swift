@@ -143,6 +143,7 @@ public final class SystemdBackend: ProcessBackend {
             for service in services { try await systemctl.require(["enable", service]) }
             try await rollingRestart(services, on: version)
             state.withLock { $0.running = version }
+            logger.info("every service restarted on \(describe(version))", metadata: ["services": "\(services.joined(separator: " "))"])
         } catch {
             state.withLock { $0.running = $0.running ?? Self.notStarted }
             logger.error(
@@ -199,7 +200,7 @@ public final class SystemdBackend: ProcessBackend {
         throw SystemctlFailed(
             command: systemctl.commandLine(["is-active", service]), output: "",
             problem:
-                "says '\(state.isEmpty ? "nothing" : state)', not active, within \(startTimeout) of the restart; see journalctl -u \(service)"
+                "says '\(state.isEmpty ? "nothing" : state)', not active, within \(startTimeout.brief) of the restart; see journalctl -u \(service)"
         )
     }
 
