@@ -140,4 +140,23 @@ import Testing
         lavavisor.process.signal(SIGTERM)
         #expect(try await lavavisor.exit() == .exited(0))
     }
+
+    @Test func statusShowsEachServicesStates() async throws {
+        try systemctl.setState("active", of: "a.service")
+        try systemctl.setState("failed", of: "b.service")
+        try systemctl.fail("show", unit: "c.service", message: "Failed to connect to bus: No such file or directory")
+        let text = try await CLI.run(["status"] + setup.flags + ["--systemctl", systemctl.url.path], in: setup.temp)
+        #expect(text.exit == .exited(0), "\(text.logs)")
+        let lines = text.output.split(separator: "\n").filter { $0.hasPrefix("service: ") }
+        #expect(
+            lines == [
+                "service: a.service: active (running), loaded", "service: b.service: failed (running), loaded",
+                "service: c.service: unknown ('\(systemctl.url.path) show c.service --property=LoadState,ActiveState,SubState' ended with exit status 1: Failed to connect to bus: No such file or directory)",
+            ])
+        let json = try await CLI.run(["status", "--json"] + setup.flags + ["--systemctl", systemctl.url.path], in: setup.temp)
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        let services = object?["services"] as? [[String: Any]]
+        #expect(services?.map { $0["name"] as? String } == ["a.service", "b.service", "c.service"])
+        #expect(services?.first?["active"] as? String == "active")
+    }
 }

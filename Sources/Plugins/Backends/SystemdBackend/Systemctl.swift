@@ -91,3 +91,46 @@ public struct SystemctlFailed: Error, Sendable, CustomStringConvertible {
         return "'\(command.joined(separator: " "))' \(problem)" + (printed.isEmpty ? "" : ": \(printed)")
     }
 }
+
+/// A service's states as `systemctl show` gives them, for `status`.
+public struct ServiceState: Sendable, Hashable, Encodable {
+    /// The unit's name.
+    public var name: String
+    /// `LoadState` (loaded, not-found, …).
+    public var load: String?
+    /// `ActiveState` (active, activating, failed, inactive, …).
+    public var active: String?
+    /// `SubState` (running, dead, auto-restart, …).
+    public var sub: String?
+    /// Why the states could not be read.
+    public var error: String?
+
+    /// One line: `a.service: active (running), loaded`, or the error.
+    public var summary: String {
+        if let error { return "\(name): unknown (\(error))" }
+        return "\(name): \(active ?? "?") (\(sub ?? "?")), \(load ?? "?")"
+    }
+}
+
+extension Systemctl {
+    /// The states of `service` (`systemctl show -p LoadState,ActiveState,SubState`); a failure is kept in `error`.
+    public func state(of service: String) async -> ServiceState {
+        var state = ServiceState(name: service)
+        do {
+            let output = try await require(["show", service, "--property=LoadState,ActiveState,SubState"])
+            for line in output.split(whereSeparator: \.isNewline) {
+                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { continue }
+                switch parts[0] {
+                case "LoadState": state.load = parts[1]
+                case "ActiveState": state.active = parts[1]
+                case "SubState": state.sub = parts[1]
+                default: break
+                }
+            }
+        } catch {
+            state.error = "\(error)"
+        }
+        return state
+    }
+}
