@@ -132,12 +132,27 @@ import Testing
         #expect(try String(contentsOf: store.configFile, encoding: .utf8) == broken)
     }
 
+    @Test func servicesCreatedAtOnceAreAllListed() async throws {
+        let creator = creator()
+        let names = (1...6).map { "user\($0)" }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for name in names {
+                group.addTask { _ = try await creator.create(request(from: name)) }
+            }
+            try await group.waitForAll()
+        }
+        #expect(Set(try store.readConfig().services) == Set(names.map { "\($0)-LAV1.service" }))
+        #expect(try store.readConfig().services.count == names.count)
+    }
+
     @Test func configYmlEditsKeepOtherKeysAndCompareWholeNames() throws {
         func add(_ name: String, to text: String) throws -> String {
             String(decoding: try StoreConfig.adding(service: name, to: Data(text.utf8)), as: UTF8.self)
         }
         #expect(try StoreConfig.decode(Data(add("a.service", to: "").utf8)).services == ["a.service"])
         #expect(try StoreConfig.decode(Data(add("a.service", to: "services:\n").utf8)).services == ["a.service"])
+        #expect(try StoreConfig.decode(Data("services:\nlog: x\n".utf8)).services == [])
+        #expect(try StoreConfig.decode(Data("log: x\n".utf8)).services == [])
         #expect(try StoreConfig.decode(Data(add("a.service", to: "services: []\n").utf8)).services == ["a.service"])
         let listed = "# mine\nservices:\n  - a.service\nx: 1\n"
         #expect(try add("a.service", to: listed) == listed)

@@ -9,6 +9,14 @@ public struct StoreConfig: Sendable, Hashable, Codable {
     /// A configuration with the given services.
     public init(services: [String] = []) { self.services = services }
 
+    private enum CodingKeys: String, CodingKey { case services }
+
+    /// Decodes; a missing or empty (`services:` with nothing after it) list is no services.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        services = try container.decodeIfPresent([String].self, forKey: .services) ?? []
+    }
+
     /// Parses YAML; an empty file is an empty configuration.
     public static func decode(_ data: Data) throws -> StoreConfig {
         let text = String(decoding: data, as: UTF8.self)

@@ -167,6 +167,11 @@ public struct ServiceCreator: Sendable {
                 "cannot add \(name) to \(store.configFile.path): it \(error.problem); fix the file or remove it and run 'lavavisor init'")
         }
         try store.prepare()
+        // Several create-service at once each add their name: the edits of config.yml take turns.
+        let lock = try await FileLock.acquire(
+            store.locks.appendingPathComponent("services.lock").path, timeout: .seconds(30), logger: logger,
+            purpose: "adding a service to config.yml")
+        defer { withExtendedLifetime(lock) {} }
         try FileManager.default.createDirectory(at: configsFolder, withIntermediateDirectories: true)
         try AtomicFile.write(data, to: configCopy)
         try AtomicFile.write(Data(text.utf8), to: unitFile)
