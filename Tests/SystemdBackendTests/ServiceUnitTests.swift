@@ -4,8 +4,9 @@ import SystemdBackend
 import TestSupport
 import Testing
 
-/// The units create-service writes, checked by systemd's own parser (`systemd-analyze verify`).
-@Suite struct ServiceUnitTests {
+/// The units create-service writes, checked by systemd's own parser (`systemd-analyze verify`); one at
+/// a time, since each verify loads every unit of the system and the suite runs beside load-sensitive tests.
+@Suite(.serialized) struct ServiceUnitTests {
     /// Every config of the reference folder, provider and consumer.
     static let referenceConfigs: [(ServiceRequest.Kind, String)] = [
         (.provider, "eth_example.yml"), (.provider, "all_endpoints.yml"), (.provider, "lava_example.yml"),
