@@ -89,6 +89,12 @@ import Testing
             (request(from: "a b"), "the service name a b-LAV1.service (from --from and the config's chain-id) may hold only"),
             (
                 ServiceRequest(
+                    kind: .provider, config: Repository.fixture("lava-configs/provider/lava_example.yml"), from: "a", keyringBackend: "file"
+                ),
+                "--keyring-backend file needs the keyring password: pass --keyring-password-file PATH (mode 600)"
+            ),
+            (
+                ServiceRequest(
                     kind: .provider, config: Repository.fixture("lava-configs/provider/lava_example.yml"), from: "a",
                     keyringPasswordFile: temp.path("missing-password")),
                 "the keyring password file \(temp.path("missing-password").path) does not exist"

@@ -153,7 +153,14 @@ public struct ServiceCreator: Sendable {
         }
         let name = "\(request.from)-\(try Self.chainID(ofConfig: data, path: path)).service"
         try Self.checkUnitName(name)
-        if let password = request.keyringPasswordFile { try Self.checkPasswordFile(password) }
+        if let password = request.keyringPasswordFile {
+            try Self.checkPasswordFile(password)
+        } else if request.keyringBackend == "file" {
+            // lavap would wait for the password on a stdin that has none, and fail at every start.
+            throw ServiceError(
+                "--keyring-backend file needs the keyring password: pass --keyring-password-file PATH (mode 600); systemd hands it to lavap as a credential"
+            )
+        }
         let link = request.createLink ? unitFolder.appendingPathComponent(name) : nil
         if let link { try checkLink(link) }
         let configCopy = configsFolder.appendingPathComponent((name as NSString).deletingPathExtension + ".yml")
