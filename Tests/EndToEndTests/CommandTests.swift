@@ -96,6 +96,10 @@ import Testing
             "unknown backend 'docker'; available: child, pod, systemd (choose with --backend"
         ),
         (["start", "--backend", "docker"], "unknown backend 'docker'; available: child, pod, systemd"),
+        (
+            ["wrap", "--backend", "systemd", "--cmd", "lavap x"],
+            "the systemd backend runs the services in config.yml, not --cmd; create them with 'lavavisor create-service'"
+        ),
         (["wrap", "--source", "ipfs", "--cmd", "lavap x"], "unknown source 'ipfs'; available: git, github, local"),
         (["status", "--version-source", "grpc"], "unknown version source 'grpc'; available: file, rest, rpc"),
     ])
