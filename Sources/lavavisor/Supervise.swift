@@ -20,54 +20,17 @@ struct SupervisionFlags: ParsableArguments {
 struct SupervisionPlan {
     var versionSources: VersionSourceFlags
     var binarySources: BinarySourceFlags
-    var monitor: MonitorFlags
-    /// `--cmd`; nil for `start`, whose backend runs the services of `config.yml`.
-    var command: CommandFlag?
-    var process: ProcessFlags
-    var backend: ProcessBackendFlags
-    var prune: AutoPruneFlags
+    var supervision: SupervisionFlags
     var defaultSource: String
     var defaultBackend: String
     /// A pod has nobody else to fetch for it: it fetches whatever `--auto-download` says.
     var alwaysFetch = false
-
-    /// The plan of a command that supervises `--cmd` (`wrap`, `pod`, `init --auto-start`).
-    init(
-        versionSources: VersionSourceFlags, binarySources: BinarySourceFlags, supervision: SupervisionFlags, defaultSource: String,
-        defaultBackend: String, alwaysFetch: Bool = false
-    ) {
-        self.init(
-            versionSources: versionSources, binarySources: binarySources, monitor: supervision.monitor, command: supervision.command,
-            process: supervision.process, backend: supervision.backend, prune: supervision.prune, defaultSource: defaultSource,
-            defaultBackend: defaultBackend, alwaysFetch: alwaysFetch)
-    }
-
-    /// A plan from its parts.
-    init(
-        versionSources: VersionSourceFlags, binarySources: BinarySourceFlags, monitor: MonitorFlags, command: CommandFlag?,
-        process: ProcessFlags, backend: ProcessBackendFlags, prune: AutoPruneFlags, defaultSource: String, defaultBackend: String,
-        alwaysFetch: Bool = false
-    ) {
-        self.versionSources = versionSources
-        self.binarySources = binarySources
-        self.monitor = monitor
-        self.command = command
-        self.process = process
-        self.backend = backend
-        self.prune = prune
-        self.defaultSource = defaultSource
-        self.defaultBackend = defaultBackend
-        self.alwaysFetch = alwaysFetch
-    }
 }
 
 extension Runtime {
     /// Supervises, then ends the command with lavavisor's exit status; errors become one log line and status 1.
-    func superviseAndExit(_ plan: SupervisionPlan, before check: () throws -> Void = {}) async throws -> Never {
-        let status = try await reportingErrors {
-            try check()
-            return try await supervise(plan)
-        }
+    func superviseAndExit(_ plan: SupervisionPlan) async throws -> Never {
+        let status = try await reportingErrors { try await supervise(plan) }
         throw ExitCode(status)
     }
 
@@ -75,8 +38,8 @@ extension Runtime {
     /// password if wanted, then supervise until lavap ends; returns lavavisor's exit status.
     func supervise(_ plan: SupervisionPlan) async throws -> Int32 {
         Signals.install()  // again for `init --auto-start`, whose preparation kept the default actions
-        let flags = plan
-        let command = try flags.command?.command()
+        let flags = plan.supervision
+        let command = try flags.command.command()
         let source = try versionSource(plan.versionSources)
         let binaries = try binarySource(plan.binarySources, default: plan.defaultSource)
         var processes = ProcessSettings(

@@ -79,15 +79,21 @@ extension Lavavisor {
 
         func run() async throws {
             let runtime = Runtime(common, network: network)
-            try await runtime.superviseAndExit(
-                SupervisionPlan(
-                    versionSources: versionSources, binarySources: binarySources, monitor: monitor, command: nil, process: process,
-                    backend: backend, prune: prune, defaultSource: DefaultPlugin.binarySource,
-                    defaultBackend: DefaultPlugin.serviceBackend),
-                before: {
-                    try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
-                    try runtime.requireServices()
-                })
+            let status: Int32 = try await runtime.reportingErrors {
+                try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
+                try runtime.requireServices()
+                // The run wrap makes, with no --cmd: the backend runs the services of config.yml.
+                var supervision = try SupervisionFlags.parse([])
+                supervision.monitor = monitor
+                supervision.process = process
+                supervision.backend = backend
+                supervision.prune = prune
+                return try await runtime.supervise(
+                    SupervisionPlan(
+                        versionSources: versionSources, binarySources: binarySources, supervision: supervision,
+                        defaultSource: DefaultPlugin.binarySource, defaultBackend: DefaultPlugin.serviceBackend))
+            }
+            throw ExitCode(status)
         }
     }
 }
