@@ -8,8 +8,9 @@ import Testing
 #endif
 
 /// `lavavisor start` with a stand-in systemctl: the services of config.yml are enabled and
-/// restarted, one at a time on each upgrade; a failing systemctl is reported and retried.
-@Suite struct StartTests {
+/// restarted, one at a time on each upgrade; a failing systemctl is reported and retried. One test
+/// at a time: each runs a lavavisor that polls every 0.2 s, beside load-sensitive tests.
+@Suite(.serialized) struct StartTests {
     let setup: Quickstart
     let systemctl: StandInSystemctl
     let services = ["a.service", "b.service", "c.service"]
