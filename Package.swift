@@ -87,6 +87,7 @@ let package = Package(
         plugin("LocalBinarySource", serving: "BinarySources"),
         plugin("ChildBackend", serving: "Backends"),
         plugin("PodBackend", serving: "Backends"),
+        plugin("SystemdBackend", serving: "Backends", also: [.product(name: "Yams", package: "Yams")]),
 
         // MARK: The CLI and its composition root.
         .executableTarget(
@@ -103,6 +104,7 @@ let package = Package(
                 "LocalBinarySource",
                 "ChildBackend",
                 "PodBackend",
+                "SystemdBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -169,6 +171,11 @@ let package = Package(
         .testTarget(
             name: "PodBackendTests",
             dependencies: ["PodBackend", "Core", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SystemdBackendTests",
+            dependencies: ["SystemdBackend", "Core", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

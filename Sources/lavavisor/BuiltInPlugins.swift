@@ -8,6 +8,7 @@ import LocalBinarySource
 import PodBackend
 import RESTVersionSource
 import RPCVersionSource
+import SystemdBackend
 
 // The composition root: the only file that knows every plugin. Adding a plugin is its import and
 // one line in the list of its extension point below: the group of its flags, titled for help.
@@ -31,6 +32,7 @@ struct BinarySourcePlugins: ParsableArguments {
 struct ProcessBackendPlugins: ParsableArguments {
     @OptionGroup(title: ChildBackend.optionsTitle) var child: ChildBackend.Options
     @OptionGroup(title: PodBackend.optionsTitle) var pod: PodBackend.Options
+    @OptionGroup(title: SystemdBackend.optionsTitle) var systemd: SystemdBackend.Options
 }
 
 /// The plugin each command picks when its selector flag is not given.
@@ -45,8 +47,8 @@ enum DefaultPlugin {
     static let wrapBackend = ChildBackend.id
     /// `--backend` of `pod`.
     static let podBackend = PodBackend.id
-    /// `--backend` of `start` and `create-service` (planned: not in this build yet).
-    static let serviceBackend = "systemd"
+    /// `--backend` of `start` and `create-service`.
+    static let serviceBackend = SystemdBackend.id
 }
 
 extension PluginRegistry {

@@ -1,45 +1,63 @@
 import ArgumentParser
 import Core
 import Foundation
+import SystemdBackend
 
 extension Lavavisor {
     /// `lavavisor create-service provider|consumer CONFIG`: a systemd unit per lavap process.
     struct CreateService: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "create-service",
-            abstract: "Write a systemd unit that runs lavap rpcprovider|rpcconsumer with CONFIG.",
+            abstract: "Write a systemd unit that runs lavap rpcprovider|rpcconsumer with CONFIG, and list it in config.yml.",
             discussion: "Example: lavavisor create-service provider ./provider.yml --geolocation 1 --from user --log_level warn")
 
-        enum Kind: String, ExpressibleByArgument, CaseIterable {
-            case provider, consumer
-        }
-
-        @Argument(help: "provider or consumer.") var kind: Kind
+        @Argument(help: "provider or consumer.") var kind: ServiceRequest.Kind
         @Argument(help: "The provider or consumer config file.") var config: String
         @OptionGroup var common: CommonFlags
         @OptionGroup var backend: ProcessBackendFlags
 
-        @Option(name: .customLong("chain-id"), help: "The chain id lavap serves (default: the config's).") var chainID: String?
+        @Option(name: .customLong("chain-id"), help: "The Lava chain lavap sends its transactions to (lavap's --chain-id).")
+        var chainID: String?
         @Option(help: "The node lavap talks to (lavap's --node; default: its own).") var node: String?
-        @Option(help: "The account lavap signs with.") var from: String?
-        @Option(help: "The geolocation lavap serves.") var geolocation: UInt64 = 1
-        @Option(name: .customLong("log_level"), help: "lavap's log level.") var logLevel = "info"
+        @Option(help: "The account lavap signs with; the service is named <from>-<the config's first chain-id>.") var from: String
+        @Option(help: "The geolocation lavap serves (a positive number).") var geolocation: UInt64 = 1
+        @Option(name: [.customLong("log_level"), .customLong("log-level")], help: "lavap's log level.") var logLevel = "info"
         @Option(name: .customLong("keyring-backend"), help: "The keyring backend lavap uses.") var keyringBackend = "test"
         @Option(name: .customLong("parallel-connections"), help: "lavap's parallel connections.") var parallelConnections: UInt = 4
+        @Option(
+            name: .customLong("keyring-password-file"),
+            help: "A file (mode 600) holding the keyring password: systemd hands it to lavap on its stdin as a credential.")
+        var keyringPasswordFile: String?
+        @Flag(name: .customLong("create-link"), help: "Link the unit into the unit folder (--unit-dir) so that systemctl finds it.")
+        var createLink = false
+
+        func validate() throws {
+            guard geolocation > 0 else { throw ValidationError("--geolocation must be a positive number, got \(geolocation)") }
+            guard !from.isEmpty else { throw ValidationError("--from must name the account lavap signs with") }
+            guard parallelConnections > 0 else {
+                throw ValidationError("--parallel-connections must be a positive number, got \(parallelConnections)")
+            }
+        }
 
         func run() async throws {
             let runtime = Runtime(common)
             try await runtime.reportingErrors {
-                let path = runtime.context.resolve(config).path
-                guard FileManager.default.isReadableFile(atPath: path) else {
-                    throw OptionError(
-                        "the \(kind.rawValue) config \(path) does not exist or cannot be read; pass the path of your \(kind.rawValue) config file"
+                try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
+                if let id = backend.id, id != SystemdBackend.id {
+                    throw OptionError("create-service writes systemd units; --backend must be \(SystemdBackend.id), got '\(id)'")
+                }
+                let context = runtime.context
+                let request = ServiceRequest(
+                    kind: kind, config: context.resolve(config), from: from, geolocation: geolocation, logLevel: logLevel,
+                    keyringBackend: keyringBackend, chainID: chainID, node: node, parallelConnections: parallelConnections,
+                    keyringPasswordFile: keyringPasswordFile.map { context.resolve($0) }, createLink: createLink)
+                let created = try await ServiceCreator(options: backend.plugins.systemd, context: context).create(request)
+                print(created.unitFile.path)
+                if created.link == nil {
+                    runtime.logger.info(
+                        "link it into systemd's unit folder with --create-link (or 'systemctl link \(created.unitFile.path)'), then run 'lavavisor start'"
                     )
                 }
-                try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
-                throw OptionError(
-                    "create-service writes systemd units; it needs the \(DefaultPlugin.serviceBackend) backend, which this build does not have"
-                )
             }
         }
     }

@@ -14,18 +14,17 @@ extension Lavavisor {
         @OptionGroup var versionSources: VersionSourceFlags
         @OptionGroup var binarySources: BinarySourceFlags
 
-        @Flag(name: .customLong("auto-start"), help: "Go on supervising --cmd once the directory is ready, as wrap does.")
+        @Flag(
+            name: .customLong("auto-start"),
+            help:
+                "Go on supervising --cmd once the directory is ready, as wrap does; without --cmd, start the services of config.yml as start does."
+        )
         var autoStart = false
 
         func run() async throws {
             let runtime = Runtime(common, network: network)
             let status: Int32 = try await runtime.reportingErrors {
                 let command = try supervision.command.command()
-                if autoStart, command == nil {
-                    throw OptionError(
-                        "--auto-start needs --cmd 'lavap …' to know what to run (starting the services of create-service needs the systemd backend, which this build does not have)"
-                    )
-                }
                 let monitor = runtime.monitor(
                     source: try runtime.versionSource(versionSources),
                     binaries: try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource),
@@ -35,10 +34,24 @@ extension Lavavisor {
                 runtime.logger.info("prepared \(runtime.store.root.path)")
                 try await prepareCurrent(monitor, store: runtime.store)
                 guard autoStart else { return 0 }
+                if command == nil {
+                    // As the original: with no --cmd, --auto-start goes on as start, with the services of config.yml.
+                    guard try !runtime.store.readConfig().services.isEmpty else {
+                        throw OptionError(
+                            "--auto-start needs --cmd 'lavap …' to supervise, or services in \(runtime.store.configFile.path) (made by 'lavavisor create-service') to start"
+                        )
+                    }
+                    if supervision.process.enterKeyringPassword || supervision.process.keyringPasswordFile != nil {
+                        throw OptionError(
+                            "--auto-start without --cmd starts the services of create-service, which take their keyring password from 'create-service --keyring-password-file'"
+                        )
+                    }
+                }
                 return try await runtime.supervise(
                     SupervisionPlan(
                         versionSources: versionSources, binarySources: binarySources, supervision: supervision,
-                        defaultSource: DefaultPlugin.binarySource, defaultBackend: DefaultPlugin.wrapBackend))
+                        defaultSource: DefaultPlugin.binarySource,
+                        defaultBackend: command == nil ? DefaultPlugin.serviceBackend : DefaultPlugin.wrapBackend))
             }
             throw ExitCode(status)
         }

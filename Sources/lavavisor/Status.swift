@@ -1,13 +1,16 @@
 import ArgumentParser
 import Core
 import Foundation
+import SystemdBackend
 
 extension Lavavisor {
     /// `lavavisor status [--json]`: the plan a check would make now, as text or JSON.
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the required versions, the current and installed versions, and the decision now.",
-            discussion: "The decision is the plan the monitor of wrap would make now, for the role given by --role.")
+            discussion:
+                "The decision is the plan the monitor of wrap would make now, for the role given by --role. The services of create-service are shown with their states under systemd (systemctl show)."
+        )
 
         @OptionGroup var common: CommonFlags
         @OptionGroup var network: NetworkFlags
@@ -20,6 +23,9 @@ extension Lavavisor {
 
         @Flag(help: "Print one JSON object.") var json = false
 
+        /// How the states of the services of create-service are asked for (`systemctl show`).
+        @OptionGroup(title: SystemdBackend.optionsTitle) var systemd: SystemdBackend.Options
+
         func run() async throws {
             let runtime = Runtime(common, network: network)
             let report = try await runtime.reportingErrors {
@@ -27,7 +33,7 @@ extension Lavavisor {
                     source: try runtime.versionSource(versionSources),
                     binaries: try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource), autoDownload: true,
                     role: role)
-                return await StatusReport.gather(monitor)
+                return await StatusReport.gather(monitor, systemctl: systemd.systemctl(in: runtime.context))
             }
             try report.print(json: json)
             if report.source.error != nil { throw ExitCode.failure }

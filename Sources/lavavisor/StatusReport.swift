@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import SystemdBackend
 
 /// Everything `status` shows, as one value that renders as text or JSON: the monitor's own plan.
 struct StatusReport: Report {
@@ -51,10 +52,12 @@ struct StatusReport: Report {
     var availableError: String?
     var decision: Decision?
     var step: Step?
+    /// The services of `config.yml` and their states under systemd (empty without services).
+    var services: [ServiceState] = []
 
     /// Makes the plan a wrapper with `--auto-download` would make now (no child runs here, so what
     /// `current/lavap` reports stands for what runs).
-    static func gather(_ monitor: Monitor) async -> StatusReport {
+    static func gather(_ monitor: Monitor, systemctl: Systemctl) async -> StatusReport {
         let store = monitor.store
         var report = StatusReport(
             source: Source(id: type(of: monitor.source).id), role: monitor.role.rawValue, store: store.root.path,
@@ -87,6 +90,9 @@ struct StatusReport: Report {
         } catch {
             report.source.error = "\(error)"
             report.running = await store.currentBinaryVersion()?.description
+        }
+        for service in (try? store.readConfig().services) ?? [] {
+            report.services.append(await systemctl.state(of: service))
         }
         return report
     }
@@ -132,6 +138,7 @@ struct StatusReport: Report {
         if let availableError { lines.append("  error: \(availableError)") }
         if let decision { lines.append("decision: \(decision.detail)") }
         if let step { lines.append("next step: \(step.detail)") }
+        for service in services { lines.append("service: \(service.summary)") }
         return lines.joined(separator: "\n")
     }
 }

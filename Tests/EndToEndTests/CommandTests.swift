@@ -85,14 +85,21 @@ import Testing
         let ids = finished.output.split(separator: "\n").filter { $0.hasPrefix("  ") }.map {
             $0.split(separator: " ").first.map(String.init) ?? ""
         }
-        #expect(ids == ["file", "rest", "rpc", "git", "github", "local", "child", "pod"])
+        #expect(ids == ["file", "rest", "rpc", "git", "github", "local", "child", "pod", "systemd"])
         #expect(
             finished.output.contains("  github   downloads release assets (--release-url), verified against the release's sha256sum.txt"))
     }
 
     @Test(arguments: [
-        (["wrap", "--backend", "systemd", "--cmd", "lavap x"], "unknown backend 'systemd'; available: child, pod (choose with --backend"),
-        (["start"], "unknown backend 'systemd'; available: child, pod"),
+        (
+            ["wrap", "--backend", "docker", "--cmd", "lavap x"],
+            "unknown backend 'docker'; available: child, pod, systemd (choose with --backend"
+        ),
+        (["start", "--backend", "docker"], "unknown backend 'docker'; available: child, pod, systemd"),
+        (
+            ["wrap", "--backend", "systemd", "--cmd", "lavap x"],
+            "the systemd backend runs the services in config.yml, not --cmd; create them with 'lavavisor create-service'"
+        ),
         (["wrap", "--source", "ipfs", "--cmd", "lavap x"], "unknown source 'ipfs'; available: git, github, local"),
         (["status", "--version-source", "grpc"], "unknown version source 'grpc'; available: file, rest, rpc"),
     ])
@@ -103,22 +110,42 @@ import Testing
         #expect(finished.logs.contains(message), "\(finished.logs)")
     }
 
-    @Test func createServiceChecksTheConfigThenNeedsSystemd() async throws {
+    @Test func createServiceWritesTheUnitLinksItAndListsIt() async throws {
         let temp = try TemporaryDirectory()
         let config = Repository.fixture("lava-configs/provider/lava_example.yml").path
+        let units = temp.path("units")
+        try FileManager.default.createDirectory(at: units, withIntermediateDirectories: true)
+        let systemctl = try StandInSystemctl(in: temp)
         let missing = try await CLI.run(["create-service", "provider", temp.path("nope.yml").path, "--from", "alice"], in: temp)
         #expect(missing.exit == .exited(1))
         #expect(missing.logs.contains("the provider config \(temp.path("nope.yml").path) does not exist"))
-        let finished = try await CLI.run(
-            [
-                "create-service", "provider", config, "--geolocation", "1", "--from", "alice", "--log_level", "warn", "--directory",
-                temp.url.path,
-            ],
-            in: temp)
-        #expect(finished.exit == .exited(1))
-        #expect(finished.logs.contains("unknown backend 'systemd'"))
-        let wrongKind = try await CLI.run(["create-service", "validator", config], in: temp)
+        let arguments = [
+            "create-service", "provider", config, "--geolocation", "1", "--from", "alice", "--directory", temp.path("home").path,
+            "--systemctl", systemctl.url.path, "--create-link", "--unit-dir", units.path,
+        ]
+        let finished = try await CLI.run(arguments + ["--log_level", "warn"], in: temp)
+        #expect(finished.exit == .exited(0), "\(finished.logs)")
+        let unit = temp.path("home/.lavavisor/services/alice-LAV1.service")
+        #expect(finished.output == unit.path + "\n")
+        let text = try String(contentsOf: unit, encoding: .utf8)
+        #expect(text.contains(" \"--log_level\" \"warn\" "))
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: units.appendingPathComponent("alice-LAV1.service").path) == unit.path)
+        // Again, with the other spelling of the log level flag: updated in place, listed once.
+        let again = try await CLI.run(arguments + ["--log-level", "debug"], in: temp)
+        #expect(again.exit == .exited(0), "\(again.logs)")
+        #expect(try String(contentsOf: unit, encoding: .utf8).contains(" \"--log_level\" \"debug\" "))
+        #expect(try Store(directory: temp.path("home")).readConfig().services == ["alice-LAV1.service"])
+
+        let wrongKind = try await CLI.run(["create-service", "validator", config, "--from", "a"], in: temp)
         #expect(wrongKind.exit != .exited(0))
+        #expect(wrongKind.logs.contains("provider") && wrongKind.logs.contains("consumer"), "\(wrongKind.logs)")
+        let badGeolocation = try await CLI.run(["create-service", "provider", config, "--from", "a", "--geolocation", "0"], in: temp)
+        #expect(badGeolocation.exit != .exited(0))
+        #expect(badGeolocation.logs.contains("--geolocation must be a positive number, got 0"))
+        let otherBackend = try await CLI.run(arguments + ["--backend", "child"], in: temp)
+        #expect(otherBackend.exit == .exited(1))
+        #expect(otherBackend.logs.contains("create-service writes systemd units; --backend must be systemd, got 'child'"))
     }
 
     @Test(arguments: [
@@ -191,7 +218,7 @@ import Testing
         let help = try await CLI.run([command, "--help"], in: temp)
         for flag in shown { #expect(help.output.contains(flag), "\(command) --help lacks \(flag)") }
         for flag in hidden { #expect(!help.output.contains(flag + " "), "\(command) --help shows \(flag)") }
-        let positionals = command == "create-service" ? ["provider", "c.yml"] : []
+        let positionals = command == "create-service" ? ["provider", "c.yml", "--from", "a"] : []
         let refused = try await CLI.run([command] + positionals + (hidden.first.map { [$0, "x"] } ?? []), in: temp)
         if let flag = hidden.first {
             #expect(refused.exit != .exited(0))

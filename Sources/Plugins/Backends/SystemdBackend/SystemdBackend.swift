@@ -1,0 +1,271 @@
+public import ArgumentParser
+public import Core
+public import Foundation
+public import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The `systemd` process backend (`start`, `create-service`): the services listed in `config.yml`
+/// run under systemd, which restarts them when they end; lavavisor only enables and restarts them,
+/// and on an upgrade restarts them one after another, each active before the next goes down.
+///
+/// systemd owns the services: when lavavisor is asked to stop (SIGTERM, Ctrl-C), it ends its
+/// version monitor only and leaves the services running.
+public final class SystemdBackend: ProcessBackend {
+    public static let id = "systemd"
+    public static let summary =
+        "runs the services of create-service under systemd (start): enable and restart by systemctl, one by one on upgrades"
+
+    /// The flags of the systemd backend: how `systemctl` is run and where units are linked.
+    public struct Options: PluginOptions {
+        public typealias Owner = SystemdBackend
+
+        /// `--systemctl`.
+        @Option(help: "The systemctl program to run (a path, or a name in PATH).")
+        public var systemctl = "systemctl"
+
+        /// `--sudo`.
+        @Flag(help: "Run systemctl through 'sudo -n' (never prompting), for a system manager lavavisor's user cannot drive.")
+        public var sudo = false
+
+        /// `--user`.
+        @Flag(help: "Use the user's service manager (systemctl --user, units in ~/.config/systemd/user), no root needed.")
+        public var user = false
+
+        /// `--unit-dir`.
+        @Option(
+            name: .customLong("unit-dir"),
+            help: "Where create-service --create-link links units (default: /etc/systemd/system, or ~/.config/systemd/user with --user).")
+        public var unitDirectory: String?
+
+        /// `--service-start-timeout`.
+        @Option(
+            name: .customLong("service-start-timeout"),
+            help: "Seconds a restarted service gets to become active before the next one is restarted.")
+        public var serviceStartTimeout: Double = SystemdBackend.defaultStartTimeout.seconds
+
+        /// The defaults.
+        public init() {}
+
+        /// Checks the flags before anything runs.
+        public func validate() throws {
+            guard !systemctl.isEmpty else { throw ValidationError("--systemctl must name a program, got an empty value") }
+            guard serviceStartTimeout > 0, serviceStartTimeout.isFinite else {
+                throw ValidationError("--service-start-timeout must be a positive number of seconds, got \(serviceStartTimeout)")
+            }
+        }
+
+        /// The `systemctl` these flags describe; a relative `--systemctl` path is resolved in `context`.
+        public func systemctl(in context: PluginContext) -> Systemctl {
+            let program = systemctl.contains("/") ? context.resolve(systemctl).path : systemctl
+            return Systemctl(program: program, sudo: sudo, user: user)
+        }
+
+        /// The folder `--create-link` links units into.
+        public func unitFolder(in context: PluginContext) -> URL {
+            if let unitDirectory { return context.resolve(unitDirectory) }
+            if user {
+                return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config/systemd/user", isDirectory: true)
+            }
+            return URL(fileURLWithPath: "/etc/systemd/system", isDirectory: true)
+        }
+    }
+
+    /// The default `--service-start-timeout`.
+    public static let defaultStartTimeout: Duration = .seconds(60)
+    /// What `runningVersion` says when the services could not be started: below every version, so
+    /// the next check restarts them.
+    public static let notStarted = SemanticVersion(0, 0, 0)
+
+    /// How `systemctl` is run.
+    public let systemctl: Systemctl
+    /// The store whose `config.yml` lists the services and whose `current` they run.
+    public let store: Store
+    /// How long a restarted service gets to become active.
+    public let startTimeout: Duration
+    /// The time between two `is-active` questions while waiting.
+    public let activePoll: Duration
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var running: SemanticVersion?
+        var exit: ProcessExit?
+        var waiters: [CheckedContinuation<ProcessExit, Never>] = []
+    }
+
+    /// A backend driving the services of `store` with `systemctl`.
+    public init(
+        systemctl: Systemctl, store: Store, logger: Logger, startTimeout: Duration = defaultStartTimeout,
+        activePoll: Duration = .milliseconds(200)
+    ) {
+        self.systemctl = systemctl
+        self.store = store
+        self.logger = logger
+        self.startTimeout = startTimeout
+        self.activePoll = activePoll
+    }
+
+    public static func make(options: Options, context: PluginContext, processes: ProcessSettings) throws -> SystemdBackend {
+        if processes.command != nil {
+            throw OptionError(
+                "the systemd backend runs the services in config.yml, not --cmd; create them with 'lavavisor create-service' and run 'lavavisor start'"
+            )
+        }
+        return SystemdBackend(
+            systemctl: options.systemctl(in: context), store: context.store, logger: context.logger,
+            startTimeout: .seconds(options.serviceStartTimeout))
+    }
+
+    /// The services `config.yml` lists; throws when there are none.
+    public func services() throws -> [String] {
+        let services = try store.readConfig().services
+        guard !services.isEmpty else {
+            throw StoreError(
+                "\(store.configFile.path) lists no services; create them with 'lavavisor create-service provider|consumer CONFIG …' first")
+        }
+        return services
+    }
+
+    /// Reloads the units, enables every service and restarts them one by one on `current`. A failing
+    /// `systemctl` is logged with its output; the next check then tries again.
+    public func start() async throws {
+        let services = try services()
+        let version = store.currentVersion()
+        logger.info(
+            "starting the services of config.yml",
+            metadata: ["services": "\(services.joined(separator: " "))", "current": "\(describe(version))"])
+        do {
+            try await systemctl.require(["daemon-reload"])
+            for service in services { try await systemctl.require(["enable", service]) }
+            try await rollingRestart(services, on: version)
+            state.withLock { $0.running = version }
+            logger.info("every service restarted on \(describe(version))", metadata: ["services": "\(services.joined(separator: " "))"])
+        } catch {
+            state.withLock { $0.running = $0.running ?? Self.notStarted }
+            logger.error(
+                "cannot start the services; current links to \(describe(version)) but they may run another version or none; trying again on the next check",
+                metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Restarts the services one after another on the (new) `current`, each active before the next.
+    public func restart() async throws {
+        guard state.withLock({ $0.exit == nil }) else { return }
+        let services = try services()
+        let version = store.currentVersion()
+        do {
+            try await systemctl.require(["daemon-reload"])
+            try await rollingRestart(services, on: version)
+        } catch {
+            logger.error(
+                "current links to \(describe(version)) but not every service runs it; trying again on the next check",
+                metadata: ["error": "\(error)"])
+            throw error
+        }
+        state.withLock { $0.running = version }
+        logger.info("every service restarted on \(describe(version))", metadata: ["services": "\(services.joined(separator: " "))"])
+    }
+
+    /// Restarts `services` in order, waiting for each to be active; on a failure says which ones run what.
+    private func rollingRestart(_ services: [String], on version: SemanticVersion?) async throws {
+        for (index, service) in services.enumerated() {
+            do {
+                try await systemctl.require(["restart", service])
+                try await waitUntilActive(service)
+            } catch {
+                throw RollingRestartFailed(
+                    version: describe(version), previous: state.withLock { $0.running }.map(\.description),
+                    restarted: Array(services[..<index]), failed: service, untouched: Array(services[(index + 1)...]), cause: "\(error)")
+            }
+            logger.info("restarted \(service) on \(describe(version))")
+        }
+    }
+
+    /// Asks `systemctl is-active` until the service is active; fails when it failed or at the deadline.
+    private func waitUntilActive(_ service: String) async throws {
+        let deadline = ContinuousClock.now + startTimeout
+        var state = ""
+        while true {
+            let outcome = try await systemctl.run(["is-active", service])
+            state = outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            if state == "active" { return }
+            if state == "failed" || outcome.exit == nil { break }
+            guard ContinuousClock.now < deadline else { break }
+            try await Task.sleep(for: activePoll)
+        }
+        throw SystemctlFailed(
+            command: systemctl.commandLine(["is-active", service]), output: "",
+            problem:
+                "says '\(state.isEmpty ? "nothing" : state)', not active, within \(startTimeout.brief) of the restart; see journalctl -u \(service)"
+        )
+    }
+
+    /// Ends the monitor's hold on the services: they keep running under systemd.
+    public func stop(with signal: Int32) async { end() }
+
+    /// Like `stop`: systemd owns the services, lavavisor kills none of them.
+    public func kill() async { end() }
+
+    /// Signals are not forwarded: the services are systemd's.
+    public func signal(_ number: Int32) async {
+        logger.warning("signal \(number) is not forwarded: the services run under systemd; use systemctl kill --signal=\(number) SERVICE")
+    }
+
+    /// Returns once lavavisor is asked to stop; the services go on running.
+    public func waitForExit() async -> ProcessExit {
+        await withCheckedContinuation { continuation in
+            let exit: ProcessExit? = state.withLock { state in
+                if let exit = state.exit { return exit }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let exit { continuation.resume(returning: exit) }
+        }
+    }
+
+    /// The version `current` linked to when the services were last restarted successfully.
+    public var runningVersion: SemanticVersion? { state.withLock { $0.running } }
+
+    private func end() {
+        let waiters: [CheckedContinuation<ProcessExit, Never>]? = state.withLock { state in
+            guard state.exit == nil else { return nil }
+            state.exit = .exited(0)
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        guard let waiters else { return }
+        logger.info("lavavisor stops watching versions; the services keep running under systemd (systemctl stop SERVICE stops one)")
+        for waiter in waiters { waiter.resume(returning: .exited(0)) }
+    }
+
+    private func describe(_ version: SemanticVersion?) -> String { version.map(\.description) ?? "nothing" }
+}
+
+/// A rolling restart stopped part-way; says which services run what.
+public struct RollingRestartFailed: Error, Sendable, CustomStringConvertible {
+    /// The version restarted onto.
+    public let version: String
+    /// The version the services ran before, when known.
+    public let previous: String?
+    /// The services already restarted onto `version`.
+    public let restarted: [String]
+    /// The service whose restart failed.
+    public let failed: String
+    /// The services not restarted yet.
+    public let untouched: [String]
+    /// Why.
+    public let cause: String
+
+    public var description: String {
+        var parts = ["restarting \(failed) on \(version) failed: \(cause)"]
+        if !restarted.isEmpty { parts.append("\(restarted.joined(separator: ", ")) run \(version)") }
+        if !untouched.isEmpty {
+            parts.append("\(untouched.joined(separator: ", ")) were not restarted and still run \(previous ?? "what they ran before")")
+        }
+        return parts.joined(separator: "; ")
+    }
+}
