@@ -14,8 +14,12 @@ import Testing
         try store.prepare()
     }
 
-    func monitor(_ source: ScriptedVersionSource, _ binaries: StandInBinarySource, autoDownload: Bool = true) -> Monitor {
-        Monitor(source: source, binaries: binaries, store: store, autoDownload: autoDownload, logger: logs.logger())
+    func monitor(
+        _ source: ScriptedVersionSource, _ binaries: StandInBinarySource, autoDownload: Bool = true, prefetch: Bool = false
+    ) -> Monitor {
+        Monitor(
+            source: source, binaries: binaries, store: store, autoDownload: autoDownload, logger: logs.logger(), role: .provider,
+            prefetch: prefetch)
     }
 
     @Test func installsAndSwitchesToTheTarget() async throws {
@@ -90,23 +94,7 @@ import Testing
 }
 
 /// Binaries fetched while a proposal is still being voted on.
-@Suite struct PrefetchTests {
-    let temp: TemporaryDirectory
-    let store: Store
-    let logs = CapturedLogs()
-
-    init() throws {
-        temp = try TemporaryDirectory()
-        store = Store(directory: temp.url)
-        try store.prepare()
-    }
-
-    func monitor(_ source: ScriptedVersionSource, _ binaries: StandInBinarySource, prefetch: Bool) -> Monitor {
-        Monitor(
-            source: source, binaries: binaries, store: store, autoDownload: true, logger: logs.logger(), role: .provider, prefetch: prefetch
-        )
-    }
-
+extension MonitorTests {
     @Test func aProposedTargetIsInstalledAheadAndTheSwitchThenNeedsNoDownload() async throws {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))

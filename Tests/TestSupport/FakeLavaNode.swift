@@ -61,16 +61,6 @@ public final class FakeLavaNode: Sendable {
 
     /// The protobuf bytes of `QueryProposalsResponse` with one proposal per entry.
     public static func proposalsBytes(_ proposals: [(id: UInt64, message: ProposalMessage, votingEnd: Int64?)]) -> [UInt8] {
-        func varint(_ value: UInt64) -> [UInt8] {
-            var value = value
-            var out: [UInt8] = []
-            repeat {
-                out.append(UInt8(value & 0x7f) | (value > 0x7f ? 0x80 : 0))
-                value >>= 7
-            } while value > 0
-            return out
-        }
-        func field(_ number: UInt64, _ bytes: [UInt8]) -> [UInt8] { varint(number << 3 | 2) + varint(UInt64(bytes.count)) + bytes }
         func string(_ number: UInt64, _ text: String) -> [UInt8] { field(number, Array(text.utf8)) }
         func any(_ type: String, _ value: [UInt8]) -> [UInt8] { string(1, type) + field(2, value) }
         return proposals.flatMap { proposal -> [UInt8] in
@@ -102,18 +92,24 @@ public final class FakeLavaNode: Sendable {
     /// The protobuf bytes of `QueryParamsResponse{Params{Version{…}}}` (this test encoder is checked
     /// against Python's protobuf by the decoder tests, which use independently made fixtures).
     public static func paramsBytes(_ versions: [String]) -> [UInt8] {
-        func field(_ number: UInt8, _ bytes: [UInt8]) -> [UInt8] { [number << 3 | 2] + varint(bytes.count) + bytes }
-        func varint(_ value: Int) -> [UInt8] {
-            var value = value
-            var out: [UInt8] = []
-            repeat {
-                out.append(UInt8(value & 0x7f) | (value > 0x7f ? 0x80 : 0))
-                value >>= 7
-            } while value > 0
-            return out
-        }
-        let version = versions.enumerated().flatMap { field(UInt8($0.offset + 1), Array($0.element.utf8)) }
+        let version = versions.enumerated().flatMap { field(UInt64($0.offset + 1), Array($0.element.utf8)) }
         return field(1, field(1, version))
+    }
+
+    /// A protobuf varint.
+    private static func varint(_ value: UInt64) -> [UInt8] {
+        var value = value
+        var out: [UInt8] = []
+        repeat {
+            out.append(UInt8(value & 0x7f) | (value > 0x7f ? 0x80 : 0))
+            value >>= 7
+        } while value > 0
+        return out
+    }
+
+    /// A length-delimited protobuf field.
+    private static func field(_ number: UInt64, _ bytes: [UInt8]) -> [UInt8] {
+        varint(number << 3 | 2) + varint(UInt64(bytes.count)) + bytes
     }
 
     private static func answer(_ request: FakeHTTPServer.Request, state: State) -> FakeHTTPServer.Reply {
