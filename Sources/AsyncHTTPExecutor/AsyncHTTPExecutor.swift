@@ -28,7 +28,7 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
             if let existing = clients[key] { return existing }
             var configuration = HTTPClient.Configuration()
             configuration.timeout = .init(
-                connect: .nanoseconds(Self.nanoseconds(timeouts.connect)), read: timeouts.idle.map { .nanoseconds(Self.nanoseconds($0)) })
+                connect: .nanoseconds(timeouts.connect.nanoseconds), read: timeouts.idle.map { .nanoseconds($0.nanoseconds) })
             configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
             // A refused connection or a failed lookup fails the request at once, instead of being
             // retried with backoff until the connect timeout; the caller's RetryPolicy decides.
@@ -105,11 +105,6 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
     }
 
     private static func deadline(_ timeouts: HTTPTimeouts) -> NIODeadline {
-        NIODeadline.now() + .nanoseconds(nanoseconds(timeouts.total))
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        NIODeadline.now() + .nanoseconds(timeouts.total.nanoseconds)
     }
 }

@@ -109,7 +109,7 @@ public struct Monitor: Sendable {
         let start = ContinuousClock.now
         let outcome = await checkOnce(child: child)
         Telemetry.checked(outcome, duration: .now - start)
-        if prefetch, outcome.name != "failed", outcome.name != "wrong-chain" { await prefetchPending() }
+        if prefetch, outcome.readTheChain { await prefetchPending() }
         return outcome
     }
 

@@ -73,8 +73,7 @@ final class DownloadProgress: Sendable {
     }
 
     private static func rate(_ bytes: Int, since start: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Double {
-        let elapsed = (now - start).components
-        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        let seconds = (now - start).seconds
         return seconds > 0 ? Double(bytes) / seconds : 0
     }
 

@@ -19,7 +19,7 @@ public enum Telemetry {
     public static func checked(_ outcome: Monitor.Outcome, duration: Duration) {
         Counter(label: "lavavisor_checks_total", dimensions: [("outcome", outcome.name)]).increment()
         Timer(label: "lavavisor_check_duration_seconds").recordNanoseconds(duration.nanoseconds)
-        if outcome.name != "failed" && outcome.name != "wrong-chain" {
+        if outcome.readTheChain {
             Gauge(label: "lavavisor_last_successful_check_timestamp_seconds").record(Date().timeIntervalSince1970)
             Health.shared.checkSucceeded()
         }
@@ -85,6 +85,14 @@ private final class InfoGauges: Sendable {
 }
 
 extension Monitor.Outcome {
+    /// Whether the check read the chain's versions from the right chain (it did not fail, nor refuse).
+    public var readTheChain: Bool {
+        switch self {
+        case .failed, .wrongChain: false
+        case .unchanged, .switched, .behind, .waiting: true
+        }
+    }
+
     /// The outcome's name in metrics.
     public var name: String {
         switch self {
@@ -95,13 +103,5 @@ extension Monitor.Outcome {
         case .failed: "failed"
         case .wrongChain: "wrong-chain"
         }
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -6,6 +6,14 @@ extension Duration {
 }
 
 extension Duration {
+    /// The duration in whole nanoseconds (for timers and metrics that count them).
+    public var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+extension Duration {
     /// A short text for logs: seconds with at most three decimals, e.g. "0.048 s", "30 s".
     public var brief: String {
         let milliseconds = (seconds * 1000).rounded()
