@@ -82,7 +82,9 @@ extension Runtime {
                 source: source, binaries: binaries, autoDownload: fetches, role: role, prefetch: fetches && !flags.monitor.noPrefetch),
             backend: backend, pollInterval: .seconds(flags.monitor.pollInterval), logger: logger,
             afterUpgrade: flags.prune.afterUpgrade(
-                store: store, wait: processes.restart.resetAfter, running: { await backend.runningVersion }, logger: logger))
+                store: store, wait: processes.restart.resetAfter, running: { await backend.runningVersion }, logger: logger),
+            // Once lavap runs, this process only checks and waits: the pages start-up touched go back.
+            afterStart: { Footprint.releaseStartupPages() })
         do {
             let status = try await supervisor.run(signals: signals)
             await metrics?.stop()

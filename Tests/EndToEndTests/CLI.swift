@@ -33,12 +33,12 @@ struct CLI {
         var logs: String { (try? String(contentsOf: stderr, encoding: .utf8)) ?? "" }
 
         /// Waits until the logs contain `text`.
-        func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws {
+        func waitForLog(_ text: String, timeout: Duration = patience) async throws {
             try await waitUntil("log line '\(text)' in:\n\(logs)", timeout: timeout) { logs.contains(text) }
         }
 
         /// Waits for the exit, at most `timeout`.
-        func exit(timeout: Duration = .seconds(30)) async throws -> ProcessExit {
+        func exit(timeout: Duration = patience) async throws -> ProcessExit {
             guard let exit = await process.wait(timeout: timeout) else {
                 process.signal(SIGKILL)
                 throw WaitTimeout(what: "lavavisor to exit; logs:\n\(logs)")

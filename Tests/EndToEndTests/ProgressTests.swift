@@ -48,7 +48,7 @@ import Testing
         let terminal = try PseudoTerminal()
         defer { terminal.close() }
         let lavavisor = try CLI.launch(initArguments(setup, host), on: terminal)
-        let exit = try await lavavisor.wait(timeout: .seconds(60))
+        let exit = try await lavavisor.wait()
         let output = try await terminal.finalOutput()
         #expect(exit == .exited(0), "\(output)")
         #expect(output.contains("\rlavap-v1.1.0-linux-amd64 ["), "\(output)")
@@ -70,7 +70,7 @@ import Testing
             "--cmd", "lavap rpcprovider provider.yml",
         ]
         let lavavisor = try CLI.launch(arguments, on: terminal)
-        try await terminal.waitForOutput("started lavap 1.1.0", timeout: .seconds(60))
+        try await terminal.waitForOutput("started lavap 1.1.0")
         lavavisor.signal(SIGTERM)
         #expect(try await lavavisor.wait() == .exited(0))
         let output = try await terminal.finalOutput()

@@ -61,7 +61,7 @@ struct VersionStore {
             #"exec setpriv --reuid=65534 --regid=65534 --clear-groups "$0" "$@" < /dev/null > "$LAVAVISOR_TEST_OUT" 2> "$LAVAVISOR_TEST_ERR""#
         let process = try ChildProcess.spawn(
             executable: "/bin/sh", arguments: ["-c", script, CLI.binary.path] + arguments, environment: environment)
-        guard let exit = await process.wait(timeout: .seconds(30)) else {
+        guard let exit = await process.wait(timeout: patience) else {
             process.signal(SIGKILL)
             throw WaitTimeout(what: "lavavisor run as nobody to exit")
         }

@@ -110,12 +110,12 @@ public final class PseudoTerminal: Sendable {
     public var output: String { String(decoding: state.withLock { $0.received }, as: UTF8.self) }
 
     /// Waits until the terminal has shown `text`.
-    public func waitForOutput(_ text: String, timeout: Duration = .seconds(20)) async throws {
+    public func waitForOutput(_ text: String, timeout: Duration = patience) async throws {
         try await waitUntil("'\(text)' on the terminal; it shows:\n\(output)", timeout: timeout) { output.contains(text) }
     }
 
     /// Waits until every program has closed the terminal, then returns everything it showed.
-    public func finalOutput(timeout: Duration = .seconds(20)) async throws -> String {
+    public func finalOutput(timeout: Duration = patience) async throws -> String {
         try await waitUntil("every program to close the terminal", timeout: timeout) { state.withLock { $0.readerDone } }
         return output
     }
@@ -221,7 +221,7 @@ public final class PseudoTerminal: Sendable {
         }
 
         /// Waits for the program's end, at most `timeout`; kills it and throws when it outlives it.
-        public func wait(timeout: Duration = .seconds(30)) async throws -> ProcessExit {
+        public func wait(timeout: Duration = patience) async throws -> ProcessExit {
             do {
                 try await waitUntil("the program on the terminal (pid \(pid)) to exit", timeout: timeout) { exit.withLock { $0 != nil } }
             } catch {

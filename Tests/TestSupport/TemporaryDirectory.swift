@@ -12,7 +12,11 @@ public final class TemporaryDirectory: Sendable {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    deinit { try? FileManager.default.removeItem(at: url) }
+    /// Ends whatever a failed test left running from the folder (see `LeftoverProcesses`), then removes it.
+    deinit {
+        LeftoverProcesses.kill(mentioning: url.path)
+        try? FileManager.default.removeItem(at: url)
+    }
 
     /// A path inside the folder.
     public func path(_ relative: String) -> URL { url.appendingPathComponent(relative) }

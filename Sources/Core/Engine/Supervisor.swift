@@ -18,17 +18,21 @@ public struct Supervisor: Sendable {
     public let logger: Logger
     /// Called after each restart onto a new version (`--auto-prune`), which checks what then runs.
     public let afterUpgrade: (@Sendable (SemanticVersion) async -> Void)?
+    /// Called once lavap has started and after each restart: the command-line tool releases its
+    /// start-up pages there (`Footprint`), which a process hosting other work must not do.
+    public let afterStart: (@Sendable () -> Void)?
 
     /// Builds a supervisor.
     public init(
         monitor: Monitor, backend: any ProcessBackend, pollInterval: Duration, logger: Logger,
-        afterUpgrade: (@Sendable (SemanticVersion) async -> Void)? = nil
+        afterUpgrade: (@Sendable (SemanticVersion) async -> Void)? = nil, afterStart: (@Sendable () -> Void)? = nil
     ) {
         self.monitor = monitor
         self.backend = backend
         self.pollInterval = pollInterval
         self.logger = logger
         self.afterUpgrade = afterUpgrade
+        self.afterStart = afterStart
     }
 
     private enum Event: Sendable {
@@ -67,6 +71,7 @@ public struct Supervisor: Sendable {
         checks: inout Task<Void, Never>?
     ) async throws -> Int32 {
         let (monitor, backend, pollInterval, logger) = (self.monitor, self.backend, self.pollInterval, self.logger)
+        let (afterUpgrade, afterStart) = (self.afterUpgrade, self.afterStart)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             defer { group.cancelAll() }
             group.addTask {
@@ -89,13 +94,13 @@ public struct Supervisor: Sendable {
                     await backend.onFailedUpgrade { failed in await monitor.rollBack(failed) }
                     try await backend.start()
                     started = true
-                    Footprint.releaseStartupPages()
+                    afterStart?()
                     group.addTask { sink.yield(.exited(await backend.waitForExit())) }
                     checks = Task {
                         await monitor.run(every: pollInterval, child: { await backend.runningVersion }) { version in
                             do {
                                 try await backend.restart()
-                                Footprint.releaseStartupPages()
+                                afterStart?()
                                 await afterUpgrade?(version)
                             } catch {
                                 logger.error("cannot restart lavap on \(version)", metadata: ["error": "\(error)"])

@@ -11,9 +11,12 @@ import Foundation
 /// static initialisers and start-up paths touch far more of them than the steady loop of checks
 /// and waits uses again. Once supervision runs, `releaseStartupPages()` asks the kernel to take
 /// those clean, file-backed pages back (`MADV_PAGEOUT`; pages other processes map too are left
-/// alone by the kernel): they stay in the page cache, and a page used again comes back alone
-/// (`MADV_RANDOM`: no fault-around of its neighbours) with a minor fault. Nothing written is
-/// dropped: writable and anonymous memory is left alone.
+/// alone by the kernel). The kernel may drop them from the page cache: a page used again is read
+/// back from the file, alone (`MADV_RANDOM`: no fault-around of its neighbours). Nothing written
+/// is dropped: writable and anonymous memory is left alone.
+///
+/// Only the `lavavisor` executable calls it, once lavap runs and after each restart: in a process
+/// that does other work (the test runner, say) every thread would fault its code back from disk.
 public enum Footprint {
     /// `MADV_PAGEOUT` of `<linux/mman.h>` (Linux 5.4); older kernels answer EINVAL and nothing changes.
     private static let pageOut: Int32 = 21
