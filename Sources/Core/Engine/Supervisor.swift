@@ -95,7 +95,7 @@ public struct Supervisor: Sendable {
                         await monitor.run(every: pollInterval, child: { await backend.runningVersion }) { version in
                             do {
                                 try await backend.restart()
-                                Footprint.releaseStartupPages()
+                                // Footprint.releaseStartupPages()
                                 await afterUpgrade?(version)
                             } catch {
                                 logger.error("cannot restart lavap on \(version)", metadata: ["error": "\(error)"])
