@@ -79,7 +79,12 @@ let package = Package(
         ),
 
         // MARK: Plugins: one module each, depending on Core only, grouped by the extension point they serve.
-        plugin("RPCVersionSource", serving: "VersionSources"),
+        plugin(
+            "RPCVersionSource", serving: "VersionSources",
+            also: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]),
         plugin("RESTVersionSource", serving: "VersionSources"),
         plugin("FileVersionSource", serving: "VersionSources", also: [.product(name: "Yams", package: "Yams")]),
         plugin("GitHubReleaseSource", serving: "BinarySources"),
@@ -122,6 +127,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/TestSupport",

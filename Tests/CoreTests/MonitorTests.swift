@@ -137,3 +137,34 @@ extension MonitorTests {
         #expect(binaries.fetches.filter { $0 == v("1.1.0") }.count == 1, "not again within 5 minutes")
     }
 }
+
+/// Checks driven by new blocks, with the poll as a safety net.
+@Suite struct BlockDrivenTests {
+    @Test func checksOnEveryNewBlockAtMostOncePerBlockAndReconnectsAfterALostFeed() async throws {
+        let temp = try TemporaryDirectory()
+        let store = Store(directory: temp.url)
+        try store.prepare()
+        let logs = CapturedLogs()
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        let monitor = Monitor(
+            source: source, binaries: StandInBinarySource([v("1.0.0")]), store: store, autoDownload: true, logger: logs.logger())
+        let (first, second) = (source.prepareFeed(), source.prepareFeed())
+        // An hour between polls: every check below comes from a block.
+        let run = Task { await monitor.run(every: .seconds(3600), child: { nil }, restart: { _ in }) }
+        try await waitUntil("the feed opened") { source.feedsOpened == 1 }
+        first.yield(10)
+        try await waitUntil("a check on block 10 installing 1.0.0") { store.currentVersion() == v("1.0.0") }
+        #expect(source.reads == 1)
+        first.yield(10)  // the same block again: no check
+        first.yield(11)
+        try await waitUntil("a check on block 11") { source.reads == 2 }
+        first.finish(throwing: TestFailure("the websocket was cut"))
+        try await waitUntil("the feed opened again") { source.feedsOpened == 2 }
+        second.yield(12)
+        try await waitUntil("a check on block 12") { source.reads == 3 }
+        #expect(logs.text.components(separatedBy: "cannot follow new blocks").count == 2, "logged once")
+        #expect(logs.text.contains("the websocket was cut"))
+        run.cancel()
+        await run.value
+    }
+}

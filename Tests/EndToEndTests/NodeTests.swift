@@ -37,6 +37,36 @@ import Testing
         await node.stop()
     }
 
+    @Test func aNewBlockBringsTheUpgradeWithoutWaitingForThePoll() async throws {
+        let setup = try Quickstart()
+        let node = try await FakeLavaNode()
+        let websocket = try await FakeWebSocketNode()
+        node.require(target: "1.0.0", min: "1.0.0")
+        // An hour between polls: the upgrade below can only come from the block.
+        let lavavisor = try CLI.launch(
+            ["wrap"] + flags(setup, node: node)
+                + ["--websocket-url", websocket.url, "--auto-download", "--poll-interval", "1", "--verbose", "--cmd", "lavap rpcprovider p.yml"],
+            in: setup.temp)
+        try await setup.waitForEvent("start", "1.0.0")
+        try await waitUntil("the subscription") { websocket.subscribers == 1 }
+        try await lavavisor.waitForLog("following new blocks")
+        node.require(target: "1.1.0", min: "1.0.0")
+        await websocket.publish(height: 1235)
+        try await setup.waitForEvent("start", "1.1.0")
+
+        // The websocket lost: logged once, the poll goes on, and it is opened again.
+        websocket.set(.refuse)
+        await websocket.dropAll()
+        try await lavavisor.waitForLog("cannot follow new blocks")
+        websocket.set(.serve)
+        try await waitUntil("subscribed again: \(websocket.upgrades) upgrades, \(websocket.subscribers) subscribers, logs:\n\(lavavisor.logs)") { websocket.subscribers == 1 && websocket.upgrades == 2 }
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0), "\(lavavisor.logs)")
+        #expect(lavavisor.logs.components(separatedBy: "cannot follow new blocks").count == 2, "logged once: \(lavavisor.logs)")
+        await node.stop()
+        await websocket.stop()
+    }
+
     @Test func aNodeOnAnotherChainIsRefusedAtStart() async throws {
         let setup = try Quickstart()
         let node = try await FakeLavaNode()

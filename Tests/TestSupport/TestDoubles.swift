@@ -22,6 +22,26 @@ public final class ScriptedVersionSource: VersionSource {
 
     public func pendingVersions() async throws -> [PendingVersion] { pending.withLock { $0 } }
 
+    private let feeds = Mutex<(prepared: [AsyncThrowingStream<Int64, any Error>], opened: Int)>(([], 0))
+
+    /// Prepares the next block feed a monitor opens; the test yields heights into it.
+    public func prepareFeed() -> AsyncThrowingStream<Int64, any Error>.Continuation {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: Int64.self)
+        feeds.withLock { $0.prepared.append(stream) }
+        return continuation
+    }
+
+    /// How many block feeds were opened.
+    public var feedsOpened: Int { feeds.withLock { $0.opened } }
+
+    /// The next prepared feed; nil (no feed capability) when none was prepared.
+    public func blocks() async throws -> AsyncThrowingStream<Int64, any Error>? {
+        feeds.withLock { feeds in
+            feeds.opened += 1
+            return feeds.prepared.isEmpty ? nil : feeds.prepared.removeFirst()
+        }
+    }
+
     /// How many times the versions were read.
     public var reads: Int { readCount.withLock { $0 } }
 

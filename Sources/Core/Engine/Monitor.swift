@@ -186,18 +186,95 @@ public struct Monitor: Sendable {
         }
     }
 
-    /// Checks every `interval` until cancelled; after a check that needs it, calls `restart` with the version.
-    /// `child` tells the version the child runs at the time of each check.
+    /// Checks on every new block the version source announces (at most once per block), and every
+    /// `interval` in any case, until cancelled; after a check that needs it, calls `restart` with
+    /// the version. `child` tells the version the child runs at the time of each check.
     public func run(
         every interval: Duration, child: @Sendable () async -> SemanticVersion?, restart: @Sendable (SemanticVersion) async -> Void
     ) async {
+        // One queue of wake-ups: the poll's timer and new blocks; only the newest waiting one counts.
+        let (wakeUps, wake) = AsyncStream.makeStream(of: WakeUp.self, bufferingPolicy: .bufferingNewest(1))
+        let feed = Task { await followBlocks { wake.yield(.block) } }
+        defer {
+            feed.cancel()
+            wake.finish()
+        }
         var failures = 0
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: Self.wait(every: interval, afterFailures: failures)) } catch { return }
+        var round = 0
+        var timer: Task<Void, Never>?
+        func arm() {
+            timer?.cancel()
+            round += 1
+            let (this, wait) = (round, Self.wait(every: interval, afterFailures: failures))
+            timer = Task {
+                do { try await Task.sleep(for: wait) } catch { return }
+                logger.debug("DEBUG timer \(this) fired: \(wake.yield(.poll(this)))")
+            }
+        }
+        arm()
+        defer { timer?.cancel() }
+        for await wakeUp in wakeUps {
+            logger.debug("DEBUG woken \(wakeUp) round \(round)")
+            if case .poll(let number) = wakeUp, number != round { continue }  // a timer replaced meanwhile
+            guard !Task.isCancelled else { return }
             let outcome = await check(child: await child())
             guard !Task.isCancelled else { return }
             if case .failed = outcome { failures += 1 } else { failures = 0 }
             if let version = outcome.restartVersion { await restart(version) }
+            arm()
+        }
+    }
+
+    private enum WakeUp: Sendable {
+        case poll(Int)
+        case block
+    }
+
+    /// Follows the source's new blocks, calling `newBlock` once per new height, for as long as the
+    /// task runs. A feed that cannot be opened, fails or ends is logged once (until it works again)
+    /// and opened again after 1 s, 2 s, 4 s … up to 30 s; the poll goes on meanwhile.
+    private func followBlocks(_ newBlock: @Sendable () -> Void) async {
+        var backoff: Duration = .seconds(1)
+        var failing = false
+        var lastHeight: Int64 = .min
+        while !Task.isCancelled {
+            do {
+                logger.debug("opening the new-block feed", metadata: ["source": "\(type(of: source).id)"])
+                guard let blocks = try await source.blocks() else { return }
+                if !failing {
+                    logger.info(
+                        "following new blocks: the versions are checked on each one, and every poll interval as well",
+                        metadata: ["source": "\(type(of: source).id)"])
+                }
+                var working = false
+                for try await height in blocks {
+                    if !working {  // the feed works: a later loss is logged again, and backs off from 1 s
+                        working = true
+                        failing = false
+                        backoff = .seconds(1)
+                    }
+                    guard height > lastHeight else { continue }
+                    lastHeight = height
+                    newBlock()
+                }
+                guard !Task.isCancelled else { return }
+                throw BlockFeedEnded()
+            } catch {
+                guard !Task.isCancelled else { return }
+                logger.debug("the new-block feed failed; opening it again in \(backoff.brief)", metadata: ["error": "\(error)"])
+                if !failing {
+                    logger.warning(
+                        "cannot follow new blocks; the versions are checked every poll interval meanwhile, and lavavisor reconnects with backoff up to 30 s",
+                        metadata: ["error": "\(error)"])
+                    failing = true
+                }
+                do { try await Task.sleep(for: backoff) } catch {
+                    logger.debug("DEBUG sleep cancelled")
+                    return
+                }
+                logger.debug("DEBUG slept")
+                backoff = min(backoff * 2, .seconds(30))
+            }
         }
     }
 
@@ -251,6 +328,11 @@ public struct Monitor: Sendable {
             logger.debug("running \(plan.running.map(\.description) ?? "unknown"): \(plan.decision)", metadata: metadata)
         }
     }
+}
+
+/// The block feed ended without an error.
+struct BlockFeedEnded: Error, CustomStringConvertible {
+    var description: String { "the node closed the subscription" }
 }
 
 /// A value shared by the copies of one monitor (the last logged listing error, the last requirement).

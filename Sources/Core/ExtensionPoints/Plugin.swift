@@ -34,11 +34,18 @@ public protocol VersionSource: Plugin {
     /// The version changes governance proposals in their voting period would make (an optional
     /// capability: the default is none), so that their binaries are fetched before the vote ends.
     func pendingVersions() async throws -> [PendingVersion]
+    /// The heights of new blocks as the node announces them (an optional capability: the default is
+    /// nil, no feed), so the versions are checked on each block instead of waiting for the poll.
+    /// The stream ends or throws when the feed is lost; the monitor opens it again with backoff.
+    func blocks() async throws -> AsyncThrowingStream<Int64, any Error>?
 }
 
 extension VersionSource {
     /// None: this source cannot see proposals.
     public func pendingVersions() async throws -> [PendingVersion] { [] }
+
+    /// None: this source is polled only.
+    public func blocks() async throws -> AsyncThrowingStream<Int64, any Error>? { nil }
 }
 
 /// One answer of a version source.

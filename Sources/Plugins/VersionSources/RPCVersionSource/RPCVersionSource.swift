@@ -21,6 +21,18 @@ public struct RPCVersionSource: VersionSource {
         @Option(help: "The Lava node's CometBFT RPC URL (tcp:// means http://; https works).")
         public var node = "tcp://localhost:26657"
 
+        /// `--websocket-url`.
+        @Option(
+            name: .customLong("websocket-url"),
+            help: "Where the node's websocket is, when not on --node's host and port (a proxy), e.g. http://rpc.example:26657.")
+        public var websocketURL: String?
+
+        /// `--no-subscribe`.
+        @Flag(
+            name: .customLong("no-subscribe"),
+            help: "Do not follow new blocks over the node's websocket: check every poll interval only.")
+        public var noSubscribe = false
+
         /// The defaults.
         public init() {}
     }
@@ -30,17 +42,34 @@ public struct RPCVersionSource: VersionSource {
     private let http: any HTTPExecutor
     private let timeouts: HTTPTimeouts
     private let retries: RetryPolicy
+    /// The new-block feed, nil with `--no-subscribe`.
+    public let feed: NewBlockFeed?
 
-    /// A source querying `node`.
-    public init(node: URL, http: any HTTPExecutor, timeouts: HTTPTimeouts = HTTPTimeouts(), retries: RetryPolicy = RetryPolicy()) {
+    /// A source querying `node`, following its new blocks with `feed`.
+    public init(
+        node: URL, http: any HTTPExecutor, timeouts: HTTPTimeouts = HTTPTimeouts(), retries: RetryPolicy = RetryPolicy(),
+        feed: NewBlockFeed? = nil
+    ) {
         self.node = node
         self.http = http
         self.timeouts = timeouts
         self.retries = retries
+        self.feed = feed
     }
 
     public static func make(options: Options, context: PluginContext) throws -> RPCVersionSource {
-        RPCVersionSource(node: try endpoint(options.node), http: context.http, timeouts: context.timeouts, retries: context.retries)
+        let node = try endpoint(options.node)
+        return RPCVersionSource(
+            node: node, http: context.http, timeouts: context.timeouts, retries: context.retries,
+            feed: options.noSubscribe
+                ? nil
+                : NewBlockFeed(
+                    node: try options.websocketURL.map { try endpoint($0) } ?? node, connectTimeout: context.timeouts.connect))
+    }
+
+    /// The heights of new blocks from the node's websocket, unless `--no-subscribe`.
+    public func blocks() async throws -> AsyncThrowingStream<Int64, any Error>? {
+        try await feed?.open()
     }
 
     /// The URL of `--node`: `tcp://` means `http://`; http and https are taken as they are.

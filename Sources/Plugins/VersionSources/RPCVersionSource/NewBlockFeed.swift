@@ -1,0 +1,193 @@
+import Core
+public import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// CometBFT's push of new blocks: `GET /websocket` upgraded to a websocket, then the JSON-RPC call
+/// `subscribe` to `tm.event='NewBlockHeader'`; the first answer is `{"result":{}}`, then each block
+/// comes with the same id and its height at `result.data.value.header.height` (a string).
+///
+/// Built on swift-nio's NIOWebSocket (already in the package): frames up to 1 MiB, the node's pings
+/// answered, a node silent for longer than `silence` (it pings every 27 s) taken for lost.
+public struct NewBlockFeed: Sendable {
+    /// The node's RPC URL (http or https; the websocket goes to the same host and port).
+    public let node: URL
+    /// How long the node may stay silent (no frame, no ping) before the feed is taken for lost.
+    public let silence: Duration
+    /// How long the connection and the upgrade may take.
+    public let connectTimeout: Duration
+
+    /// A feed from `node`.
+    public init(node: URL, silence: Duration = .seconds(35), connectTimeout: Duration = .seconds(5)) {
+        self.node = node
+        self.silence = silence
+        self.connectTimeout = connectTimeout
+    }
+
+    private enum Upgrade: Sendable {
+        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
+        case refused(HTTPResponseStatus?)
+    }
+
+    /// Opens the websocket and subscribes; the stream yields each new block's height and throws
+    /// when the node refuses, errs, closes or goes silent.
+    public func open() async throws -> AsyncThrowingStream<Int64, any Error> {
+        guard node.scheme == "http" else {
+            throw NewBlockFeedError("following new blocks needs a plain http:// --node; \(node.absoluteString) is polled only")
+        }
+        let host = node.host ?? "localhost"
+        let port = node.port ?? 80
+        let path = (node.path.hasSuffix("/") ? String(node.path.dropLast()) : node.path) + "/websocket"
+        let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.nanoseconds(connectTimeout.nanosecondsValue))
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 20) { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            .websocket(try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel))
+                        }
+                    }
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Host", value: "\(host):\(port)")
+                    headers.add(name: "Content-Length", value: "0")
+                    let configuration = NIOTypedHTTPClientUpgradeConfiguration(
+                        upgradeRequestHead: HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers),
+                        upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in channel.eventLoop.makeCompletedFuture { .refused(nil) } })
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                        configuration: .init(upgradeConfiguration: configuration))
+                }
+            }
+        let channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>
+        switch try await upgrade.get() {
+        case .websocket(let upgraded): channel = upgraded
+        case .refused: throw NewBlockFeedError("the node at \(host):\(port) did not upgrade GET \(path) to a websocket")
+        }
+        let silence = self.silence
+        return AsyncThrowingStream { continuation in
+            let reader = Task {
+                do {
+                    try await channel.executeThenClose { inbound, outbound in
+                        try await outbound.write(Self.text(Self.subscribeCall))
+                        try await Self.follow(inbound, outbound, silence: silence, yield: { continuation.yield($0) })
+                    }
+                    continuation.finish(throwing: NewBlockFeedError("the node closed the websocket"))
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in reader.cancel() }
+        }
+    }
+
+    /// The subscription call.
+    static let subscribeCall = #"{"jsonrpc":"2.0","method":"subscribe","id":1,"params":{"query":"tm.event='NewBlockHeader'"}}"#
+
+    /// A masked text frame, as a client sends them.
+    private static func text(_ text: String) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: text))
+    }
+
+    /// Reads frames until the node closes: pings answered, messages (fragments joined) parsed, and
+    /// a watchdog that ends the read when nothing came for `silence`.
+    private static func follow(
+        _ inbound: NIOAsyncChannelInboundStream<WebSocketFrame>, _ outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>,
+        silence: Duration, yield: @escaping @Sendable (Int64) -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let (beats, beat) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            group.addTask {
+                // The watchdog: every frame restarts it; silence past the limit ends the feed.
+                while true {
+                    let heard = try await withThrowingTaskGroup(of: Bool.self) { race in
+                        race.addTask {
+                            for await _ in beats { return true }
+                            return false
+                        }
+                        race.addTask {
+                            try await Task.sleep(for: silence)
+                            return false
+                        }
+                        defer { race.cancelAll() }
+                        return try await race.next() ?? false
+                    }
+                    if !heard { throw NewBlockFeedError("the node sent nothing for \(silence.brief) (it pings every 27 s)") }
+                }
+            }
+            group.addTask {
+                var message: [UInt8] = []
+                for try await frame in inbound {
+                    beat.yield()
+                    switch frame.opcode {
+                    case .ping:
+                        try await outbound.write(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData))
+                    case .connectionClose:
+                        return
+                    case .text, .binary, .continuation:
+                        message += Array(buffer: frame.unmaskedData)
+                        guard frame.fin else { continue }
+                        defer { message = [] }
+                        switch try NewBlockMessage(message) {
+                        case .block(let height): yield(height)
+                        case .subscribed, .other: continue
+                        }
+                    default:
+                        continue
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+}
+
+/// One message of the subscription.
+enum NewBlockMessage: Equatable {
+    /// `{"result":{}}`: the subscription holds.
+    case subscribed
+    /// A new block.
+    case block(Int64)
+    /// Something else (another id, an event without a height).
+    case other
+
+    /// Parses one JSON-RPC message; a JSON-RPC error is thrown with the node's words.
+    init(_ bytes: [UInt8]) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw NewBlockFeedError("the node sent a websocket message that is not JSON")
+        }
+        if let error = object["error"] as? [String: Any] {
+            let text = [error["message"], error["data"]].compactMap { $0.map { "\($0)" } }.joined(separator: ": ")
+            throw NewBlockFeedError("the node refused the subscription: \(text)")
+        }
+        guard let result = object["result"] as? [String: Any] else {
+            self = .other
+            return
+        }
+        if result.isEmpty {
+            self = .subscribed
+            return
+        }
+        let header = ((result["data"] as? [String: Any])?["value"] as? [String: Any])?["header"] as? [String: Any]
+        let height = (header?["height"] as? String).flatMap { Int64($0) } ?? (header?["height"] as? Int).map(Int64.init)
+        self = height.map { .block($0) } ?? .other
+    }
+}
+
+/// The new-block feed cannot be followed.
+public struct NewBlockFeedError: Error, Sendable, CustomStringConvertible {
+    /// The full sentence.
+    public let description: String
+
+    init(_ description: String) { self.description = description }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds.
+    fileprivate var nanosecondsValue: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
