@@ -45,7 +45,10 @@ import Testing
         // An hour between polls: the upgrade below can only come from the block.
         let lavavisor = try CLI.launch(
             ["wrap"] + flags(setup, node: node)
-                + ["--websocket-url", websocket.url, "--auto-download", "--poll-interval", "1", "--verbose", "--cmd", "lavap rpcprovider p.yml"],
+                + [
+                    "--websocket-url", websocket.url, "--auto-download", "--poll-interval", "3600", "--verbose", "--cmd",
+                    "lavap rpcprovider p.yml",
+                ],
             in: setup.temp)
         try await setup.waitForEvent("start", "1.0.0")
         try await waitUntil("the subscription") { websocket.subscribers == 1 }
@@ -54,12 +57,18 @@ import Testing
         await websocket.publish(height: 1235)
         try await setup.waitForEvent("start", "1.1.0")
 
-        // The websocket lost: logged once, the poll goes on, and it is opened again.
+        // The websocket lost: logged once, and it is opened again.
         websocket.set(.refuse)
         await websocket.dropAll()
         try await lavavisor.waitForLog("cannot follow new blocks")
         websocket.set(.serve)
-        try await waitUntil("subscribed again: \(websocket.upgrades) upgrades, \(websocket.subscribers) subscribers, logs:\n\(lavavisor.logs)") { websocket.subscribers == 1 && websocket.upgrades == 2 }
+        try await waitUntil(
+            "subscribed again: \(websocket.upgrades) upgrades, \(websocket.subscribers) subscribers, logs:\n\(lavavisor.logs)"
+        ) { websocket.subscribers == 1 && websocket.upgrades == 2 }
+        // The feed opened again drives checks too (the poll is an hour away).
+        #expect(!lavavisor.logs.contains("running 1.1.0: keep"))
+        await websocket.publish(height: 1236)
+        try await lavavisor.waitForLog("running 1.1.0: keep 1.1.0")
         lavavisor.process.signal(SIGTERM)
         #expect(try await lavavisor.exit() == .exited(0), "\(lavavisor.logs)")
         #expect(lavavisor.logs.components(separatedBy: "cannot follow new blocks").count == 2, "logged once: \(lavavisor.logs)")

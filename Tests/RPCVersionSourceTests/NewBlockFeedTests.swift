@@ -104,3 +104,25 @@ extension NewBlockFeedTests {
         await websocket.stop()
     }
 }
+
+extension NewBlockFeedTests {
+    @Test func theFlagsChooseTheFeedAndAnHTTPSNodeIsPolledOnlyAndSaysSo() async throws {
+        let temp = try TemporaryDirectory()
+        let logs = CapturedLogs()
+        let context = PluginContext(store: Store(directory: temp.url), logger: logs.logger())
+        func source(_ flags: [String]) throws -> RPCVersionSource { try RPCVersionSource.make(options: .parse(flags), context: context) }
+
+        #expect(try source(["--node", "tcp://127.0.0.1:26657"]).feed?.node == URL(string: "http://127.0.0.1:26657"))
+        #expect(try source(["--node", "tcp://127.0.0.1:26657", "--no-subscribe"]).feed == nil)
+        let proxied = try source(["--node", "https://rpc.example", "--websocket-url", "tcp://10.0.0.5:26657"])
+        #expect(proxied.feed?.node == URL(string: "http://10.0.0.5:26657"))
+        #expect(throws: OptionError.self) { try source(["--node", "tcp://127.0.0.1:26657", "--websocket-url", "https://rpc.example"]) }
+
+        let https = try source(["--node", "https://rpc.example"])
+        #expect(https.feed == nil)
+        #expect(try await https.blocks() == nil)
+        #expect(logs.text.contains("--node https://rpc.example is https"), "\(logs.text)")
+        #expect(try await source(["--node", "https://rpc.example", "--no-subscribe"]).blocks() == nil)
+        #expect(logs.text.components(separatedBy: "is https").count == 2, "said for the subscribing source only: \(logs.text)")
+    }
+}

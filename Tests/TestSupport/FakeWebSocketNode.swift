@@ -49,34 +49,36 @@ public final class FakeWebSocketNode: Sendable {
     /// Starts the fake.
     public init() async throws {
         let state = self.state
-        let server: NIOAsyncChannel<EventLoopFuture<Upgrade>, Never> = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
-                        maxFrameSize: 1 << 20,
-                        shouldUpgrade: { channel, head in
-                            let refuse = state.withLock { $0.mode == .refuse } || head.uri != "/websocket"
-                            return channel.eventLoop.makeSucceededFuture(refuse ? nil : HTTPHeaders())
-                        },
-                        upgradePipelineHandler: { channel, _ in
-                            channel.eventLoop.makeCompletedFuture {
-                                .websocket(try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel))
-                            }
-                        })
-                    let configuration = NIOTypedHTTPServerUpgradeConfiguration(
-                        upgraders: [upgrader],
-                        notUpgradingCompletionHandler: { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                .refused(
-                                    try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                                        wrappingChannelSynchronously: channel))
-                            }
-                        })
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
-                        configuration: .init(upgradeConfiguration: configuration))
-                }
+        let server: NIOAsyncChannel<EventLoopFuture<Upgrade>, Never> = try await ServerBootstrap(
+            group: MultiThreadedEventLoopGroup.singleton
+        )
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .bind(host: "127.0.0.1", port: 0) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
+                    maxFrameSize: 1 << 20,
+                    shouldUpgrade: { channel, head in
+                        let refuse = state.withLock { $0.mode == .refuse } || head.uri != "/websocket"
+                        return channel.eventLoop.makeSucceededFuture(refuse ? nil : HTTPHeaders())
+                    },
+                    upgradePipelineHandler: { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            .websocket(try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel))
+                        }
+                    })
+                let configuration = NIOTypedHTTPServerUpgradeConfiguration(
+                    upgraders: [upgrader],
+                    notUpgradingCompletionHandler: { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            .refused(
+                                try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                                    wrappingChannelSynchronously: channel))
+                        }
+                    })
+                return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+                    configuration: .init(upgradeConfiguration: configuration))
             }
+        }
         port = server.channel.localAddress?.port ?? 0
         task = Task {
             try? await withThrowingDiscardingTaskGroup { group in
@@ -119,7 +121,10 @@ public final class FakeWebSocketNode: Sendable {
                         }
                         guard call.contains(#""method":"subscribe""#), mode != .silent else { continue }
                         if mode == .error {
-                            try await outbound.write(Self.text(#"{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"Internal error","data":"max_subscriptions_per_client 5 reached"}}"#))
+                            try await outbound.write(
+                                Self.text(
+                                    #"{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"Internal error","data":"max_subscriptions_per_client 5 reached"}}"#
+                                ))
                             continue
                         }
                         try await outbound.write(Self.text(#"{"jsonrpc":"2.0","id":1,"result":{}}"#))
@@ -154,9 +159,14 @@ public final class FakeWebSocketNode: Sendable {
         }
     }
 
-    /// Drops every subscriber's connection.
+    /// Drops every subscriber's connection; they stop counting as subscribers at once, whenever
+    /// their connection ends.
     public func dropAll() async {
-        for writer in state.withLock({ Array($0.subscribers.values) }) {
+        let dropped = state.withLock { state in
+            defer { state.subscribers = [:] }
+            return Array(state.subscribers.values)
+        }
+        for writer in dropped {
             try? await writer.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: ByteBuffer()))
             writer.finish()
         }

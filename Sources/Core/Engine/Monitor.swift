@@ -187,47 +187,35 @@ public struct Monitor: Sendable {
     }
 
     /// Checks on every new block the version source announces (at most once per block), and every
-    /// `interval` in any case, until cancelled; after a check that needs it, calls `restart` with
-    /// the version. `child` tells the version the child runs at the time of each check.
+    /// `interval` in any case (backing off after failed checks), until cancelled; after a check that
+    /// needs it, calls `restart` with the version. `child` tells the version the child runs at the
+    /// time of each check.
     public func run(
         every interval: Duration, child: @Sendable () async -> SemanticVersion?, restart: @Sendable (SemanticVersion) async -> Void
     ) async {
-        // One queue of wake-ups: the poll's timer and new blocks; only the newest waiting one counts.
-        let (wakeUps, wake) = AsyncStream.makeStream(of: WakeUp.self, bufferingPolicy: .bufferingNewest(1))
-        let feed = Task { await followBlocks { wake.yield(.block) } }
-        defer {
-            feed.cancel()
-            wake.finish()
-        }
-        var failures = 0
-        var round = 0
-        var timer: Task<Void, Never>?
-        func arm() {
-            timer?.cancel()
-            round += 1
-            let (this, wait) = (round, Self.wait(every: interval, afterFailures: failures))
-            timer = Task {
-                do { try await Task.sleep(for: wait) } catch { return }
-                logger.debug("DEBUG timer \(this) fired: \(wake.yield(.poll(this)))")
+        // One queue of wake-ups, from the poll's ticker and from new blocks: wake-ups that come
+        // during a check make one check after it, never a backlog.
+        let (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let failures = Shared(0)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await followBlocks { wake.yield() } }
+            group.addTask {
+                while true {
+                    do { try await Task.sleep(for: Self.wait(every: interval, afterFailures: failures.value.withLock { $0 })) } catch {
+                        return
+                    }
+                    wake.yield()
+                }
             }
+            for await _ in wakeUps {
+                guard !Task.isCancelled else { break }
+                let outcome = await check(child: await child())
+                guard !Task.isCancelled else { break }
+                failures.value.withLock { if case .failed = outcome { $0 += 1 } else { $0 = 0 } }
+                if let version = outcome.restartVersion { await restart(version) }
+            }
+            group.cancelAll()
         }
-        arm()
-        defer { timer?.cancel() }
-        for await wakeUp in wakeUps {
-            logger.debug("DEBUG woken \(wakeUp) round \(round)")
-            if case .poll(let number) = wakeUp, number != round { continue }  // a timer replaced meanwhile
-            guard !Task.isCancelled else { return }
-            let outcome = await check(child: await child())
-            guard !Task.isCancelled else { return }
-            if case .failed = outcome { failures += 1 } else { failures = 0 }
-            if let version = outcome.restartVersion { await restart(version) }
-            arm()
-        }
-    }
-
-    private enum WakeUp: Sendable {
-        case poll(Int)
-        case block
     }
 
     /// Follows the source's new blocks, calling `newBlock` once per new height, for as long as the
@@ -268,11 +256,7 @@ public struct Monitor: Sendable {
                         metadata: ["error": "\(error)"])
                     failing = true
                 }
-                do { try await Task.sleep(for: backoff) } catch {
-                    logger.debug("DEBUG sleep cancelled")
-                    return
-                }
-                logger.debug("DEBUG slept")
+                do { try await Task.sleep(for: backoff) } catch { return }
                 backoff = min(backoff * 2, .seconds(30))
             }
         }

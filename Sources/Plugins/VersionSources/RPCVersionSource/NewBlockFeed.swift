@@ -41,7 +41,7 @@ public struct NewBlockFeed: Sendable {
         let port = node.port ?? 80
         let path = (node.path.hasSuffix("/") ? String(node.path.dropLast()) : node.path) + "/websocket"
         let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(connectTimeout.nanosecondsValue))
+            .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 20) { channel, _ in
@@ -182,12 +182,4 @@ public struct NewBlockFeedError: Error, Sendable, CustomStringConvertible {
     public let description: String
 
     init(_ description: String) { self.description = description }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds.
-    fileprivate var nanosecondsValue: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
 }

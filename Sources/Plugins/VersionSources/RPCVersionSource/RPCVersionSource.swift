@@ -24,7 +24,9 @@ public struct RPCVersionSource: VersionSource {
         /// `--websocket-url`.
         @Option(
             name: .customLong("websocket-url"),
-            help: "Where the node's websocket is, when not on --node's host and port (a proxy), e.g. http://rpc.example:26657.")
+            help:
+                "Where the node's websocket is, when not on --node's host and port (a proxy, or an https --node), e.g. http://10.0.0.5:26657."
+        )
         public var websocketURL: String?
 
         /// `--no-subscribe`.
@@ -59,24 +61,42 @@ public struct RPCVersionSource: VersionSource {
 
     public static func make(options: Options, context: PluginContext) throws -> RPCVersionSource {
         let node = try endpoint(options.node)
-        return RPCVersionSource(
-            node: node, http: context.http, timeouts: context.timeouts, retries: context.retries,
-            feed: options.noSubscribe
-                ? nil
-                : NewBlockFeed(
-                    node: try options.websocketURL.map { try endpoint($0) } ?? node, connectTimeout: context.timeouts.connect))
+        let websocket = try options.websocketURL.map { try endpoint($0, flag: "--websocket-url") } ?? node
+        var feed: NewBlockFeed?
+        if options.noSubscribe {
+            feed = nil
+        } else if websocket.scheme == "http" {
+            feed = NewBlockFeed(node: websocket, connectTimeout: context.timeouts.connect)
+        } else if options.websocketURL != nil {
+            throw OptionError(
+                "--websocket-url \(options.websocketURL ?? "") is not plain http: the node's websocket is followed over ws:// only; give its http:// address, or --no-subscribe"
+            )
+        }
+        var source = RPCVersionSource(node: node, http: context.http, timeouts: context.timeouts, retries: context.retries, feed: feed)
+        if feed == nil && !options.noSubscribe {
+            source.pollOnly = (
+                "--node \(node.absoluteString) is https: its websocket is followed over plain http only, so the versions are checked every poll interval; give --websocket-url http://HOST:PORT to follow new blocks",
+                context.logger
+            )
+        }
+        return source
     }
+
+    /// Why the subscription is off although `--no-subscribe` was not given (an https node), said
+    /// once when the monitor asks for the feed.
+    private var pollOnly: (reason: String, logger: Logger)?
 
     /// The heights of new blocks from the node's websocket, unless `--no-subscribe`.
     public func blocks() async throws -> AsyncThrowingStream<Int64, any Error>? {
-        try await feed?.open()
+        if let pollOnly { pollOnly.logger.notice("\(pollOnly.reason)", metadata: ["version-source": "rpc"]) }
+        return try await feed?.open()
     }
 
     /// The URL of `--node`: `tcp://` means `http://`; http and https are taken as they are.
-    public static func endpoint(_ text: String) throws -> URL {
+    public static func endpoint(_ text: String, flag: String = "--node") throws -> URL {
         var text = text.trimmingCharacters(in: .whitespaces)
         if text.hasPrefix("tcp://") { text = "http://" + text.dropFirst("tcp://".count) }
-        return try HTTPURL.parse(text, flag: "--node", example: "tcp://localhost:26657")
+        return try HTTPURL.parse(text, flag: flag, example: "tcp://localhost:26657")
     }
 
     public func read() async throws -> VersionReading {
