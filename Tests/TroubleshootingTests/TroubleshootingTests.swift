@@ -158,9 +158,9 @@ import Testing
         #expect(patterns.count > 20, "docs/TROUBLESHOOTING.md has too few rows: is the table there?")
         for error in Self.instances {
             let message = "\(error)"
-            #expect(
-                Self.rowMatching(message, in: patterns),
-                "no row of docs/TROUBLESHOOTING.md matches the \(type(of: error)) message: \(message)")
+            if !Self.rowMatching(message, in: patterns) {
+                Issue.record("no row of docs/TROUBLESHOOTING.md matches the \(type(of: error)) message: \(message)")
+            }
         }
     }
 
@@ -178,9 +178,9 @@ import Testing
             let text = try String(contentsOf: file, encoding: .utf8)
             for template in Self.messageTemplates(in: text, types: Self.freeFormTypes) {
                 checked += 1
-                #expect(
-                    Self.rowMatching(template, in: patterns),
-                    "no row of docs/TROUBLESHOOTING.md matches the message thrown in \(file.lastPathComponent): \(template)")
+                if !Self.rowMatching(template, in: patterns) {
+                    Issue.record("no row of docs/TROUBLESHOOTING.md matches the message thrown in \(file.lastPathComponent): \(template)")
+                }
             }
         }
         #expect(checked > 50, "found only \(checked) messages in Sources: did the scan break?")
