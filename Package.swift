@@ -194,5 +194,14 @@ let package = Package(
             dependencies: ["lavavisor", "Core", "TestSupport"],
             swiftSettings: strict
         ),
+        // docs/TROUBLESHOOTING.md against every error type and message in Sources.
+        .testTarget(
+            name: "TroubleshootingTests",
+            dependencies: [
+                "lavavisor", "Core", "MetricsServer", "FileVersionSource", "RPCVersionSource", "GitBinarySource", "GitHubReleaseSource",
+                "LocalBinarySource", "SystemdBackend", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -1,0 +1,285 @@
+import ArgumentParser
+import Foundation
+import Testing
+
+@testable import Core
+@testable import FileVersionSource
+@testable import GitBinarySource
+@testable import GitHubReleaseSource
+@testable import LocalBinarySource
+@testable import MetricsServer
+@testable import RPCVersionSource
+@testable import SystemdBackend
+@testable import lavavisor
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Keeps docs/TROUBLESHOOTING.md honest: every message lavavisor can print has a row there, and
+/// every error type in Sources is either rendered here or excused with a reason.
+@Suite struct TroubleshootingTests {
+    /// The package's root folder: this file is Tests/TroubleshootingTests/TroubleshootingTests.swift.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Error types declared in Sources that never reach the user, and why.
+    static let excused: [String: String] = [
+        "CallerError": "private to AsyncHTTPExecutor: wraps an error of the caller's closure and is unwrapped before it leaves the module"
+    ]
+
+    /// At least one real instance of every error type in Sources, with realistic values, plus
+    /// ArgumentParser's ValidationError, which the flags' validate() throw.
+    static let instances: [any Error] = [
+        // lavavisor (the CLI)
+        InitError("init cannot read or install the required version: no usable answer from http://localhost:26657: connection refused"),
+        InitError("init refuses: the node is on chain lava-testnet-2, not lava-mainnet-1"),
+        InitError(
+            "6.2.5 is required but not installed; rerun with --auto-download, or place it at /home/u/.lavavisor/upgrades/v6.2.5/lavap"),
+        InitError("init cannot comply with the chain: no version in [5.5.1, 6.2.5] can be had"),
+        InitError("no lavap is linked at /home/u/.lavavisor/current; rerun with --auto-download"),
+        InstallError("cannot tell which version is the latest: --source git cannot list"),
+        InstallError("--source local has no versions to offer; name the version to install (X.Y.Z)"),
+        InstallError("cannot install 6.2.5 from --source github: nothing is published at https://x/v6.2.5/lavap (HTTP 404)"),
+        ValidationError("--log-format must be text or json, got 'xml'"),
+        ValidationError("--poll-interval must be a positive number of seconds, got -1.0"),
+        ValidationError("give either --enter-keyring-password or --keyring-password-file, not both"),
+        // MetricsServer
+        MetricsServerError("--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9184; got 'nonsense'"),
+        MetricsServerError(
+            "cannot serve metrics on 127.0.0.1:80: bind failed; pick a free address for --metrics-address (e.g. 127.0.0.1:9184)"),
+        // Core
+        LockTimeoutError(path: "/home/u/.lavavisor/locks/v6.2.5.lock", purpose: "installing 6.2.5", timeout: .seconds(3600)),
+        StoreConfigEditError(problem: "is not a YAML mapping of keys to values"),
+        StoreError("cannot switch to 6.2.5: /home/u/.lavavisor/upgrades/v6.2.5/lavap is not installed"),
+        StoreError(
+            "there is no lavavisor store at /srv/.lavavisor; give the --directory that holds .lavavisor, or run 'lavavisor init --directory /srv' first"
+        ),
+        RegistryError.unknown(point: .binarySource, id: "s3", available: ["git", "github", "local"]),
+        RegistryError.duplicate(point: .versionSource, id: "rpc"),
+        OptionError("this command needs --cmd 'lavap …': the lavap command line to supervise"),
+        OptionError("--cmd must start with lavap (it is replaced by the managed binary); got 'lavad'"),
+        ListingUnavailable(source: "local"),
+        SpawnError(executable: "/home/u/.lavavisor/upgrades/v6.2.5/lavap", code: ENOENT),
+        SupervisedChildError(
+            "another lavavisor (pid 4242) already supervises 'lavap rpcprovider p.yml' on /home/u/.lavavisor; stop it first, or run this one with another --directory"
+        ),
+        ShellWordsError.unterminated(quote: "'", line: "lavap rpcprovider 'p.yml"),
+        ShellWordsError.trailingBackslash(line: "lavap rpcprovider \\"),
+        ProbeError(binary: "/tmp/staging/lavap", problem: "'version' printed 'v6', not X.Y.Z"),
+        ProbeError(binary: "/tmp/staging/lavap", problem: "'version' ended with exit status 2"),
+        ProbeError(binary: "/tmp/staging/lavap", problem: "'version' did not finish within 10.0 seconds"),
+        PromptInterrupted(signal: SIGINT),
+        PasswordPromptError.noTerminal,
+        PasswordPromptError.empty,
+        KeyringPasswordFileError(path: "/run/secrets/pw", problem: "is empty; write the keyring password in it"),
+        KeyringPasswordFileError(
+            path: "/run/secrets/pw",
+            problem: "may be read by group or others (mode 644); run chmod 600 /run/secrets/pw (or mount the secret with mode 0400)"
+        ),
+        VersionParseError(text: "6.2.5-rc1"),
+        ProtocolVersionError(field: "provider_min", problem: "6.3.0 is above provider_target 6.2.5"),
+        SystemError("renaming /a to /b", code: EXDEV),
+        HTTPTransportError(
+            url: "http://localhost:26657", kind: .refused, problem: "connection refused: is the server running and listening on that port?"),
+        HTTPStatusError(url: "https://rest.example/lavanet/lava/protocol/params", status: 502, body: Array("Bad Gateway".utf8)),
+        AnswerError(url: "http://localhost:26657", problem: "the abci_query answer has no value: is this a Lava node?"),
+        DownloadNotFound(url: "https://github.com/lavanet/lava/releases/download/v9.9.9/lavap-v9.9.9-linux-amd64"),
+        SupervisorError.refused("the node at http://localhost:26657 is on chain lava-testnet-2, not lava-mainnet-1"),
+        // Plugins
+        VersionFileError(path: "/etc/versions.yml", problem: "has no provider_min; add it as \"X.Y.Z\""),
+        ProtobufError.truncated,
+        ProtobufError.malformed("wire type 7"),
+        ParamsDecodingError.missing("params.version"),
+        GitSourceError("git is not installed (not found on PATH): install it with your package manager, e.g. apt-get install git"),
+        GitSourceError("cannot clone v6.2.5 of https://github.com/lavanet/lava.git: fatal: Remote branch v6.2.5 not found"),
+        LocalSourceError("/opt/lavap has no lavap for 6.2.5; place it at /opt/lavap/v6.2.5/lavap"),
+        ReleaseListingUnavailable(),
+        ChecksumMismatch(
+            asset: "lavap-v6.2.5-linux-amd64", expected: String(repeating: "a", count: 64), actual: String(repeating: "b", count: 64)),
+        ChecksumUnavailable(url: "https://x/v6.2.5/sha256sum.txt", problem: "it lists no checksum for lavap-v6.2.5-linux-amd64"),
+        SystemctlFailed(
+            command: ["systemctl", "restart", "alice-LAV1.service"], output: "Access denied", problem: "ended with exit status 1"),
+        RollingRestartFailed(
+            version: "6.2.5", previous: "6.2.4", restarted: ["a.service"], failed: "b.service", untouched: ["c.service"],
+            cause: "'systemctl restart b.service' ended with exit status 1"),
+        UnitValueError(
+            what: "the program path", value: "/srv/it's/.lavavisor/current/lavap", problem: "it has a line break or ends with a backslash"),
+        ServiceError("the first endpoint of the config /etc/p.yml has no chain-id; add 'chain-id: <id>' to it"),
+    ]
+
+    /// The message of each row of the table: its first cell, in backticks.
+    static func tableMessages() throws -> [String] {
+        let text = try String(contentsOf: root.appendingPathComponent("docs/TROUBLESHOOTING.md"), encoding: .utf8)
+        return text.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("| `") else { return nil }
+            // The first cell: up to the first unescaped '|' after the opening one.
+            var cell = ""
+            var escaped = false
+            for character in line.dropFirst(2) {
+                if escaped {
+                    cell.append(character == "|" ? "|" : "\\\(character)")
+                    escaped = false
+                } else if character == "\\" {
+                    escaped = true
+                } else if character == "|" {
+                    break
+                } else {
+                    cell.append(character)
+                }
+            }
+            let trimmed = cell.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("`"), trimmed.hasSuffix("`"), trimmed.count > 2 else { return nil }
+            return String(trimmed.dropFirst().dropLast())
+        }
+    }
+
+    /// A row's message as a whole-string pattern: each `<placeholder>` matches any text.
+    static func pattern(_ message: String) throws -> Regex<AnyRegexOutput> {
+        var source = "^"
+        var rest = Substring(message)
+        while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">"),
+            rest[rest.index(after: open)..<close].allSatisfy({ $0.isLetter || $0.isNumber || "-_. ".contains($0) }),
+            close > rest.index(after: open)
+        {
+            source += NSRegularExpression.escapedPattern(for: String(rest[..<open])) + "[\\s\\S]*"
+            rest = rest[rest.index(after: close)...]
+        }
+        source += NSRegularExpression.escapedPattern(for: String(rest)) + "$"
+        return try Regex(source)
+    }
+
+    static func rowMatching(_ message: String, in patterns: [Regex<AnyRegexOutput>]) -> Bool {
+        patterns.contains { message.wholeMatch(of: $0) != nil }
+    }
+
+    @Test func everyRenderedErrorHasARow() throws {
+        let patterns = try Self.tableMessages().map(Self.pattern)
+        #expect(patterns.count > 20, "docs/TROUBLESHOOTING.md has too few rows: is the table there?")
+        for error in Self.instances {
+            let message = "\(error)"
+            if !Self.rowMatching(message, in: patterns) {
+                Issue.record("no row of docs/TROUBLESHOOTING.md matches the \(type(of: error)) message: \(message)")
+            }
+        }
+    }
+
+    /// The types whose message is one sentence written where it is thrown: each such sentence in
+    /// Sources (its interpolations as placeholders) must match a row.
+    static let freeFormTypes = [
+        "OptionError", "StoreError", "InitError", "InstallError", "MetricsServerError", "SupervisedChildError", "GitSourceError",
+        "LocalSourceError", "ServiceError", "ValidationError",
+    ]
+
+    @Test func everyMessageWrittenInSourcesHasARow() throws {
+        let patterns = try Self.tableMessages().map(Self.pattern)
+        var checked = 0
+        for file in try Self.swiftFiles() {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for template in Self.messageTemplates(in: text, types: Self.freeFormTypes) {
+                checked += 1
+                if !Self.rowMatching(template, in: patterns) {
+                    Issue.record("no row of docs/TROUBLESHOOTING.md matches the message thrown in \(file.lastPathComponent): \(template)")
+                }
+            }
+        }
+        #expect(checked > 50, "found only \(checked) messages in Sources: did the scan break?")
+    }
+
+    @Test func everyErrorTypeInSourcesIsListedOrExcused() throws {
+        let listed = Set(Self.instances.map { String(describing: type(of: $0)) })
+        var declared: [String: String] = [:]
+        for file in try Self.swiftFiles() {
+            for name in Self.errorTypes(in: try String(contentsOf: file, encoding: .utf8)) {
+                declared[name] = file.path.replacingOccurrences(of: Self.root.path + "/", with: "")
+            }
+        }
+        #expect(declared.count > 30, "found only \(declared.count) error types in Sources: did the scan break?")
+        for (name, path) in declared.sorted(by: { $0.key < $1.key }) where !listed.contains(name) && Self.excused[name] == nil {
+            Issue.record(
+                "\(name) (\(path)) conforms to Error but TroubleshootingTests neither renders it nor excuses it: add an instance to `instances` and a row to docs/TROUBLESHOOTING.md, or a reason to `excused`"
+            )
+        }
+        for name in Self.excused.keys where declared[name] == nil {
+            Issue.record("\(name) is excused but no longer declared in Sources: remove it from `excused`")
+        }
+    }
+
+    static func swiftFiles() throws -> [URL] {
+        let sources = root.appendingPathComponent("Sources")
+        guard let walker = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil) else { return [] }
+        return walker.compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }.sorted { $0.path < $1.path }
+    }
+
+    /// The names of the types declared (or extended) in `source` with Error among their conformances.
+    static func errorTypes(in source: String) -> [String] {
+        let declaration = #/(?:struct|enum|class|actor|extension)\s+(\w+)(?:<[^>{]*>)?\s*:\s*([^{]*)\{/#
+        return source.matches(of: declaration).compactMap { match in
+            let conformances = match.output.2.split(whereSeparator: { ",\n".contains($0) }).map {
+                $0.split(separator: " ").first.map(String.init) ?? ""
+            }
+            let errorLike: Set<String> = ["Error", "Swift.Error", "LocalizedError", "CustomNSError"]
+            return conformances.contains(where: errorLike.contains) ? String(match.output.1) : nil
+        }
+    }
+
+    /// The string literals passed first to `Type(` for each of `types`, each interpolation `\(…)`
+    /// replaced by a `<value>` placeholder text.
+    static func messageTemplates(in source: String, types: [String]) -> [String] {
+        var templates: [String] = []
+        let characters = Array(source)
+        let call = try! Regex("\\b(?:\(types.joined(separator: "|")))\\(\\s*\"")
+        for match in source.matches(of: call) {
+            var index = source.distance(from: source.startIndex, to: match.range.upperBound)
+            var template = ""
+            while index < characters.count, characters[index] != "\"" {
+                if characters[index] == "\\", index + 1 < characters.count {
+                    if characters[index + 1] == "(" {
+                        index = skipInterpolation(characters, from: index + 2)
+                        template += "<value>"
+                        continue
+                    }
+                    let escapes: [Character: String] = ["\\": "\\", "\"": "\"", "n": "\n", "t": "\t", "'": "'"]
+                    template += escapes[characters[index + 1]] ?? String(characters[index + 1])
+                    index += 2
+                    continue
+                }
+                template.append(characters[index])
+                index += 1
+            }
+            templates.append(template)
+        }
+        return templates
+    }
+
+    /// The index after the `)` that closes an interpolation whose contents start at `start`,
+    /// skipping nested parentheses and string literals.
+    static func skipInterpolation(_ characters: [Character], from start: Int) -> Int {
+        var depth = 1
+        var index = start
+        var inString = false
+        while index < characters.count {
+            let character = characters[index]
+            if inString {
+                if character == "\\", index + 1 < characters.count, characters[index + 1] == "(" {
+                    index = skipInterpolation(characters, from: index + 2)
+                    continue
+                }
+                if character == "\\" {
+                    index += 2
+                    continue
+                }
+                if character == "\"" { inString = false }
+            } else if character == "\"" {
+                inString = true
+            } else if character == "(" {
+                depth += 1
+            } else if character == ")" {
+                depth -= 1
+                if depth == 0 { return index + 1 }
+            }
+            index += 1
+        }
+        return index
+    }
+}
