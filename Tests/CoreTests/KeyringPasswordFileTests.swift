@@ -23,12 +23,19 @@ import Testing
         #expect(try KeyringPasswordFile.read(file("no newline", mode: 0o600)).withBytes { Array($0) } == Array("no newline".utf8))
     }
 
-    @Test func refusesAFileOthersMayRead() throws {
+    @Test func refusesAFileOthersMayReadOrItsGroupMayChange() throws {
         let open = try file("pw\n", mode: 0o644)
         let error = #expect(throws: KeyringPasswordFileError.self) { try KeyringPasswordFile.read(open) }
-        #expect(error?.description.contains("may be read by group or others (mode 644)") == true)
+        #expect(error?.description.contains("may be read by others or changed by its group (mode 644)") == true)
         #expect(error?.description.contains("chmod 600 \(open.path)") == true)
-        #expect(throws: KeyringPasswordFileError.self) { try KeyringPasswordFile.read(try file("pw", mode: 0o640)) }
+        #expect(throws: KeyringPasswordFileError.self) { try KeyringPasswordFile.read(try file("pw", mode: 0o604)) }
+        #expect(throws: KeyringPasswordFileError.self) { try KeyringPasswordFile.read(try file("pw", mode: 0o660)) }
+    }
+
+    @Test func acceptsASecretItsGroupMayRead() throws {
+        // A Kubernetes secret mounted with the pod's fsGroup (0440), a systemd credential with its ACL.
+        #expect(try KeyringPasswordFile.read(file("pw\n", mode: 0o440)).withBytes { Array($0) } == Array("pw".utf8))
+        #expect(try KeyringPasswordFile.read(file("pw\n", mode: 0o640)).withBytes { Array($0) } == Array("pw".utf8))
     }
 
     @Test func refusesAFileOfAnotherUser() throws {

@@ -4,11 +4,14 @@ public import Foundation
     import Glibc
 #endif
 
-/// `--keyring-password-file`: the keyring password from a file only its owner can read (a
-/// Kubernetes secret mounted with mode 0400, a systemd credential), read once at start.
+/// `--keyring-password-file`: the keyring password from a file that only its owner (and group)
+/// can read, read once at start: a file of lavavisor's user with mode 0600 or 0400, a Kubernetes
+/// secret (root's, mode 0400, or 0440 with the pod's `fsGroup`), a systemd credential (root's,
+/// readable by the service's user through an ACL, which shows as group bits).
 public enum KeyringPasswordFile {
-    /// Reads the password: refuses a file that is not the user's or that group or others may read,
-    /// and strips one trailing newline.
+    /// Reads the password, and strips one trailing newline. Refuses a file that belongs to another
+    /// user than lavavisor's or root (who else wrote it?), that others may read, or that its group
+    /// may change.
     public static func read(_ file: URL) throws(KeyringPasswordFileError) -> Secret {
         let limit = 64 * 1024
         let path = file.path
@@ -21,17 +24,19 @@ public enum KeyringPasswordFile {
         guard fstat(fd, &info) == 0 else {
             throw KeyringPasswordFileError(path: path, problem: "cannot be inspected (\(String(cString: strerror(errno))))")
         }
-        guard info.st_uid == geteuid() else {
-            throw KeyringPasswordFileError(
-                path: path,
-                problem: "belongs to user id \(info.st_uid), not to lavavisor's (\(geteuid())); chown it to the user that runs lavavisor")
-        }
-        let mode = info.st_mode & 0o777
-        guard mode & 0o077 == 0 else {
+        guard info.st_uid == geteuid() || info.st_uid == 0 else {
             throw KeyringPasswordFileError(
                 path: path,
                 problem:
-                    "may be read by group or others (mode \(String(mode, radix: 8))); run chmod 600 \(path) (or mount the secret with mode 0400)"
+                    "belongs to user id \(info.st_uid), neither lavavisor's (\(geteuid())) nor root; chown it to the user that runs lavavisor"
+            )
+        }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o027 == 0 else {
+            throw KeyringPasswordFileError(
+                path: path,
+                problem:
+                    "may be read by others or changed by its group (mode \(String(mode, radix: 8))); run chmod 600 \(path) (or mount the secret with mode 0400, or 0440 with the pod's fsGroup)"
             )
         }
         // Room for the largest accepted file up front: no reallocation leaves a copy behind in freed memory.
