@@ -75,9 +75,17 @@ import Testing
         KeyringPasswordFileError(path: "/run/secrets/pw", problem: "is empty; write the keyring password in it"),
         KeyringPasswordFileError(
             path: "/run/secrets/pw",
-            problem: "may be read by group or others (mode 644); run chmod 600 /run/secrets/pw (or mount the secret with mode 0400)"
+            problem:
+                "may be read by others or changed by its group (mode 644); run chmod 600 /run/secrets/pw (or mount the secret with mode 0400, or 0440 with the pod's fsGroup)"
         ),
         VersionParseError(text: "6.2.5-rc1"),
+        NewBlockFeedError("the node at 127.0.0.1:26657 did not upgrade GET /websocket to a websocket"),
+        NewBlockFeedError("the node closed the websocket"),
+        NewBlockFeedError("the node sent nothing for 35 s (it pings every 27 s)"),
+        NewBlockFeedError("the node sent a websocket message that is not JSON"),
+        NewBlockFeedError("the node refused the subscription: Internal error: max_subscriptions_per_client 5 reached"),
+        NewBlockFeedError("following new blocks needs a plain http:// --node; https://rpc.example is polled only"),
+        BlockFeedEnded(),
         ProtocolVersionError(field: "provider_min", problem: "6.3.0 is above provider_target 6.2.5"),
         SystemError("renaming /a to /b", code: EXDEV),
         HTTPTransportError(
