@@ -107,6 +107,8 @@ public struct Monitor: Sendable {
     /// Runs one check; `child` is the version this process's child runs (nil: none).
     public func check(child: SemanticVersion? = nil) async -> Outcome {
         let start = ContinuousClock.now
+        Health.shared.checking(true, now: start)
+        defer { Health.shared.checking(false) }
         let outcome = await checkOnce(child: child)
         Telemetry.checked(outcome, duration: .now - start)
         if prefetch, outcome.readTheChain { await prefetchPending() }

@@ -1,16 +1,25 @@
 import Synchronization
 
 /// Whether lavavisor is doing its job, for `/healthz` (Kubernetes' liveness and readiness probes):
-/// the child runs and the last version check succeeded recently (within three poll intervals).
+/// the child runs, and the last version check succeeded recently (within three poll intervals) or
+/// one is running now (a long download, for at most `longestCheck`: a stalled one ends at its idle
+/// timeout), so that a pod serving relays is not taken out of service while it fetches a release.
 public final class Health: Sendable {
     /// The process's health.
     public static let shared = Health()
+
+    /// How long a running check keeps lavavisor healthy without a successful one.
+    public static let longestCheck: Duration = .seconds(3600)
+
+    /// A health of its own (the process uses `shared`).
+    public init() {}
 
     private struct State {
         var childRunning = false
         var lastCheck: ContinuousClock.Instant?
         var pollInterval: Duration = Monitor.defaultPollInterval
         var started = ContinuousClock.now
+        var checkingSince: ContinuousClock.Instant?
     }
     private let state = Mutex(State())
 
@@ -18,7 +27,12 @@ public final class Health: Sendable {
     public func polling(every interval: Duration) { state.withLock { $0.pollInterval = interval } }
 
     /// A version check succeeded now.
-    public func checkSucceeded() { state.withLock { $0.lastCheck = .now } }
+    public func checkSucceeded(now: ContinuousClock.Instant = .now) { state.withLock { $0.lastCheck = now } }
+
+    /// A version check (with what it installs or fetches ahead) started, or ended.
+    public func checking(_ running: Bool, now: ContinuousClock.Instant = .now) {
+        state.withLock { $0.checkingSince = running ? now : nil }
+    }
 
     /// The child started or ended.
     public func child(running: Bool) { state.withLock { $0.childRunning = running } }
@@ -28,6 +42,11 @@ public final class Health: Sendable {
         state.withLock { state in
             guard state.childRunning else { return "lavap is not running" }
             let window = state.pollInterval * 3
+            if let since = state.checkingSince {
+                let running = now - since
+                if running <= Self.longestCheck { return nil }
+                return "a version check has been running for \(running.brief) (more than \(Self.longestCheck.brief))"
+            }
             guard let last = state.lastCheck else {
                 return now - state.started < window ? nil : "no version check has succeeded yet (for \((now - state.started).brief))"
             }
