@@ -8,9 +8,11 @@ the ABCI query of /lavanet.lava.protocol.Query/Params and /status over HTTP, mak
 `lavavisor wrap --version-source rpc --source local` runs the stand-in lavap of standin.py (1.0.0,
 then 1.1.0), which records its start and exit on CLOCK_MONOTONIC. Two ways to hear the change:
   - polling (--poll-interval P): the version is changed at a random point of the poll cycle;
-  - the NewBlock subscription (`--websocket-url ws://.../websocket`, a long --poll-interval so that
-    only the subscription can find it): the version changes with a block, the moment its event is
-    pushed. Only when `lavavisor wrap --help` lists --websocket-url; otherwise it is skipped.
+  - the NewBlock subscription (`--websocket-url ws://.../websocket`, or the node's http:// base when
+    the build's help shows that form; a long --poll-interval so that only the subscription can find
+    it): the version changes with a block, the moment its event is pushed. Only when `lavavisor
+    wrap --help` lists --websocket-url; otherwise it is skipped. For polling, --no-subscribe is
+    given when the build has it (a build that subscribes by default).
 Per trial: version changed -> the new lavap has started; and the old lavap's exit -> the new
 one's start (the gap with no lavap running).
 Goals: polling, new lavap within P + 1 s; NewBlock, within 1 block + 0.5 s.
@@ -237,7 +239,7 @@ def handler_for(chain):
                 "status" if method == "status" else "abci_query")})
 
         def do_GET(self):
-            if self.path.split("?")[0] == "/websocket":
+            if self.path.split("?")[0].rstrip("/").endswith("/websocket"):
                 key = self.headers.get("Sec-WebSocket-Key")
                 if "websocket" not in self.headers.get("Upgrade", "").lower() or not key:
                     self.reply({"error": "websocket upgrade expected"}, status=400)
@@ -281,8 +283,27 @@ class FakeNode:
         self.server.shutdown()
 
 
+def wrap_help(binary):
+    return subprocess.run([binary, "wrap", "--help"], capture_output=True, text=True).stdout
+
+
 def supports_websocket(binary):
-    return "--websocket-url" in subprocess.run([binary, "wrap", "--help"], capture_output=True, text=True).stdout
+    """Whether this build can follow new blocks: its `wrap --help` lists --websocket-url."""
+    return "--websocket-url" in wrap_help(binary)
+
+
+def listen_flags(binary, node, subscribe):
+    """The flags that make `wrap` follow the node's blocks (subscribe) or only poll.
+
+    A build that subscribes by default has --no-subscribe, given for polling. --websocket-url is
+    given in the form its help shows: ws://HOST:PORT/websocket, or the node's base http://HOST:PORT
+    (to which it adds /websocket); the fake node answers on any path ending in /websocket.
+    """
+    text = wrap_help(binary)
+    if not subscribe:
+        return ["--no-subscribe"] if "--no-subscribe" in text else []
+    help_of_flag = text[text.index("--websocket-url"):][:400]
+    return ["--websocket-url", node.websocket_url if "ws://" in help_of_flag else node.url]
 
 
 def wait_for(predicate, timeout):
@@ -308,7 +329,7 @@ def trial(binary, node, work, source, interval, subscribe):
     log_path = os.path.join(work, "lavavisor.log")
     binary_source = ["--source", "local", "--binaries-dir", os.path.join(work, "bin")] if source == "local" else [
         "--source", "github", "--release-url", node.url + "/download", "--platform", "linux/amd64"]
-    listen = ["--websocket-url", node.websocket_url] if subscribe else []
+    listen = listen_flags(binary, node, subscribe)
     with open(log_path, "w") as log:
         proc = subprocess.Popen([binary, "wrap", "--directory", home, "--version-source", "rpc", "--node", node.url]
                                 + listen + binary_source + ["--auto-download", "--poll-interval", str(interval),
