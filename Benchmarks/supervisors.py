@@ -21,7 +21,9 @@ and measures, for each:
     started -> the child's record of SIGTERM; --trials fresh supervisors. (supervisord wakes up
     once a second, so the point in its cycle matters.)
   - RSS: VmRSS of the supervisor process alone (/proc/PID/status; supervisord's Python process)
-    after the idle window.
+    after the idle window; also its PSS (/proc/PID/smaps_rollup) and how many other processes map
+    the libFoundation.so lavavisor maps (the start-up pages lavavisor gives back with MADV_PAGEOUT
+    are only those no other process maps).
   - idle CPU: utime+stime of the supervisor (/proc/PID/stat, clock ticks) over --idle-seconds with
     the child running, in ms per second; also the scheduler's ns-precise sum over the supervisor's
     threads (/proc/PID/task/*/schedstat; threads that end inside the window are not counted).
@@ -217,8 +219,33 @@ def vm_rss_mb(pid):
     raise SystemExit(f"no VmRSS for {pid}")
 
 
+def smaps_mb(pid, key):
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def sharers(pid, library="libFoundation.so"):
+    """Other processes mapping the file `library` that `pid` maps (their pages MADV_PAGEOUT leaves alone)."""
+    mine = next((line.split()[-1] for line in open(f"/proc/{pid}/maps") if line.rstrip().endswith(library)), None)
+    if not mine:
+        return 0
+    count = 0
+    for other in os.listdir("/proc"):
+        if other.isdigit() and int(other) != pid:
+            try:
+                with open(f"/proc/{other}/maps") as f:
+                    count += mine in f.read()
+            except OSError:
+                pass
+    return count
+
+
 def measure_idle(sup, seconds):
     pid, start = sup.wait_record("start", 1)
+    shared_at_start = sharers(sup.proc.pid)  # about when lavavisor gives back its start-up pages
     settle_after_start(start, 2.0)
     tick = os.sysconf("SC_CLK_TCK")
     ticks0, sched0, t0 = cpu_ticks(sup.proc.pid), sched_ns(sup.proc.pid), time.monotonic()
@@ -229,7 +256,8 @@ def measure_idle(sup, seconds):
         f"{sup.name}: the child did not run undisturbed through the idle window"
     ticks = (ticks1 - ticks0) * 1000 / tick / elapsed
     sched = sum(ns - sched0.get(task, 0) for task, ns in sched1.items()) / 1e6 / elapsed
-    return vm_rss_mb(sup.proc.pid), ticks, sched, len(sched1)
+    pid = sup.proc.pid
+    return vm_rss_mb(pid), ticks, sched, len(sched1), smaps_mb(pid, "Pss"), max(shared_at_start, sharers(pid))
 
 
 # ---------------------------------------------------------------- main
@@ -279,11 +307,11 @@ def collect(binary, trials, idle_seconds, venv, work):
         print(f"{name}: idle {idle_seconds:g} s ...", file=sys.stderr, flush=True)
         sup = make(name)
         try:
-            rss, cpu, sched, threads = measure_idle(sup, idle_seconds)
+            rss, cpu, sched, threads, pss, shared = measure_idle(sup, idle_seconds)
         finally:
             sup.stop()
         results[name] = {"restart": restart, "forward": forward, "rss": rss, "cpu": cpu, "sched": sched,
-                         "threads": threads}
+                         "threads": threads, "pss": pss, "sharers": shared}
     return results, versions
 
 
@@ -304,6 +332,10 @@ def rows(results):
     ratio = values["lavavisor"] / values["supervisord"]
     out.append(Row("RSS of the supervisor with a child running, MB", values["lavavisor"],
                    [(p, values[p]) for p in peers], ratio, "≤ 1× supervisord", ratio <= 1))
+    values = {n: r["pss"] for n, r in results.items()}
+    out.append(Row(f"… its PSS (shared pages split among their users), MB; other processes mapping lavavisor's "
+                   f"libFoundation.so at the child's start or the window's end: {results['lavavisor']['sharers']}", values["lavavisor"],
+                   [(p, values[p]) for p in peers], values["lavavisor"] / values["supervisord"], "", None))
     for key, label in [("cpu", "idle CPU over the window (utime+stime), ms/s"),
                        ("sched", "idle CPU over the window (schedstat, lower bound), ms/s")]:
         values = {n: r[key] for n, r in results.items()}
