@@ -1,10 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark: lavavisor `wrap` against supervisord and tini, supervising the same stand-in lavap.
 
-One stand-in child (a tiny C program compiled here with cc; a Python one without cc) answers
-`lavap version` with 1.0.0, as lavavisor's store demands, and otherwise appends
-"start PID NS" to an events file when it starts and "term PID NS" when SIGTERM reaches it (NS:
-CLOCK_MONOTONIC in ns, the clock of Python's time.monotonic_ns), then waits for signals. It runs
+The stand-in lavap of standin.py (C, compiled here; version 1.0.0, as lavavisor's store demands)
+records its start and the arrival of SIGTERM, CLOCK_MONOTONIC in ns. It runs
 under:
   - lavavisor: `wrap --version-source file --source local --restart always
     --restart-reset-after 0.5 --cmd 'lavap rpcprovider EVENTS'` on a store prepared once by
@@ -23,7 +21,9 @@ and measures, for each:
     started -> the child's record of SIGTERM; --trials fresh supervisors. (supervisord wakes up
     once a second, so the point in its cycle matters.)
   - RSS: VmRSS of the supervisor process alone (/proc/PID/status; supervisord's Python process)
-    after the idle window.
+    after the idle window; also its PSS (/proc/PID/smaps_rollup) and how many other processes map
+    the libFoundation.so lavavisor maps (the start-up pages lavavisor gives back with MADV_PAGEOUT
+    are only those no other process maps).
   - idle CPU: utime+stime of the supervisor (/proc/PID/stat, clock ticks) over --idle-seconds with
     the child running, in ms per second; also the scheduler's ns-precise sum over the supervisor's
     threads (/proc/PID/task/*/schedstat; threads that end inside the window are not counted).
@@ -33,75 +33,18 @@ Goals: restart <= supervisord's, signal forward <= 2x tini's, RSS <= supervisord
 Installs what it needs: supervisor in a venv (--venv, created with python3 -m venv; python3-venv
 from apt if that fails) and tini with apt-get when it is not on PATH (needs root).
 
-Usage: swift build -c release --product lavavisor && python3 Benchmarks/supervisors.py
+Usage: swift build -c release --product lavavisor && flock -o /tmp/swift-build.lock python3 Benchmarks/supervisors.py
        [--lavavisor .build/release/lavavisor] [--trials 20] [--idle-seconds 30] [--venv DIR]
 """
 import argparse, os, random, shutil, signal, statistics, subprocess, sys, tempfile, time
 
+import standin
+from report import Row, markdown
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERSION = "1.0.0"
-
-STAND_IN_C = r"""
-/* STAND-IN for lavap 1.0.0, for Benchmarks/supervisors.py: NOT the real Lava binary. */
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-static volatile sig_atomic_t got_term;
-static struct timespec term_at;
-
-static void on_term(int sig) { (void)sig; clock_gettime(CLOCK_MONOTONIC, &term_at); got_term = 1; }
-
-static void record(const char *path, const char *what, const struct timespec *at) {
-    char line[128];
-    int n = snprintf(line, sizeof line, "%s %ld %lld\n", what, (long)getpid(),
-                     (long long)at->tv_sec * 1000000000LL + at->tv_nsec);
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd >= 0) { (void)!write(fd, line, (size_t)n); close(fd); }
-}
-
-int main(int argc, char **argv) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (argc > 1 && strcmp(argv[1], "version") == 0) { puts("1.0.0"); return 0; }
-    if (argc < 3) { fputs("usage: lavap version | lavap rpcprovider EVENTS\n", stderr); return 2; }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigset_t all, old;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &old);
-    record(argv[argc - 1], "start", &now);
-    while (!got_term) sigsuspend(&old);
-    record(argv[argc - 1], "term", &term_at);
-    return 0;
-}
-"""
-
-STAND_IN_PY = """#!/usr/bin/env python3
-# STAND-IN for lavap 1.0.0, for Benchmarks/supervisors.py: NOT the real Lava binary.
-import os, signal, sys, time
-now = time.monotonic_ns()
-if len(sys.argv) > 1 and sys.argv[1] == "version":
-    print("1.0.0"); sys.exit(0)
-def record(what, at):
-    with open(sys.argv[-1], "a") as f:
-        f.write(f"{what} {os.getpid()} {at}\\n")
-def on_term(sig, frame):
-    record("term", time.monotonic_ns()); sys.exit(0)
-signal.signal(signal.SIGTERM, on_term)
-signal.signal(signal.SIGINT, on_term)
-record("start", now)
-while True:
-    signal.pause()
-"""
-
+DEFAULT_VENV = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
+                            "lavavisor-benchmarks", "supervisor-venv")
 
 # ---------------------------------------------------------------- setup
 
@@ -138,23 +81,6 @@ def ensure_supervisord(venv):
     return supervisord
 
 
-def build_stand_in(work):
-    folder = os.path.join(work, "bin", f"v{VERSION}")
-    os.makedirs(folder)
-    path = os.path.join(folder, "lavap")
-    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-    if cc:
-        source = os.path.join(work, "standin.c")
-        with open(source, "w") as f:
-            f.write(STAND_IN_C)
-        subprocess.run([cc, "-O2", "-o", path, source], check=True)
-        return path, "C (cc -O2)"
-    with open(path, "w") as f:
-        f.write(STAND_IN_PY)
-    os.chmod(path, 0o755)
-    return path, "Python (no cc found)"
-
-
 # ---------------------------------------------------------------- the three supervisors
 
 class Supervised:
@@ -168,8 +94,7 @@ class Supervised:
                                      start_new_session=True)
 
     def records(self):
-        with open(self.events) as f:
-            return [line.split() for line in f.read().splitlines() if line.count(" ") == 2]
+        return standin.records(self.events)
 
     def wait_record(self, what, count, timeout=30, pid=None):
         """Polls the events file until there are `count` records of `what` (of `pid` when given)."""
@@ -177,7 +102,7 @@ class Supervised:
         while time.monotonic() < deadline:
             found = [r for r in self.records() if r[0] == what and (pid is None or int(r[1]) == pid)]
             if len(found) >= count:
-                return int(found[count - 1][1]), int(found[count - 1][2])
+                return found[count - 1][1], found[count - 1][2]
             if self.proc.poll() is not None and what == "start":
                 break
             time.sleep(0.002)
@@ -294,119 +219,147 @@ def vm_rss_mb(pid):
     raise SystemExit(f"no VmRSS for {pid}")
 
 
+def smaps_mb(pid, key):
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def sharers(pid, library="libFoundation.so"):
+    """Other processes mapping the file `library` that `pid` maps (their pages MADV_PAGEOUT leaves alone)."""
+    mine = next((line.split()[-1] for line in open(f"/proc/{pid}/maps") if line.rstrip().endswith(library)), None)
+    if not mine:
+        return 0
+    count = 0
+    for other in os.listdir("/proc"):
+        if other.isdigit() and int(other) != pid:
+            try:
+                with open(f"/proc/{other}/maps") as f:
+                    count += mine in f.read()
+            except OSError:
+                pass
+    return count
+
+
 def measure_idle(sup, seconds):
     pid, start = sup.wait_record("start", 1)
+    shared_at_start = sharers(sup.proc.pid)  # about when lavavisor gives back its start-up pages
     settle_after_start(start, 2.0)
     tick = os.sysconf("SC_CLK_TCK")
     ticks0, sched0, t0 = cpu_ticks(sup.proc.pid), sched_ns(sup.proc.pid), time.monotonic()
     time.sleep(seconds)  # the window itself, not a wait for an event
     ticks1, sched1, t1 = cpu_ticks(sup.proc.pid), sched_ns(sup.proc.pid), time.monotonic()
     elapsed = t1 - t0
-    assert sup.proc.poll() is None and [r for r in sup.records() if r[0] == "start"] == [["start", str(pid), str(start)]], \
+    assert sup.proc.poll() is None and [r[:3] for r in sup.records() if r[0] == "start"] == [("start", pid, start)], \
         f"{sup.name}: the child did not run undisturbed through the idle window"
     ticks = (ticks1 - ticks0) * 1000 / tick / elapsed
     sched = sum(ns - sched0.get(task, 0) for task, ns in sched1.items()) / 1e6 / elapsed
-    return vm_rss_mb(sup.proc.pid), ticks, sched, len(sched1)
+    pid = sup.proc.pid
+    return vm_rss_mb(pid), ticks, sched, len(sched1), smaps_mb(pid, "Pss"), max(shared_at_start, sharers(pid))
 
 
 # ---------------------------------------------------------------- main
+
+def collect(binary, trials, idle_seconds, venv, work):
+    """Runs the three supervisors on the stand-in in WORK; returns each one's figures and the peers' versions."""
+    if "--restart-reset-after" not in subprocess.run([binary, "wrap", "--help"], capture_output=True, text=True).stdout:
+        raise SystemExit(f"{binary} predates the restart policy (no --restart-reset-after): rebuild it")
+    tini = ensure_tini()
+    supervisord = ensure_supervisord(os.path.abspath(venv))
+    versions = {
+        "supervisord": "supervisor " + subprocess.run([supervisord, "--version"], capture_output=True, text=True).stdout.strip(),
+        "tini": subprocess.run([tini, "--version"], capture_output=True, text=True).stdout.strip(),
+    }
+    stand_in = standin.build(work, VERSION)
+    standin.versions_file(os.path.join(work, "versions.yml"), VERSION)
+    init = subprocess.run([binary, "init", "--directory", os.path.join(work, "store"), "--version-source", "file",
+                           "--versions-file", os.path.join(work, "versions.yml"), "--source", "local",
+                           "--binaries-dir", os.path.join(work, "bin"), "--auto-download"],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if init.returncode != 0:
+        raise SystemExit(f"lavavisor init failed:\n{init.stderr}")
+    builders = {
+        "lavavisor": lambda events: lavavisor_command(binary, work, stand_in, events),
+        "supervisord": lambda events: supervisord_command(supervisord, work, stand_in, events),
+        "tini": lambda events: tini_command(tini, work, stand_in, events),
+    }
+    counter = [0]
+
+    def make(name):
+        counter[0] += 1
+        events = os.path.join(work, f"events-{counter[0]}")
+        return Supervised(name, builders[name](events), events, os.path.join(work, f"{name}.log"))
+
+    results = {}
+    for name in builders:
+        restart = None
+        if name != "tini":
+            print(f"{name}: crash -> restart, {trials} trials ...", file=sys.stderr, flush=True)
+            sup = make(name)
+            try:
+                restart = measure_restart(sup, trials)
+            finally:
+                sup.stop()
+        print(f"{name}: SIGTERM -> child, {trials} trials ...", file=sys.stderr, flush=True)
+        forward = measure_signal(lambda: make(name), trials)
+        print(f"{name}: idle {idle_seconds:g} s ...", file=sys.stderr, flush=True)
+        sup = make(name)
+        try:
+            rss, cpu, sched, threads, pss, shared = measure_idle(sup, idle_seconds)
+        finally:
+            sup.stop()
+        results[name] = {"restart": restart, "forward": forward, "rss": rss, "cpu": cpu, "sched": sched,
+                         "threads": threads, "pss": pss, "sharers": shared}
+    return results, versions
+
+
+def rows(results):
+    """The table's rows: each figure of lavavisor with supervisord's and tini's, and the goal's ratio."""
+    out = []
+    peers = ["supervisord", "tini"]
+    for key, label, stat in [("restart", "crash → restarted child, median ms", statistics.median),
+                             ("restart", "crash → restarted child, worst ms", max),
+                             ("forward", "SIGTERM to the supervisor → child has it, median ms", statistics.median),
+                             ("forward", "SIGTERM to the supervisor → child has it, worst ms", max)]:
+        values = {n: (stat(r[key]) if r[key] else None) for n, r in results.items()}
+        peer, limit = ("supervisord", 1) if key == "restart" else ("tini", 2)
+        ratio = values["lavavisor"] / values[peer] if values[peer] else None
+        out.append(Row(label, values["lavavisor"], [(p, values[p]) for p in peers], ratio, f"≤ {limit}× {peer}",
+                       ratio is not None and ratio <= limit))
+    values = {n: r["rss"] for n, r in results.items()}
+    ratio = values["lavavisor"] / values["supervisord"]
+    out.append(Row("RSS of the supervisor with a child running, MB", values["lavavisor"],
+                   [(p, values[p]) for p in peers], ratio, "≤ 1× supervisord", ratio <= 1))
+    values = {n: r["pss"] for n, r in results.items()}
+    out.append(Row(f"… its PSS (shared pages split among their users), MB; other processes mapping lavavisor's "
+                   f"libFoundation.so at the child's start or the window's end: {results['lavavisor']['sharers']}", values["lavavisor"],
+                   [(p, values[p]) for p in peers], values["lavavisor"] / values["supervisord"], "", None))
+    for key, label in [("cpu", "idle CPU over the window (utime+stime), ms/s"),
+                       ("sched", "idle CPU over the window (schedstat, lower bound), ms/s")]:
+        values = {n: r[key] for n, r in results.items()}
+        out.append(Row(label, values["lavavisor"], [(p, values[p]) for p in peers], values["lavavisor"] / 1.0,
+                       "≤ 1 ms/s", values["lavavisor"] <= 1))
+    return out
+
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lavavisor", default=os.path.join(REPO, ".build", "release", "lavavisor"))
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--idle-seconds", type=float, default=30)
-    parser.add_argument("--venv", default=os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
-                                                       "lavavisor-benchmarks", "supervisor-venv"))
+    parser.add_argument("--venv", default=DEFAULT_VENV)
     args = parser.parse_args()
     binary = os.path.abspath(args.lavavisor)
     if not os.access(binary, os.X_OK):
         raise SystemExit(f"{binary} is not built: run 'swift build -c release --product lavavisor' first, or pass --lavavisor")
-    if "--restart-reset-after" not in subprocess.run([binary, "wrap", "--help"], capture_output=True, text=True).stdout:
-        raise SystemExit(f"{binary} predates the restart policy (no --restart-reset-after): rebuild it")
-    tini = ensure_tini()
-    supervisord = ensure_supervisord(os.path.abspath(args.venv))
-    versions = {
-        "supervisord": subprocess.run([supervisord, "--version"], capture_output=True, text=True).stdout.strip(),
-        "tini": subprocess.run([tini, "--version"], capture_output=True, text=True).stdout.strip(),
-    }
-
+    print(f"{os.cpu_count()} CPUs, kernel {os.uname().release}; {time.strftime('%Y-%m-%d %H:%M %Z')}, "
+          f"load {os.getloadavg()[0]:.2f}; lavavisor {binary}", flush=True)
     with tempfile.TemporaryDirectory(prefix="lavavisor-supervisors-") as work:
-        stand_in, kind = build_stand_in(work)
-        with open(os.path.join(work, "versions.yml"), "w") as f:
-            f.write("".join(f'{k}: "{VERSION}"\n' for k in ["provider_target", "provider_min", "consumer_target", "consumer_min"]))
-        init = subprocess.run([binary, "init", "--directory", os.path.join(work, "store"), "--version-source", "file",
-                               "--versions-file", os.path.join(work, "versions.yml"), "--source", "local",
-                               "--binaries-dir", os.path.join(work, "bin"), "--auto-download"],
-                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        if init.returncode != 0:
-            raise SystemExit(f"lavavisor init failed:\n{init.stderr}")
-        stand_in_installed = os.path.join(work, "store", ".lavavisor", "upgrades", f"v{VERSION}", "lavap")
-        builders = {
-            "lavavisor": lambda events: lavavisor_command(binary, work, stand_in, events),
-            "supervisord": lambda events: supervisord_command(supervisord, work, stand_in, events),
-            "tini": lambda events: tini_command(tini, work, stand_in, events),
-        }
-        counter = [0]
-
-        def make(name):
-            counter[0] += 1
-            events = os.path.join(work, f"events-{counter[0]}")
-            return Supervised(name, builders[name](events), events, os.path.join(work, f"{name}.log"))
-
-        print(f"Same stand-in lavap ({kind}; under lavavisor: {stand_in_installed}) under three supervisors; "
-              f"{args.trials} trials, idle window {args.idle_seconds:g} s; {os.cpu_count()} CPUs, "
-              f"kernel {os.uname().release}; {time.strftime('%Y-%m-%d %H:%M %Z')}, load {os.getloadavg()[0]:.2f}; lavavisor {binary}; {versions['supervisord'] and 'supervisor ' + versions['supervisord']}; "
-              f"{versions['tini']}", flush=True)
-        results = {}
-        for name in builders:
-            print(f"{name}: crash -> restart ...", file=sys.stderr, flush=True)
-            restart = None
-            if name != "tini":
-                sup = make(name)
-                try:
-                    restart = measure_restart(sup, args.trials)
-                finally:
-                    sup.stop()
-            print(f"{name}: SIGTERM -> child ...", file=sys.stderr, flush=True)
-            forward = measure_signal(lambda: make(name), args.trials)
-            print(f"{name}: idle {args.idle_seconds:g} s ...", file=sys.stderr, flush=True)
-            sup = make(name)
-            try:
-                rss, cpu, sched, threads = measure_idle(sup, args.idle_seconds)
-            finally:
-                sup.stop()
-            results[name] = {"restart": restart, "forward": forward, "rss": rss, "cpu": cpu, "sched": sched,
-                             "threads": threads}
-
-    def cell(value):
-        return "n/a" if value is None else f"{value:.2f}" if value < 100 else f"{value:.1f}"
-
-    rows = []
-    for key, label, stat in [("restart", "crash -> restarted child, median ms", statistics.median),
-                             ("restart", "crash -> restarted child, worst ms", max),
-                             ("forward", "SIGTERM -> child has it, median ms", statistics.median),
-                             ("forward", "SIGTERM -> child has it, worst ms", max)]:
-        values = {n: (stat(r[key]) if r[key] else None) for n, r in results.items()}
-        peer, limit = ("supervisord", 1) if key == "restart" else ("tini", 2)
-        ratio = values["lavavisor"] / values[peer] if values[peer] else None
-        goal = f"<= {limit}x {peer}"
-        rows.append((label, values, ratio, goal, ratio is not None and ratio <= limit))
-    values = {n: r["rss"] for n, r in results.items()}
-    ratio = values["lavavisor"] / values["supervisord"]
-    rows.append(("RSS of the supervisor, MB", values, ratio, "<= supervisord", ratio <= 1))
-    values = {n: r["cpu"] for n, r in results.items()}
-    rows.append(("idle CPU (utime+stime), ms/s", values, values["lavavisor"] / 1.0, "<= 1 ms/s", values["lavavisor"] <= 1))
-    values = {n: r["sched"] for n, r in results.items()}
-    rows.append(("idle CPU (schedstat), ms/s", values, values["lavavisor"] / 1.0, "<= 1 ms/s", values["lavavisor"] <= 1))
-
-    print()
-    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
-    print(f"| metric | lavavisor | supervisord | tini | ratio | goal | met |")
-    print(f"|---|---:|---:|---:|---:|---|---|")
-    for label, values, ratio, goal, met in rows:
-        print(f"| {label} | {cell(values['lavavisor'])} | {cell(values['supervisord'])} | {cell(values['tini'])} | "
-              f"{'n/a' if ratio is None else f'{ratio:.2f}'} | {goal} | {'yes' if met else 'no'} |")
+        results, versions = collect(binary, args.trials, args.idle_seconds, args.venv, work)
+    print(f"{versions['supervisord']}; {versions['tini']}; load average at the end: {os.getloadavg()[0]:.2f}")
+    print(markdown(rows(results)))
     print()
     print("threads of each supervisor at the end of the idle window: "
           + ", ".join(f"{n} {r['threads']}" for n, r in results.items()))
