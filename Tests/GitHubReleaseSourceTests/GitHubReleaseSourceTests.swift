@@ -16,7 +16,7 @@ import Testing
             releaseURL: URL(string: host.releaseURL)!, releasesAPI: URL(string: host.releasesAPI)!,
             platform: try Platform(parsing: platform),
             skipChecksum: skipChecksum, http: testHTTP, timeouts: testTimeouts, retries: testRetries,
-            downloadTimeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(20), idle: .seconds(5)), logger: logs.logger())
+            downloadTimeouts: HTTPTimeouts(connect: .seconds(30), total: .seconds(120), idle: .seconds(60)), logger: logs.logger())
     }
 
     /// A mirror without a listing, as `--release-url` alone makes it.
@@ -116,7 +116,7 @@ import Testing
                 ? .truncated(declared: bytes.count, body: Array(bytes.prefix(30_000))) : .respond(status: 200, body: bytes)
         }
         let downloader = Downloader(
-            http: testHTTP, timeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(20), idle: .seconds(5)), logger: logs.logger())
+            http: testHTTP, timeouts: HTTPTimeouts(connect: .seconds(30), total: .seconds(120), idle: .seconds(60)), logger: logs.logger())
         let result = try await downloader.download(URL(string: server.baseURL + "/asset")!, to: temp.path("asset"))
         #expect(result == Downloader.Result(bytes: bytes.count, sha256: FakeReleaseHost.sha256(bytes)))
         #expect(try Data(contentsOf: temp.path("asset")) == Data(bytes))
