@@ -20,8 +20,9 @@ public struct StandInSystemctl: Sendable {
             #!/bin/sh
             # STAND-IN for systemctl, for tests: not the real one.
             state='\(state)'
-            for word in "$@"; do printf '%s\\t' "$word"; done >> "$state/calls"
-            echo >> "$state/calls"
+            # One write per call (O_APPEND): two calls at once never mix their words.
+            line=$(for word in "$@"; do printf '%s\\t' "$word"; done)
+            printf '%s\\n' "$line" >> "$state/calls"
             [ "$1" = --user ] && shift
             verb="$1"; unit="$2"
             if [ -f "$state/fail-$verb" ]; then cat "$state/fail-$verb" >&2; exit 1; fi
