@@ -98,9 +98,7 @@ def main():
     parser.add_argument("--size-mb", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    binary = os.path.abspath(args.binary)
-    if not os.access(binary, os.X_OK):
-        raise SystemExit(f"{binary} is not built: run 'swift build -c release --product lavavisor' first, or pass --binary")
+    binary = standin.built_binary(args.binary)
     with tempfile.TemporaryDirectory() as work:
         results, size = measure(binary, args.size_mb * 1_000_000, args.runs, work)
     print(f"download of a {size / 1e6:.0f} MB asset from loopback, best of {args.runs}")

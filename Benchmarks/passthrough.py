@@ -86,9 +86,7 @@ def main():
     parser.add_argument("--size-mb", type=int, default=500)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    binary = os.path.abspath(args.binary)
-    if not os.access(binary, os.X_OK):
-        raise SystemExit(f"{binary} is not built: run 'swift build -c release --product lavavisor' first, or pass --binary")
+    binary = standin.built_binary(args.binary)
     for pin in [False, True]:
         with tempfile.TemporaryDirectory(prefix="lavavisor-passthrough-") as work:
             results = measure(binary, args.size_mb * 1_000_000, args.runs, work, pin)

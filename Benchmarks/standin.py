@@ -125,3 +125,11 @@ def versions_file(path, version):
     with open(path, "w") as f:
         f.write("".join(f'{k}: "{version}"\n' for k in ["provider_target", "provider_min", "consumer_target", "consumer_min"]))
     return path
+
+
+def built_binary(path):
+    """The absolute path of a built lavavisor; exits saying how to build it when there is none."""
+    binary = os.path.abspath(path)
+    if not os.access(binary, os.X_OK):
+        raise SystemExit(f"{binary} is not built: run 'swift build -c release --product lavavisor' first, or pass --binary")
+    return binary

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""What following new blocks costs in memory: lavavisor `wrap` on the rpc source of a fake node
+(Benchmarks/detection_delay.py's, 1 s blocks), with the websocket subscription and with
+--no-subscribe; VmRSS of lavavisor 10 s after the stand-in lavap started, median of RUNS runs.
+
+    python3 Benchmarks/subscription_rss.py [--binary .build/release/lavavisor] [--runs 5]
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import detection_delay  # noqa: E402
+import standin  # noqa: E402
+import supervisors  # noqa: E402
+
+
+def one(binary, node, work, subscribe):
+    home, events = os.path.join(work, "home"), os.path.join(work, "events")
+    subprocess.run(["rm", "-rf", home], check=True)
+    open(events, "w").close()
+    node.chain.set_version("1.0.0")
+    flags = detection_delay.listen_flags(binary, node, subscribe)
+    proc = subprocess.Popen(
+        [binary, "wrap", "--directory", home, "--version-source", "rpc", "--node", node.url] + flags
+        + ["--source", "local", "--binaries-dir", os.path.join(work, "bin"), "--auto-download", "--poll-interval", "15",
+           "--cmd", f"lavap rpcprovider p.yml {events}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        if not detection_delay.wait_for(lambda: detection_delay.start_of(events, "1.0.0"), 30):
+            raise SystemExit("lavap 1.0.0 never started under lavavisor")
+        if subscribe and not detection_delay.wait_for(node.chain.subscribers, 30):
+            raise SystemExit("lavavisor never subscribed")
+        time.sleep(10)  # the measured window: blocks arrive every second meanwhile
+        return supervisors.vm_rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", default=".build/release/lavavisor")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    binary = standin.built_binary(args.binary)
+    if not detection_delay.supports_websocket(binary):
+        raise SystemExit(f"{binary} has no --websocket-url: build lavavisor with the block subscription")
+    node = detection_delay.FakeNode(1.0)
+    try:
+        with tempfile.TemporaryDirectory(prefix="lavavisor-subscription-rss-") as work:
+            detection_delay.prepare(work, node)
+            figures = {}
+            for subscribe in [False, True]:
+                figures[subscribe] = [one(binary, node, work, subscribe) for _ in range(args.runs)]
+    finally:
+        node.close()
+    print("| lavavisor wrap, rpc source | VmRSS median MB | min | max |")
+    print("|---|---:|---:|---:|")
+    for subscribe, name in [(False, "--no-subscribe (polling only)"), (True, "following new blocks (1 s blocks)")]:
+        values = figures[subscribe]
+        print(f"| {name} | {statistics.median(values):.1f} | {min(values):.1f} | {max(values):.1f} |")
+
+
+if __name__ == "__main__":
+    main()
