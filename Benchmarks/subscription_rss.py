@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """What following new blocks costs in memory: lavavisor `wrap` on the rpc source of a fake node
 (Benchmarks/detection_delay.py's, 1 s blocks), with the websocket subscription and with
---no-subscribe; VmRSS of lavavisor 10 s after the stand-in lavap started, median of RUNS runs.
+--no-subscribe; VmRSS of lavavisor WINDOW s after the stand-in lavap started (the default 20 s
+holds one poll of 15 s: both ways have run the code of a check), median of RUNS runs.
 
-    python3 Benchmarks/subscription_rss.py [--binary .build/release/lavavisor] [--runs 5]
+    python3 Benchmarks/subscription_rss.py [--binary .build/release/lavavisor] [--runs 5] [--window 20]
 """
 import argparse
 import os
@@ -19,7 +20,7 @@ import standin  # noqa: E402
 import supervisors  # noqa: E402
 
 
-def one(binary, node, work, subscribe):
+def one(binary, node, work, subscribe, window):
     home, events = os.path.join(work, "home"), os.path.join(work, "events")
     subprocess.run(["rm", "-rf", home], check=True)
     open(events, "w").close()
@@ -35,7 +36,7 @@ def one(binary, node, work, subscribe):
             raise SystemExit("lavap 1.0.0 never started under lavavisor")
         if subscribe and not detection_delay.wait_for(node.chain.subscribers, 30):
             raise SystemExit("lavavisor never subscribed")
-        time.sleep(10)  # the measured window: blocks arrive every second meanwhile
+        time.sleep(window)  # blocks arrive every second meanwhile
         return supervisors.vm_rss_mb(proc.pid)
     finally:
         proc.terminate()
@@ -46,6 +47,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=".build/release/lavavisor")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--window", type=float, default=20)
     args = parser.parse_args()
     binary = standin.built_binary(args.binary)
     if not detection_delay.supports_websocket(binary):
@@ -56,7 +58,7 @@ def main():
             detection_delay.prepare(work, node)
             figures = {}
             for subscribe in [False, True]:
-                figures[subscribe] = [one(binary, node, work, subscribe) for _ in range(args.runs)]
+                figures[subscribe] = [one(binary, node, work, subscribe, args.window) for _ in range(args.runs)]
     finally:
         node.close()
     print("| lavavisor wrap, rpc source | VmRSS median MB | min | max |")
