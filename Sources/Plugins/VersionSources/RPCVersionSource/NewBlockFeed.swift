@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+import Synchronization
 
 /// CometBFT's push of new blocks: `GET /websocket` upgraded to a websocket, then the JSON-RPC call
 /// `subscribe` to `tm.event='NewBlockHeader'`; the first answer is `{"result":{}}`, then each block
@@ -12,7 +13,7 @@ import NIOWebSocket
 /// Built on swift-nio's NIOWebSocket (already in the package): frames up to 1 MiB, the node's pings
 /// answered, a node silent for longer than `silence` (it pings every 27 s) taken for lost.
 public struct NewBlockFeed: Sendable {
-    /// The node's RPC URL (http or https; the websocket goes to the same host and port).
+    /// The node's RPC URL, plain http (the websocket goes to its host and port, path `/websocket`).
     public let node: URL
     /// How long the node may stay silent (no frame, no ping) before the feed is taken for lost.
     public let silence: Duration
@@ -97,29 +98,21 @@ public struct NewBlockFeed: Sendable {
         silence: Duration, yield: @escaping @Sendable (Int64) -> Void
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            let (beats, beat) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            let heard = LastHeard()
             group.addTask {
-                // The watchdog: every frame restarts it; silence past the limit ends the feed.
+                // The watchdog: wakes when the latest frame is `silence` old, and ends the feed if none came since.
                 while true {
-                    let heard = try await withThrowingTaskGroup(of: Bool.self) { race in
-                        race.addTask {
-                            for await _ in beats { return true }
-                            return false
-                        }
-                        race.addTask {
-                            try await Task.sleep(for: silence)
-                            return false
-                        }
-                        defer { race.cancelAll() }
-                        return try await race.next() ?? false
+                    let deadline = heard.instant.withLock { $0 } + silence
+                    guard ContinuousClock.now < deadline else {
+                        throw NewBlockFeedError("the node sent nothing for \(silence.brief) (it pings every 27 s)")
                     }
-                    if !heard { throw NewBlockFeedError("the node sent nothing for \(silence.brief) (it pings every 27 s)") }
+                    try await Task.sleep(until: deadline)
                 }
             }
             group.addTask {
                 var message: [UInt8] = []
                 for try await frame in inbound {
-                    beat.yield()
+                    heard.instant.withLock { $0 = .now }
                     switch frame.opcode {
                     case .ping:
                         try await outbound.write(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData))
@@ -142,6 +135,11 @@ public struct NewBlockFeed: Sendable {
             try await group.next()
         }
     }
+}
+
+/// When the node was last heard from, shared by the reader and the watchdog.
+private final class LastHeard: Sendable {
+    let instant = Mutex(ContinuousClock.now)
 }
 
 /// One message of the subscription.
