@@ -5,6 +5,10 @@ import Synchronization
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite struct GitHubReleaseSourceTests {
     let temp: TemporaryDirectory
     let logs = CapturedLogs()
@@ -142,6 +146,48 @@ import Testing
         await expectError(containing: message) { try await source(host).fetch(v("1.1.0"), to: temp.path("lavap")) }
         #expect(host.requests("/download/v1.1.0/lavap-v1.1.0-linux-amd64").count == tries)
         await host.stop()
+    }
+
+    /// A mirror that declared 10 GiB had it written to staging/ in full before the checksum was
+    /// compared: the declared size is refused before a byte is written, and never retried.
+    @Test func aDeclaredSizeAboveTheLimitIsRefusedBeforeWriting() async throws {
+        let server = try await FakeHTTPServer { _ in .truncated(declared: 10 << 30, body: Array(repeating: 1, count: 4096)) }
+        let downloader = Downloader(
+            http: testHTTP, timeouts: HTTPTimeouts(connect: .seconds(30), total: .seconds(120)), logger: logs.logger())
+        await expectError(containing: "declares 10.7 GB, more than the 536.9 MB allowed; refused before writing") {
+            _ = try await downloader.download(URL(string: server.baseURL + "/asset")!, to: temp.path("asset"))
+        }
+        #expect(try FileManager.default.attributesOfItem(atPath: temp.path("asset").path)[.size] as? Int == 0)
+        #expect(server.requests.count == 1)
+        await server.stop()
+    }
+
+    /// A body streamed without end is cut at the limit.
+    @Test func aBodyThatStreamsPastTheLimitIsCutThere() async throws {
+        let server = try await FakeHTTPServer { _ in .endless(chunk: 64 << 10, upTo: 64 << 20) }
+        let downloader = Downloader(
+            http: testHTTP, timeouts: HTTPTimeouts(connect: .seconds(30), total: .seconds(120)), maxBytes: 1 << 20, logger: logs.logger())
+        await expectError(containing: "sent more than the 1.0 MB allowed; stopped") {
+            _ = try await downloader.download(URL(string: server.baseURL + "/asset")!, to: temp.path("asset"))
+        }
+        let written = try #require(try FileManager.default.attributesOfItem(atPath: temp.path("asset").path)[.size] as? Int)
+        #expect(written <= 1 << 20)
+        #expect(server.requests.count == 1)
+        await server.stop()
+    }
+
+    /// A declared size that the file system cannot hold (with the reserve) is refused up front.
+    @Test func aDownloadLargerThanTheFreeSpaceIsRefusedUpFront() async throws {
+        var info = statvfs()
+        #expect(statvfs(temp.url.path, &info) == 0)
+        let free = Int(info.f_bavail) * Int(info.f_frsize)
+        let server = try await FakeHTTPServer { _ in .truncated(declared: free, body: []) }
+        let downloader = Downloader(
+            http: testHTTP, timeouts: HTTPTimeouts(connect: .seconds(30), total: .seconds(120)), maxBytes: .max, logger: logs.logger())
+        await expectError(containing: "not enough free space for \(temp.path("asset").path)") {
+            _ = try await downloader.download(URL(string: server.baseURL + "/asset")!, to: temp.path("asset"))
+        }
+        await server.stop()
     }
 
     @Test func aStalledDownloadTimesOut() async throws {

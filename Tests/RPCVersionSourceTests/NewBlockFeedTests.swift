@@ -49,6 +49,17 @@ import Testing
         await node.stop()
     }
 
+    /// 1000 non-final 1 MiB fragments grew lavavisor past 1 GB: the whole message is capped.
+    @Test func aMessageWithoutEndIsCutAtTheLimit() async throws {
+        let node = try await FakeWebSocketNode()
+        let blocks = try await feed(node).open()
+        try await waitUntil("the subscription") { node.subscribers == 1 }
+        let flood = Task { await node.flood(fragments: 1000, size: 1 << 20) }
+        await expectError(containing: "websocket message larger than 1024 KiB") { for try await _ in blocks {} }
+        #expect(await flood.value < 1000)
+        await node.stop()
+    }
+
     @Test func aRefusedConnectionFailsAtOnce() async throws {
         let port = try RefusingPort()
         await expectError(containing: "refused") {

@@ -41,6 +41,9 @@ public final class FakeHTTPServer: Sendable {
         case silent
         /// Closes the connection without a word.
         case close
+        /// A 200 without a length, in chunks of `chunk` bytes until the client goes away or `upTo`
+        /// bytes were sent (a mirror streaming without end, bounded for the test's sake).
+        case endless(chunk: Int, upTo: Int)
         /// A whole answer sent in pieces, pausing between them.
         case slow(status: Int, headers: [(String, String)], chunks: [[UInt8]], pause: Duration)
 
@@ -132,6 +135,17 @@ public final class FakeHTTPServer: Sendable {
                         return
                     case .close:
                         return
+                    case .endless(let size, let limit):
+                        let head = HTTPResponseHead(
+                            version: .http1_1, status: .ok, headers: HTTPHeaders([("Transfer-Encoding", "chunked")]))
+                        try await outbound.write(.head(head))
+                        let chunk = ByteBuffer(repeating: 0x7f, count: size)
+                        var sent = 0
+                        while sent < limit, sendsBody {
+                            try await outbound.write(.body(.byteBuffer(chunk)))
+                            sent += size
+                        }
+                        try await outbound.write(.end(nil))
                     case .slow(let status, let headers, let chunks, let pause):
                         var fields = HTTPHeaders(headers)
                         fields.replaceOrAdd(name: "Content-Length", value: "\(chunks.reduce(0) { $0 + $1.count })")

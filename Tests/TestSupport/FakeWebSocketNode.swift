@@ -159,6 +159,22 @@ public final class FakeWebSocketNode: Sendable {
         }
     }
 
+    /// Sends every subscriber `count` non-final fragments of `size` bytes and never the final
+    /// one, as a hostile node would; returns how many fragments were written before the
+    /// subscriber's connection ended.
+    public func flood(fragments count: Int, size: Int) async -> Int {
+        var sent = 0
+        let payload = ByteBuffer(repeating: UInt8(ascii: " "), count: size)
+        for writer in state.withLock({ Array($0.subscribers.values) }) {
+            for index in 0..<count {
+                let frame = WebSocketFrame(fin: false, opcode: index == 0 ? .text : .continuation, data: payload)
+                do { try await writer.write(frame) } catch { break }
+                sent += 1
+            }
+        }
+        return sent
+    }
+
     /// Drops every subscriber's connection; they stop counting as subscribers at once, whenever
     /// their connection ends.
     public func dropAll() async {

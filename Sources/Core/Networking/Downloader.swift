@@ -18,6 +18,17 @@ public struct Downloader: Sendable {
     public let attempts: Int
     /// The logger for progress and resumes.
     public let logger: Logger
+    /// The most bytes a download may have: a larger declared size is refused before anything is
+    /// written, and a body that streams past it is cut there.
+    public let maxBytes: Int
+    /// The free space left on the destination's file system after the download, at least.
+    public let reserve: Int
+
+    /// The default `maxBytes`: a `lavap` release asset is about 100 MB; five times that leaves
+    /// room for growth and still keeps a mirror that streams without end from filling the disk.
+    public static let defaultMaxBytes = 512 << 20
+    /// The default `reserve`: the download never takes the last 64 MiB of a file system.
+    public static let defaultReserve = 64 << 20
 
     /// The default longest silence of a download.
     public static let defaultIdleTimeout: Duration = .seconds(60)
@@ -27,11 +38,13 @@ public struct Downloader: Sendable {
     /// A downloader; the defaults allow slow links but not silent ones.
     public init(
         http: any HTTPExecutor, timeouts: HTTPTimeouts = defaultTimeouts,
-        attempts: Int = 4, logger: Logger
+        attempts: Int = 4, maxBytes: Int = defaultMaxBytes, reserve: Int = defaultReserve, logger: Logger
     ) {
         self.http = http
         self.timeouts = timeouts
         self.attempts = max(1, attempts)
+        self.maxBytes = maxBytes
+        self.reserve = reserve
         self.logger = logger
     }
 
@@ -54,7 +67,7 @@ public struct Downloader: Sendable {
         let fd = open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError("creating \(destination.path)") }
         defer { close(fd) }
-        var state = State(fd: fd, path: destination.path)
+        var state = State(fd: fd, path: destination.path, url: url.absoluteString, maxBytes: maxBytes, reserve: reserve)
         let progress = DownloadProgress(name: url.lastPathComponent, logger: logger)
         do {
             try await RetryPolicy(attempts: attempts).run(retryable: RetryPolicy.isTransient) { error, next in
@@ -76,6 +89,9 @@ public struct Downloader: Sendable {
     private struct State {
         let fd: Int32
         let path: String
+        let url: String
+        let maxBytes: Int
+        let reserve: Int
         var written = 0
         var total: Int?
         var hasher = SHA256()
@@ -86,11 +102,32 @@ public struct Downloader: Sendable {
             hasher = SHA256()
         }
 
+        /// Takes the size the server declares: refused above `maxBytes` or above the free space
+        /// (less the reserve), before a byte of it is written.
+        mutating func declare(_ total: Int?) throws {
+            self.total = total
+            guard let total else { return }
+            guard total <= maxBytes else { throw DownloadTooLarge(url: url, bytes: total, declared: true, limit: maxBytes) }
+            var info = statvfs()
+            guard fstatvfs(fd, &info) == 0 else { return }
+            let free = Int(clamping: UInt64(info.f_bavail) &* UInt64(info.f_frsize))
+            let needed = total - written
+            guard needed + reserve <= free else {
+                throw NotEnoughSpace(path: path, needed: needed, free: free, reserve: reserve)
+            }
+        }
+
         mutating func append(_ chunk: [UInt8]) throws {
+            guard written + chunk.count <= maxBytes else {
+                throw DownloadTooLarge(url: url, bytes: written + chunk.count, declared: false, limit: maxBytes)
+            }
             var offset = 0
             while offset < chunk.count {
                 let count = chunk[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
+                if count < 0 && (errno == ENOSPC || errno == EDQUOT) {
+                    throw NotEnoughSpace(path: path, needed: (total ?? written + chunk.count) - written, free: nil, reserve: reserve)
+                }
                 guard count > 0 else { throw SystemError("writing \(path)") }
                 offset += count
             }
@@ -106,13 +143,13 @@ public struct Downloader: Sendable {
             switch head.status {
             case 200:
                 if resumeFrom > 0 { try state.restart() }  // the server ignored the range: start over
-                state.total = head.header("Content-Length").flatMap { Int($0) }
+                try state.declare(head.header("Content-Length").flatMap { Int($0) })
             case 206:
                 guard let range = head.header("Content-Range"), range.hasPrefix("bytes \(resumeFrom)-") else {
                     try state.restart()
                     throw HTTPTransportError(url: url.absoluteString, kind: .cut, problem: "the server resumed at the wrong offset")
                 }
-                state.total = range.split(separator: "/").last.flatMap { Int($0) }
+                try state.declare(range.split(separator: "/").last.flatMap { Int($0) })
             case 404:
                 throw DownloadNotFound(url: url.absoluteString)
             default:
@@ -126,6 +163,47 @@ public struct Downloader: Sendable {
             throw HTTPTransportError(
                 url: url.absoluteString, kind: .cut, problem: "the body ended after \(state.written) of \(total) bytes")
         }
+    }
+}
+
+/// A download larger than `--max-download-size`, declared so or streamed past it.
+public struct DownloadTooLarge: Error, Sendable, CustomStringConvertible {
+    /// The URL.
+    public let url: String
+    /// The size declared, or the bytes received when the limit was crossed.
+    public let bytes: Int
+    /// Whether the server declared the size (nothing was written) or streamed past the limit.
+    public let declared: Bool
+    /// The limit.
+    public let limit: Int
+
+    public var description: String {
+        let size = ByteCount.text(Int64(bytes))
+        let limitText = ByteCount.text(Int64(limit))
+        return declared
+            ? "\(url) declares \(size), more than the \(limitText) allowed; refused before writing. If the release is really that large, raise --max-download-size"
+            : "\(url) sent more than the \(limitText) allowed; stopped and removed what was written. If the release is really that large, raise --max-download-size"
+    }
+}
+
+/// The file system of the store has no room for a download.
+public struct NotEnoughSpace: Error, Sendable, CustomStringConvertible {
+    /// The file being written.
+    public let path: String
+    /// The bytes still to write.
+    public let needed: Int
+    /// The bytes free (nil: the disk filled up while writing).
+    public let free: Int?
+    /// The space that must stay free.
+    public let reserve: Int
+
+    public var description: String {
+        guard let free else {
+            return
+                "the disk filled up while writing \(path) (\(ByteCount.text(Int64(needed))) more were needed); free some space on that file system and the next check tries again"
+        }
+        return
+            "not enough free space for \(path): \(ByteCount.text(Int64(needed))) needed plus \(ByteCount.text(Int64(reserve))) kept free, \(ByteCount.text(Int64(free))) available; free some space on that file system and the next check tries again"
     }
 }
 

@@ -347,9 +347,10 @@ gv_bytes = ser(gv)
 assert bytes([(11 << 3) | 3]) in gv_bytes and bytes([(11 << 3) | 4]) in gv_bytes
 gwt = wrap_version(gv_bytes)
 assert not python_rejects(gwt)
-valid("unknown_group", "Version = genesis fields plus a proto2 group field 11 (start-group key, wire type "
-      "3, a varint inside, end-group key, wire type 4), encoded by protobuf. Groups are deprecated but valid "
-      "wire format: a decoder skips an unknown group as Python does.", gwt, GENESIS)
+invalid("unknown_group", "Version = genesis fields plus a proto2 group field 11 (start-group key, wire type "
+        "3, a varint inside, end-group key, wire type 4), encoded by protobuf. Groups are deprecated but valid "
+        "wire format; no Lava or Cosmos answer has one, and lavavisor refuses them (nested groups are the one "
+        "recursive part of the format: 300000 start-group keys overflowed the stack).", gwt, "group")
 
 # 14. genesis_mainnet_like
 valid("genesis_mainnet_like", "All four versions 6.2.5, serialized normally by protobuf.",

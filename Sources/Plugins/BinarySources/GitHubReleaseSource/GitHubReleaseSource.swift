@@ -51,6 +51,14 @@ public struct GitHubReleaseSource: BinarySource {
         @Option(name: .customLong("download-idle-timeout"), help: "Seconds a download may stall before it is resumed.")
         public var downloadIdleTimeout: Double = Downloader.defaultIdleTimeout.seconds
 
+        /// `--max-download-size`.
+        @Option(
+            name: .customLong("max-download-size"),
+            help:
+                "The largest asset accepted, e.g. 512MiB or 1GB; a larger one is refused before it is written (a lavap release is about 100 MB)."
+        )
+        public var maxDownloadSize = "512MiB"
+
         /// The defaults.
         public init() {}
 
@@ -60,6 +68,10 @@ public struct GitHubReleaseSource: BinarySource {
                 throw ValidationError("--download-idle-timeout must be a positive number of seconds, got \(downloadIdleTimeout)")
             }
             if let platform { _ = try Platform(parsing: platform) }
+            guard let size = ByteCount.parse(maxDownloadSize), size > 0 else {
+                throw ValidationError(
+                    "--max-download-size must be a size such as 512MiB, 1GB or a number of bytes, got '\(maxDownloadSize)'")
+            }
         }
     }
 
@@ -83,7 +95,7 @@ public struct GitHubReleaseSource: BinarySource {
     public init(
         releaseURL: URL, releasesAPI: URL?, platform: Platform = .current, skipChecksum: Bool = false, http: any HTTPExecutor,
         timeouts: HTTPTimeouts = HTTPTimeouts(), retries: RetryPolicy = RetryPolicy(),
-        downloadTimeouts: HTTPTimeouts = Downloader.defaultTimeouts,
+        downloadTimeouts: HTTPTimeouts = Downloader.defaultTimeouts, maxDownloadBytes: Int = Downloader.defaultMaxBytes,
         logger: Logger
     ) {
         self.releaseURL = releaseURL
@@ -93,7 +105,7 @@ public struct GitHubReleaseSource: BinarySource {
         self.http = http
         self.timeouts = timeouts
         self.retries = retries
-        self.downloader = Downloader(http: http, timeouts: downloadTimeouts, logger: logger)
+        self.downloader = Downloader(http: http, timeouts: downloadTimeouts, maxBytes: maxDownloadBytes, logger: logger)
         self.logger = logger
     }
 
@@ -114,6 +126,7 @@ public struct GitHubReleaseSource: BinarySource {
             retries: context.retries,
             downloadTimeouts: HTTPTimeouts(
                 connect: context.timeouts.connect, total: Downloader.defaultTimeouts.total, idle: .seconds(options.downloadIdleTimeout)),
+            maxDownloadBytes: ByteCount.parse(options.maxDownloadSize) ?? Downloader.defaultMaxBytes,
             logger: context.logger)
     }
 

@@ -10,8 +10,9 @@ import Synchronization
 /// `subscribe` to `tm.event='NewBlockHeader'`; the first answer is `{"result":{}}`, then each block
 /// comes with the same id and its height at `result.data.value.header.height` (a string).
 ///
-/// Built on swift-nio's NIOWebSocket (already in the package): frames up to 1 MiB, the node's pings
-/// answered, a node silent for longer than `silence` (it pings every 27 s) taken for lost.
+/// Built on swift-nio's NIOWebSocket (already in the package): frames up to 1 MiB, whole messages
+/// up to 1 MiB in at most 1024 fragments, the node's pings answered, a node that sends no whole
+/// message nor ping for longer than `silence` (it pings every 27 s) taken for lost.
 public struct NewBlockFeed: Sendable {
     /// The node's RPC URL, plain http (the websocket goes to its host and port, path `/websocket`).
     public let node: URL
@@ -110,19 +111,22 @@ public struct NewBlockFeed: Sendable {
                 }
             }
             group.addTask {
-                var message: [UInt8] = []
+                var message = MessageAssembler()
                 for try await frame in inbound {
-                    heard.instant.withLock { $0 = .now }
                     switch frame.opcode {
                     case .ping:
+                        heard.instant.withLock { $0 = .now }
                         try await outbound.write(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData))
+                    case .pong:
+                        heard.instant.withLock { $0 = .now }
                     case .connectionClose:
                         return
                     case .text, .binary, .continuation:
-                        message += Array(buffer: frame.unmaskedData)
-                        guard frame.fin else { continue }
-                        defer { message = [] }
-                        switch try NewBlockMessage(message) {
+                        // Only a whole message counts as a sign of life: a node that streams
+                        // fragments without end is cut at the message limit, not kept alive.
+                        guard let whole = try message.add(frame) else { continue }
+                        heard.instant.withLock { $0 = .now }
+                        switch try NewBlockMessage(whole) {
                         case .block(let height): yield(height)
                         case .subscribed, .other: continue
                         }
@@ -134,6 +138,41 @@ public struct NewBlockFeed: Sendable {
             defer { group.cancelAll() }
             try await group.next()
         }
+    }
+}
+
+/// Joins the fragments of one websocket message, within limits on its size and on the number of
+/// fragments: a node (or anyone on the path) that sends fragments without a final one is refused
+/// at the limit instead of growing lavavisor's memory without end.
+struct MessageAssembler {
+    /// The largest whole message: a `NewBlockHeader` event is a few kilobytes.
+    static let maxBytes = 1 << 20
+    /// The most fragments one message may come in.
+    static let maxFragments = 1024
+
+    private var bytes: [UInt8] = []
+    private var fragments = 0
+
+    /// Adds a text, binary or continuation frame; returns the whole message at its final frame.
+    mutating func add(_ frame: WebSocketFrame) throws(NewBlockFeedError) -> [UInt8]? {
+        fragments += 1
+        guard bytes.count + frame.length <= Self.maxBytes else {
+            bytes = []
+            throw NewBlockFeedError(
+                "the node sent a websocket message larger than \(Self.maxBytes / 1024) KiB (a block header is a few KiB); dropped the connection"
+            )
+        }
+        guard fragments <= Self.maxFragments else {
+            bytes = []
+            throw NewBlockFeedError("the node sent a websocket message in more than \(Self.maxFragments) fragments; dropped the connection")
+        }
+        bytes += frame.unmaskedData.readableBytesView
+        guard frame.fin else { return nil }
+        defer {
+            bytes = []
+            fragments = 0
+        }
+        return bytes
     }
 }
 

@@ -43,7 +43,9 @@ public enum ParamsDecoder {
         while let (number, value) = try reader.next() {
             guard number == field else { continue }
             guard case .bytes(let raw) = value else { throw ProtobufError.malformed("field \(field) is not a message") }
-            merged = (merged ?? []) + raw
+            // Appended in place: a new array per piece made a flood of tiny pieces quadratic.
+            merged = merged ?? []
+            merged!.append(contentsOf: raw)
         }
         return merged
     }

@@ -1,13 +1,16 @@
-/// A protobuf wire-format reader, just enough for the `protocol` module's `Params` query:
-/// varint, fixed64, length-delimited and fixed32 fields, unknown fields and groups skipped,
-/// every length checked against the bytes that are really there.
+/// A protobuf wire-format reader, just enough for the `protocol` and `gov` answers: varint,
+/// fixed64, length-delimited and fixed32 fields, unknown fields skipped, every length checked
+/// against the bytes that are really there.
+///
+/// Groups (wire types 3 and 4, deprecated since proto2) are refused: no Lava or Cosmos message
+/// uses them, and skipping nested groups is the one part of the format that recurses. The
+/// decoders read a fixed shape of embedded messages, so their nesting is bounded by their code.
 struct ProtobufReader {
     /// One field as it appears on the wire.
     enum Value {
         case varint(UInt64)
         case bytes(ArraySlice<UInt8>)
         case fixed
-        case group
     }
 
     private var bytes: ArraySlice<UInt8>
@@ -31,9 +34,8 @@ struct ProtobufReader {
             let value = bytes.prefix(Int(length))
             bytes = bytes.dropFirst(Int(length))
             return (field, .bytes(value))
-        case 3:
-            try skipGroup(field)
-            return (field, .group)
+        case 3, 4:
+            throw .malformed("a group in field \(field), which no Lava answer has")
         case 5:
             try skip(4)
             return (field, .fixed)
@@ -56,29 +58,6 @@ struct ProtobufReader {
     private mutating func skip(_ count: Int) throws(ProtobufError) {
         guard bytes.count >= count else { throw .truncated }
         bytes = bytes.dropFirst(count)
-    }
-
-    /// Skips the fields of a group up to its matching end-group key.
-    private mutating func skipGroup(_ field: UInt64) throws(ProtobufError) {
-        while true {
-            guard !bytes.isEmpty else { throw .truncated }
-            let key = try varint()
-            if key & 7 == 4 {
-                guard key >> 3 == field else { throw .malformed("end of group \(key >> 3) inside group \(field)") }
-                return
-            }
-            switch key & 7 {
-            case 0: _ = try varint()
-            case 1: try skip(8)
-            case 2:
-                let length = try varint()
-                guard length <= UInt64(bytes.count) else { throw .truncated }
-                bytes = bytes.dropFirst(Int(length))
-            case 3: try skipGroup(key >> 3)
-            case 5: try skip(4)
-            default: throw .malformed("wire type \(key & 7)")
-            }
-        }
     }
 }
 
