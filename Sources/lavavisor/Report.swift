@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// What `status` and `versions` print: text for people, or with `--json` one JSON document for scripts.
@@ -10,7 +11,8 @@ extension Report {
     /// Prints the report as text, or as one JSON document (sorted keys, ISO 8601 dates).
     func print(json: Bool) throws {
         guard json else {
-            Swift.print(text)
+            // Values from the node (a chain id, an error text) cannot forge a line or drive the terminal.
+            Swift.print(TerminalText.escaped(text, keepingNewlines: true))
             return
         }
         let encoder = JSONEncoder()

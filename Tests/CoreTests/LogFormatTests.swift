@@ -6,7 +6,27 @@ import Testing
     @Test func textIsOneLineWithLevelTagAndSortedPairs() {
         let line = LavavisorLogHandler.render(
             level: .warning, message: "switched\ncurrent", metadata: ["to": "1.1.0", "from": "1.0.0 old"], format: .text)
-        #expect(line == "WRN [Lavavisor] switched current from=\"1.0.0 old\" to=1.1.0")
+        #expect(line == "WRN [Lavavisor] switched\\ncurrent from=\"1.0.0 old\" to=1.1.0")
+    }
+
+    /// A chain id of `evil\r\nINF … installed 9.9.9\e[2K` forged a log line and erased the real one on a terminal.
+    @Test func whatTheNodeSendsCannotForgeALineOrDriveTheTerminal() {
+        let hostile = "evil\r\nINF [Lavavisor] installed 9.9.9\u{1B}[2K\u{85}\u{2028}\u{202E}\u{7F}"
+        for line in [
+            LavavisorLogHandler.render(level: .error, message: "the node is on chain \(hostile)", metadata: [:], format: .text),
+            LavavisorLogHandler.render(level: .error, message: "refused", metadata: ["chain": "\(hostile)"], format: .text),
+            LavavisorLogHandler.render(level: .error, message: "refused", metadata: ["chain": "a\u{1B}[2Kb"], format: .text),
+        ] {
+            #expect(
+                !line.unicodeScalars.contains {
+                    $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || [0x2028, 0x202E].contains($0.value)
+                }, "\(line.debugDescription)")
+        }
+        let message = LavavisorLogHandler.render(level: .error, message: "chain \(hostile)", metadata: [:], format: .text)
+        #expect(message == #"ERR [Lavavisor] chain evil\r\nINF [Lavavisor] installed 9.9.9\u{1B}[2K\u{85}\u{2028}\u{202E}\u{7F}"#)
+        let pair = LavavisorLogHandler.render(level: .error, message: "m", metadata: ["chain": "a\u{1B}[2Kb"], format: .text)
+        #expect(pair == #"ERR [Lavavisor] m chain="a\u{1B}[2Kb""#)
+        #expect(TerminalText.escaped("line one\nline\u{1B} two", keepingNewlines: true) == "line one\nline\\u{1B} two")
     }
 
     @Test func jsonIsOneObjectPerLine() throws {
@@ -24,6 +44,32 @@ import Testing
         #expect("\(secret)" == "<redacted>")
         #expect(String(reflecting: secret) == "<redacted>")
         #expect(secret.withBytes { Array($0) } == Array("hunter2".utf8))
+    }
+
+    /// No core file holds the keyring password: its pages are left out of dumps (the `dd` flag
+    /// of its mapping in /proc/self/smaps), and the process is not dumpable while it lives.
+    @Test func aSecretIsKeptOutOfCoreFiles() throws {
+        var secret: Secret? = Secret("hunter2")
+        #expect(!CoreDumps.processIsDumpable)
+        let address = try #require(secret?.address)
+        // Read to the end: /proc files have no size, and a one-shot read stops after a page.
+        let handle = try #require(FileHandle(forReadingAtPath: "/proc/self/smaps"))
+        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        var flags: String?
+        var inMapping = false
+        for line in smaps.split(separator: "\n") {
+            if let dash = line.firstIndex(of: "-"), let start = UInt(line[..<dash], radix: 16),
+                let end = UInt(line[line.index(after: dash)...].prefix { $0 != " " }, radix: 16)
+            {
+                inMapping = (start..<end).contains(address)
+            } else if inMapping, line.hasPrefix("VmFlags:") {
+                flags = String(line)
+            }
+        }
+        let vmFlags = try #require(flags, "no mapping of /proc/self/smaps holds the secret's address")
+        #expect(vmFlags.split(separator: " ").contains("dd"), "\(vmFlags)")
+        secret = nil
+        _ = secret
     }
 
     @Test func aWipedSecretIsZeroesInMemoryAndEmpty() {

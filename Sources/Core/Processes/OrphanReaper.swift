@@ -39,23 +39,17 @@ public enum OrphanReaper {
     /// orphans now come to lavavisor.
     @discardableResult
     public static func adoptOrphans() -> Bool {
-        getpid() == 1 || prctlFunction?(setChildSubreaper, 1, 0, 0, 0) == 0
+        getpid() == 1 || Posix.prctl?(setChildSubreaper, 1, 0, 0, 0) == 0
     }
 
     /// `PR_SET_CHILD_SUBREAPER` and `PR_GET_CHILD_SUBREAPER` of `<linux/prctl.h>`.
     private static let (setChildSubreaper, getChildSubreaper): (Int32, Int32) = (36, 37)
 
-    /// `prctl`, which Swift does not import (C variadic); glibc implements it as a plain five-argument system call.
-    private static let prctlFunction: (@convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return nil }  // RTLD_DEFAULT
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32).self)
-    }()
-
     /// Whether lavavisor is a child subreaper now (`PR_GET_CHILD_SUBREAPER`).
     public static var isSubreaper: Bool {
         var flag: Int32 = 0
         return withUnsafeMutablePointer(to: &flag) { pointer in
-            prctlFunction?(getChildSubreaper, UInt(bitPattern: pointer), 0, 0, 0) == 0
+            Posix.prctl?(getChildSubreaper, UInt(bitPattern: pointer), 0, 0, 0) == 0
         } && flag != 0
     }
 

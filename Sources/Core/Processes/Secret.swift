@@ -7,10 +7,15 @@ import Synchronization
 /// A secret (the keyring password) that never prints and whose memory is zeroed when it is wiped
 /// or freed: its description is always redacted, and its bytes live in one buffer of their own,
 /// not in a Swift array or string that could be copied around and outlive it.
+///
+/// That buffer is pages of its own marked `MADV_DONTDUMP` (left out of any core file) and locked
+/// in memory where the limit allows (never written to swap), and while a secret lives the process
+/// is not dumpable at all (`CoreDumps`).
 public final class Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The bytes; read and zeroed only under `wiped`'s lock.
     private nonisolated(unsafe) let buffer: UnsafeMutableRawBufferPointer
     private let length: Int
+    private let mapped: Bool
     private let wiped = Mutex(false)
 
     /// Wraps `text` (tests, and prompts whose bytes are already in a string).
@@ -22,15 +27,36 @@ public final class Secret: Sendable, CustomStringConvertible, CustomDebugStringC
 
     /// Copies `bytes`; the caller zeroes its own copy (`Secret.zero(_:)`).
     public init(copying bytes: some Collection<UInt8>) {
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+        CoreDumps.hold()
+        let page = max(1, sysconf(Int32(_SC_PAGESIZE)))
+        let size = (max(bytes.count, 1) + page - 1) / page * page
+        let pages = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        if let pages, pages != MAP_FAILED {
+            _ = madvise(pages, size, MADV_DONTDUMP)
+            _ = mlock(pages, size)  // best effort: RLIMIT_MEMLOCK may refuse it
+            buffer = UnsafeMutableRawBufferPointer(start: pages, count: size)
+            mapped = true
+        } else {
+            buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 1)
+            mapped = false
+        }
         length = bytes.count
         buffer.copyBytes(from: bytes)
     }
 
     deinit {
         wipe()
-        buffer.deallocate()
+        if mapped {
+            _ = munlock(buffer.baseAddress, buffer.count)
+            _ = munmap(buffer.baseAddress, buffer.count)
+        } else {
+            buffer.deallocate()
+        }
+        CoreDumps.release()
     }
+
+    /// The address of the bytes, for tests that check the mapping's flags in `/proc/self/smaps`.
+    public var address: UInt { UInt(bitPattern: buffer.baseAddress) }
 
     /// Calls `body` with the secret's bytes (none once wiped); `body` must not keep them.
     public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {

@@ -10,6 +10,9 @@ public enum LogFormat: String, Sendable, CaseIterable {
 }
 
 /// A swift-log backend that writes one line per event to a file descriptor (stderr by default).
+///
+/// Text lines escape every control character of the message and the values (`TerminalText`);
+/// JSON lines are escaped by JSON itself. The child's own output never passes through here.
 public struct LavavisorLogHandler: LogHandler {
     /// The line format.
     public let format: LogFormat
@@ -48,8 +51,8 @@ public struct LavavisorLogHandler: LogHandler {
         switch format {
         case .text:
             let pairs = keys.map { key in "\(key)=\(quoted("\(metadata[key]!)"))" }
-            let flat = message.replacingOccurrences(of: "\n", with: " ")
-            return ([tag(level), "[Lavavisor]", flat] + pairs).joined(separator: " ")
+            // One line, whatever the message holds: a node's text cannot forge a line or move the cursor.
+            return ([tag(level), "[Lavavisor]", TerminalText.escaped(message)] + pairs).joined(separator: " ")
         case .json:
             var object: [String: String] = [
                 "time": ISO8601DateFormatter().string(from: Date()), "level": "\(level)", "message": message,
@@ -74,7 +77,10 @@ public struct LavavisorLogHandler: LogHandler {
     }
 
     private static func quoted(_ value: String) -> String {
-        value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline })
-            ? value.debugDescription : value
+        let plain = !value.isEmpty && !value.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || TerminalText.isUnsafe($0) }
+        return plain
+            ? value
+            : "\"" + TerminalText.escaped(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))
+                + "\""
     }
 }

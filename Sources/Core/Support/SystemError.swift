@@ -22,6 +22,12 @@ public struct SystemError: Error, Sendable, CustomStringConvertible {
 
 /// Small wrappers over the POSIX calls the store needs, each throwing a `SystemError`.
 enum Posix {
+    /// `prctl`, which Swift does not import (C variadic); glibc implements it as a plain five-argument system call.
+    static let prctl: (@convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return nil }  // RTLD_DEFAULT
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32).self)
+    }()
+
     /// Flushes a file or directory to disk.
     static func fsync(path: String) throws(SystemError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
