@@ -29,7 +29,9 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
             var configuration = HTTPClient.Configuration()
             configuration.timeout = .init(
                 connect: .nanoseconds(timeouts.connect.nanoseconds), read: timeouts.idle.map { .nanoseconds($0.nanoseconds) })
-            configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+            // Redirects are followed here, by `send`, under Core's `Redirect` rules (AsyncHTTPClient
+            // would follow one from https to plain http).
+            configuration.redirectConfiguration = .disallow
             // A refused connection or a failed lookup fails the request at once, instead of being
             // retried with backoff until the connect timeout; the caller's RetryPolicy decides.
             configuration.connectionPool.retryConnectionEstablishment = false
@@ -41,7 +43,7 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
 
     public func execute(_ request: HTTPRequest, timeouts: HTTPTimeouts, maxBodyBytes: Int) async throws -> HTTPResponse {
         try await translatingErrors(request, timeouts: timeouts, maxBodyBytes: maxBodyBytes) {
-            let response = try await client(for: timeouts).execute(outgoing(request), deadline: Self.deadline(timeouts))
+            let response = try await send(request, timeouts: timeouts)
             let body = try await response.body.collect(upTo: maxBodyBytes)
             return HTTPResponse(
                 status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
@@ -54,12 +56,32 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
         body: ([UInt8]) async throws -> Void
     ) async throws {
         try await translatingErrors(request, timeouts: timeouts, maxBodyBytes: .max) {
-            let response = try await client(for: timeouts).execute(outgoing(request), deadline: Self.deadline(timeouts))
+            let response = try await send(request, timeouts: timeouts)
             let received = HTTPResponseHead(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) })
             try await caller { try head(received) }
             for try await buffer in response.body {
                 try await caller { try await body(Array(buffer.readableBytesView)) }
             }
+        }
+    }
+
+    /// Sends `request` and follows its redirects (`Redirect`), all within one deadline; a 303, or
+    /// a 301 or 302 after a POST, goes on as a GET without a body, as browsers and curl do.
+    private func send(_ request: HTTPRequest, timeouts: HTTPTimeouts) async throws -> HTTPClientResponse {
+        let deadline = Self.deadline(timeouts)
+        var current = request
+        var hop = 0
+        while true {
+            let response = try await client(for: timeouts).execute(outgoing(current), deadline: deadline)
+            let status = Int(response.status.code)
+            guard Redirect.statuses.contains(status), let location = response.headers.first(name: "Location") else { return response }
+            hop += 1
+            current.url = try Redirect.target(from: current.url, location: location, hop: hop, original: request.url)
+            if status == 303 || (current.method == .post && (status == 301 || status == 302)) {
+                current.method = .get
+                current.body = nil
+            }
+            _ = try? await response.body.collect(upTo: 1 << 16)  // the redirect's own small body, so the connection can be reused
         }
     }
 

@@ -20,6 +20,48 @@ import Testing
         await server.stop()
     }
 
+    @Test func redirectsAreFollowedAtMostFiveTimes() async throws {
+        let server = try await FakeHTTPServer { request in
+            guard let hop = Int(request.uri.dropFirst("/hop/".count)) else { return .respond(status: 404, body: []) }
+            return hop == 0
+                ? .respond(status: 200, body: Array("arrived".utf8))
+                : .respond(status: 302, headers: [("Location", "/hop/\(hop - 1)")], body: [])
+        }
+        let response = try await testHTTP.execute(HTTPRequest(.get, url(server, "/hop/5")), timeouts: testTimeouts, maxBodyBytes: 100)
+        #expect(response.body == Array("arrived".utf8))
+        #expect(server.requests.count == 6)
+        await expectError(containing: "it redirected more than 5 times; check the URL") {
+            _ = try await testHTTP.execute(HTTPRequest(.get, url(server, "/hop/6")), timeouts: testTimeouts, maxBodyBytes: 100)
+        }
+        #expect(server.requests.count == 12)
+        await server.stop()
+    }
+
+    @Test func aRedirectFromHTTPSToPlainHTTPIsRefused() throws {
+        let https = URL(string: "https://mirror.example/v6.2.5/lavap")!
+        #expect(throws: HTTPTransportError.self) {
+            try Redirect.target(from: https, location: "http://evil.example/lavap", hop: 1, original: https)
+        }
+        let refused = #expect(throws: HTTPTransportError.self) {
+            try Redirect.target(from: https, location: "HTTP://evil.example/lavap", hop: 1, original: https)
+        }
+        #expect(refused?.description.contains("it redirected from https to plain http (HTTP://evil.example/lavap); refused") == true)
+        #expect(
+            try Redirect.target(from: https, location: "/other/lavap", hop: 1, original: https).absoluteString
+                == "https://mirror.example/other/lavap")
+        #expect(
+            try Redirect.target(from: https, location: "https://cdn.example/a", hop: 5, original: https).absoluteString
+                == "https://cdn.example/a")
+        let plain = URL(string: "http://mirror.example/a")!
+        #expect(try Redirect.target(from: plain, location: "https://mirror.example/a", hop: 1, original: plain).scheme == "https")
+        #expect(throws: HTTPTransportError.self) {
+            try Redirect.target(from: plain, location: "file:///etc/passwd", hop: 1, original: plain)
+        }
+        #expect(throws: HTTPTransportError.self) {
+            try Redirect.target(from: https, location: "https://a.example", hop: 6, original: https)
+        }
+    }
+
     @Test func errorStatusesAreReturnedNotThrown() async throws {
         let server = try await FakeHTTPServer { _ in .respond(status: 500, body: Array("boom".utf8)) }
         let response = try await testHTTP.execute(HTTPRequest(.get, url(server)), timeouts: testTimeouts, maxBodyBytes: 100)

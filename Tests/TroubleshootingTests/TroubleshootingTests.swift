@@ -100,6 +100,12 @@ import Testing
         ProtobufError.truncated,
         ProtobufError.malformed("wire type 7"),
         ProtobufError.malformed("a group in field 11, which no Lava answer has"),
+        HTTPTransportError(url: "https://mirror.example/a", kind: .other, problem: "it redirected more than 5 times; check the URL"),
+        HTTPTransportError(
+            url: "https://mirror.example/a", kind: .other,
+            problem:
+                "it redirected from https to plain http (http://evil.example/a); refused: give the plain http URL yourself if that is really meant"
+        ),
         DownloadTooLarge(url: "https://x/v6.2.5/lavap-v6.2.5-linux-amd64", bytes: 10 << 30, declared: true, limit: 512 << 20),
         DownloadTooLarge(url: "https://x/v6.2.5/lavap-v6.2.5-linux-amd64", bytes: 512 << 20 + 1, declared: false, limit: 512 << 20),
         NotEnoughSpace(path: "/srv/.lavavisor/staging/v6.2.5.x/lavap", needed: 100 << 20, free: 80 << 20, reserve: 64 << 20),
