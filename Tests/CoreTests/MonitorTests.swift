@@ -123,6 +123,36 @@ extension MonitorTests {
         #expect(binaries.fetches == [v("1.0.0")])
     }
 
+    /// Anyone with the deposit can open a proposal: twenty of them with versions that do not
+    /// exist must not become twenty downloads per check.
+    @Test func aFloodOfProposalsFetchesAtMostTwoVersionsPerWindow() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.5.0")] + (1...20).map { v("2.\($0).0") })
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        let monitor = monitor(source, binaries, prefetch: true)
+        #expect(await monitor.check() == .switched(v("1.0.0")))
+        let soon = Date(timeIntervalSinceNow: 600)
+        var flood = (1...20).map { PendingVersion(proposal: "\($0)", versions: required(target: "2.\($0).0", min: "1.0.0")) }
+        flood.append(PendingVersion(proposal: "99", versions: required(target: "1.5.0", min: "1.0.0"), votingEnd: soon))
+        flood.append(PendingVersion(proposal: "98", versions: required(target: "0.5.0", min: "0.5.0"), votingEnd: soon))
+        source.propose(flood)
+        _ = await monitor.check(child: v("1.0.0"))
+        _ = await monitor.check(child: v("1.0.0"))
+        let ahead = binaries.fetches.dropFirst()
+        #expect(ahead.count == Monitor.prefetchLimit, "\(ahead)")
+        #expect(ahead.first == v("1.5.0"), "the proposal whose voting ends first goes first")
+        #expect(!ahead.contains(v("0.5.0")))
+    }
+
+    @Test func nothingAtOrBelowWhatRunsIsFetchedAhead() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("1.2.0")])
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        let monitor = monitor(source, binaries, prefetch: true)
+        #expect(await monitor.check() == .switched(v("1.0.0")))
+        source.propose([PendingVersion(proposal: "7", versions: required(target: "1.1.0", min: "1.0.0"))])
+        _ = await monitor.check(child: v("1.2.0"))
+        #expect(binaries.fetches == [v("1.0.0")])
+    }
+
     @Test func aFailedFetchAheadChangesNothingAndWaits() async throws {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         binaries.breakFetch(of: v("1.1.0"))

@@ -59,6 +59,13 @@ public struct Monitor: Sendable {
     /// fetched ahead (`--auto-download` without `--no-prefetch`).
     public let prefetch: Bool
     private let prefetchFailures = Shared<[SemanticVersion: ContinuousClock.Instant]>([:])
+    private let prefetchAttempts = Shared<[ContinuousClock.Instant]>([])
+
+    /// The most versions fetched ahead per `prefetchWindow`: a flood of proposals (anyone with
+    /// the deposit can make one) must not turn into a flood of downloads.
+    public static let prefetchLimit = 2
+    /// The window of `prefetchLimit`.
+    public static let prefetchWindow: Duration = .seconds(3600)
     private let lastOfferError = Shared<String?>(nil)
     let lastRequirement = Shared<VersionRequirement?>(nil)
 
@@ -111,25 +118,44 @@ public struct Monitor: Sendable {
         defer { Health.shared.checking(false) }
         let outcome = await checkOnce(child: child)
         Telemetry.checked(outcome, duration: .now - start)
-        if prefetch, outcome.readTheChain { await prefetchPending() }
+        if prefetch, outcome.readTheChain { await prefetchPending(child: child) }
         return outcome
     }
 
     /// Fetches and installs, without switching `current`, the target that a proposal in its voting
-    /// period would set for the role when it is above today's. A failure is logged and tried again
-    /// after 5 minutes; nothing else changes.
-    private func prefetchPending() async {
+    /// period would set for the role when it is above today's target and what runs. At most
+    /// `prefetchLimit` versions are tried per `prefetchWindow`, those whose voting ends first; a
+    /// failure is logged and that version tried again after 5 minutes; nothing else changes.
+    private func prefetchPending(child: SemanticVersion?) async {
         let pending: [PendingVersion]
         do { pending = try await source.pendingVersions() } catch {
             logger.debug("cannot read the proposals in their voting period", metadata: ["error": "\(error)"])
             return
         }
         guard let today = lastRequirement.value.withLock({ $0 }) else { return }
-        for change in pending {
+        let running = child ?? today.target
+        let now = ContinuousClock.now
+        var seen: Set<SemanticVersion> = []
+        let candidates = pending.filter { change in
             let target = role.requirement(change.versions).target
-            guard target > today.target, !store.isInstalled(target) else { continue }
-            let recentFailure = prefetchFailures.value.withLock { $0[target].map { ContinuousClock.now - $0 < .seconds(300) } ?? false }
-            guard !recentFailure else { continue }
+            guard target > today.target, target > running, !store.isInstalled(target), seen.insert(target).inserted else { return false }
+            return prefetchFailures.value.withLock { $0[target].map { now - $0 >= .seconds(300) } ?? true }
+        }
+        .sorted { ($0.votingEnd ?? .distantFuture) < ($1.votingEnd ?? .distantFuture) }
+        for change in candidates {
+            let target = role.requirement(change.versions).target
+            let allowed = prefetchAttempts.value.withLock { attempts in
+                attempts.removeAll { now - $0 >= Self.prefetchWindow }
+                guard attempts.count < Self.prefetchLimit else { return false }
+                attempts.append(now)
+                return true
+            }
+            guard allowed else {
+                logger.debug(
+                    "not fetching \(target) ahead: \(Self.prefetchLimit) versions were tried within \(Self.prefetchWindow.brief)",
+                    metadata: ["proposal": "\(change.proposal)", "pending": "\(candidates.count)"])
+                return
+            }
             var metadata: Logger.Metadata = ["proposal": "\(change.proposal)"]
             if let end = change.votingEnd { metadata["voting-ends"] = "\(end.formatted(.iso8601))" }
             logger.info(
