@@ -46,7 +46,10 @@ public final class MetricsServer: Sendable {
         }
         let host = String(address[..<colon]).trimmingCharacters(in: ["[", "]"])
         let gate = ConnectionGate(limits: limits)
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        // One event loop for the listener and its connections: a connection's request is read in
+        // step with the accepts that could evict it (a few per turn of the loop, never the 15 older
+        // idle ones' worth), however busy the other loops' threads are.
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton.next())
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 guard gate.admit(channel) else { return channel.eventLoop.makeSucceededVoidFuture() }

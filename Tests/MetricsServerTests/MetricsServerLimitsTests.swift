@@ -30,7 +30,7 @@ import Testing
         let idle = IdleConnections(port: port, count: 1)
         let opened = ContinuousClock.now
         try idle.refill()
-        try await waitUntil("the server to close the idle connection") { idle.closedPeers() == 1 }
+        try await waitUntil("the server to close the idle connection; it holds \(server.gate.count)") { idle.closedPeers() == 1 }
         #expect(ContinuousClock.now - opened >= .milliseconds(500))
         try await waitUntil("the server to forget it, holding \(server.gate.count)") { server.gate.count == 0 }
         await server.stop()

@@ -39,8 +39,10 @@ public final class IdleConnections: Sendable {
     /// How many of the connections the server has closed (not replaced yet).
     public func closedPeers() -> Int { sockets.withLock { $0.filter(Self.closedByPeer).count } }
 
-    /// Closes the connections the server ended and opens new ones until there are `count`.
-    public func refill() throws {
+    /// Closes the connections the server ended and opens new ones until there are `count`, at most
+    /// `limit` of them: a loop of refills must churn few enough that the machine's ephemeral ports
+    /// (some 28,000, each held a minute in TIME_WAIT) last, for the other tests too.
+    public func refill(atMost limit: Int = .max) throws {
         try sockets.withLock { sockets in
             let before = sockets.count
             sockets.removeAll { socket in
@@ -49,7 +51,11 @@ public final class IdleConnections: Sendable {
                 return true
             }
             replaced.withLock { $0 += before - sockets.count }
-            while sockets.count < count { sockets.append(try Self.connect(port: port)) }
+            var opened = 0
+            while sockets.count < count, opened < limit {
+                sockets.append(try Self.connect(port: port))
+                opened += 1
+            }
         }
     }
 
@@ -64,7 +70,7 @@ public final class IdleConnections: Sendable {
 
     /// Starts a non-blocking connection to 127.0.0.1:`port`.
     public static func connect(port: Int) throws -> Int32 {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw TestFailure("socket() failed: errno \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
