@@ -190,6 +190,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "MetricsServerTests",
+            dependencies: ["MetricsServer", "Core", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["lavavisor", "Core", "TestSupport"],
             swiftSettings: strict

@@ -10,32 +10,53 @@ import Prometheus
 ///
 /// A small swift-nio server bound only where asked; it answers on its own event loop, so a scrape
 /// never waits for the monitor and the monitor never waits for a scrape. Any other path is 404,
-/// any other method 405.
+/// any other method 405. Every connection gets one answer and is closed; `MetricsServerLimits`
+/// bounds how many are held and for how long, so that clients that connect and send nothing take
+/// neither the descriptors the monitor needs nor a probe's turn.
 public final class MetricsServer: Sendable {
     /// Where it listens, as `host:port` (the real port when 0 was asked).
     public let address: String
     private let channel: any Channel
+    let gate: ConnectionGate
 
-    private init(address: String, channel: any Channel) {
+    private init(address: String, channel: any Channel, gate: ConnectionGate) {
         self.address = address
         self.channel = channel
+        self.gate = gate
     }
 
     /// Bootstraps swift-metrics with a Prometheus registry and starts serving on `address`
     /// (`HOST:PORT`); throws a clear error when the address is malformed or cannot be bound.
-    public static func start(at address: String, health: Health = .shared) async throws -> MetricsServer {
+    public static func start(
+        at address: String, health: Health = .shared, limits: MetricsServerLimits = .standard(descriptorLimit: DescriptorLimit.current)
+    ) async throws -> MetricsServer {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return try await serve(at: address, health: health, limits: limits, registry: registry)
+    }
+
+    /// Serves `registry` on `address` within `limits`, leaving swift-metrics alone (it is bootstrapped once a process).
+    static func serve(
+        at address: String, health: Health, limits: MetricsServerLimits,
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) async throws -> MetricsServer {
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port)
         else {
             throw MetricsServerError("--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9184; got '\(address)'")
         }
         let host = String(address[..<colon]).trimmingCharacters(in: ["[", "]"])
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let gate = ConnectionGate(limits: limits)
+        // One event loop for the listener and its connections: a connection's request is read in
+        // step with the accepts that could evict it (a few per turn of the loop, never the 15 older
+        // idle ones' worth), however busy the other loops' threads are.
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton.next())
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(Responder(registry: registry, health: health))
+                guard gate.admit(channel) else { return channel.eventLoop.makeSucceededVoidFuture() }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RequestSizeLimit(limit: limits.requestBytes, gate: gate))
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(Responder(registry: registry, health: health, gate: gate))
                 }
             }
         let channel: any Channel
@@ -46,7 +67,7 @@ public final class MetricsServer: Sendable {
                 "cannot serve metrics on \(address): \(error); pick a free address for --metrics-address (e.g. 127.0.0.1:9184)")
         }
         let bound = channel.localAddress?.port.map { "\(host):\($0)" } ?? address
-        return MetricsServer(address: bound, channel: channel)
+        return MetricsServer(address: bound, channel: channel, gate: gate)
     }
 
     /// Stops listening.
@@ -70,14 +91,17 @@ private final class Responder: ChannelInboundHandler, Sendable {
 
     let registry: PrometheusCollectorRegistry
     let health: Health
+    let gate: ConnectionGate
 
-    init(registry: PrometheusCollectorRegistry, health: Health) {
+    init(registry: PrometheusCollectorRegistry, health: Health, gate: ConnectionGate) {
         self.registry = registry
         self.health = health
+        self.gate = gate
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(let head) = unwrapInboundIn(data) else { return }
+        gate.requested(context.channel)
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         let (status, type, body): (HTTPResponseStatus, String, [UInt8]) =
             switch (head.method, path) {

@@ -71,6 +71,14 @@ extension Runtime {
                 "store": "\(store.root.path)", "version-source": "\(type(of: source).id)",
                 "source": "\(type(of: binaries).id)", "backend": "\(type(of: backend).id)", "role": "\(role.rawValue)",
             ])
+        // The metrics server's clients, downloads, lock files and lavap's pipes draw on one limit:
+        // take all the system allows, as lavap (a Go program) does too.
+        let descriptors = DescriptorLimit.raise()
+        if descriptors < DescriptorLimit.comfortable {
+            logger.warning(
+                "lavavisor may open only \(descriptors) files (its hard limit); raise it to \(DescriptorLimit.comfortable) or more: ulimit -Hn, LimitNOFILE= in a unit, or the container's nofile ulimit"
+            )
+        }
         // A metrics address that cannot be served is an error before anything starts.
         Health.shared.polling(every: .seconds(flags.monitor.pollInterval))
         var metrics: MetricsServer?

@@ -59,6 +59,18 @@ import Testing
         #expect(hung.exit == nil)
     }
 
+    /// A descriptor opened without close-on-exec (as swift-nio accepts its sockets) stays with
+    /// lavavisor: a child holding a metrics client's socket would keep it open past the server's close.
+    @Test func aChildGetsNoDescriptorBeyondTheStandardThree() async throws {
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0, "pipe() failed")
+        defer { ends.forEach { close($0) } }
+        let script = "for fd in \(ends[0]) \(ends[1]); do [ -e /proc/self/fd/$fd ] && echo \"inherited $fd\"; done; echo done"
+        let done = try await ProcessRunner.run("/bin/sh", ["-c", script], timeout: .seconds(60))
+        #expect(done.exit == .exited(0))
+        #expect(done.output == "done\n")
+    }
+
     @Test func spawnErrorsNameTheProgram() {
         let error = #expect(throws: SpawnError.self) { try ChildProcess.spawn(executable: "/nonexistent/lavap", arguments: []) }
         #expect(error?.code == ENOENT)

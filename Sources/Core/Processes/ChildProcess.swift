@@ -58,6 +58,12 @@ public final class ChildProcess: Sendable {
         self.holdsTerminal = holdsTerminal
     }
 
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc does not import.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     /// Spawns `executable` with `arguments` (argv[1...]) in a new process group.
     ///
     /// `output` applies to stdout and stderr together. `environment` nil inherits lavavisor's.
@@ -117,6 +123,11 @@ public final class ChildProcess: Sendable {
             parentEnds.append(pipe.read)
             outputReader = pipe.read
         }
+
+        // The child gets 0, 1 and 2 only. Not every descriptor here is close-on-exec (swift-nio
+        // accepts sockets without SOCK_CLOEXEC): a metrics client connected while lavap starts
+        // would otherwise be held open by lavap for its whole life, past the server's close.
+        _ = Self.closeFrom?(&actions, 3)
 
         let argv = ([executable] + arguments).map { strdup($0) }
         defer { for pointer in argv { free(pointer) } }
