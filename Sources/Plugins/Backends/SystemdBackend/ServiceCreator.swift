@@ -180,7 +180,8 @@ public struct ServiceCreator: Sendable {
             purpose: "adding a service to config.yml")
         defer { withExtendedLifetime(lock) {} }
         try FileManager.default.createDirectory(at: configsFolder, withIntermediateDirectories: true)
-        try AtomicFile.write(data, to: configCopy)
+        // The copy may hold node URLs with credentials: for its owner only, whatever the source's mode.
+        try AtomicFile.write(data, to: configCopy, permissions: 0o600)
         try AtomicFile.write(Data(text.utf8), to: unitFile)
         if let link { try Self.replaceLink(at: link, pointingTo: unitFile) }
         try store.addService(name)
