@@ -4,7 +4,7 @@ import SystemdBackend
 import TestSupport
 import Testing
 
-/// Issue 18 for the systemd route: config copies for their owner only.
+/// Issue 18 for the systemd route: config copies for their owner only, unit names after `--`.
 @Suite struct ServiceSafetyTests {
     let temp: TemporaryDirectory
     let store: Store
@@ -27,6 +27,12 @@ import Testing
         ServiceRequest(kind: .provider, config: config, from: "alice", createLink: link)
     }
 
+    func backend() -> SystemdBackend {
+        SystemdBackend(
+            systemctl: Systemctl(program: systemctl.url.path), store: store, logger: CapturedLogs().logger(), startTimeout: .seconds(30),
+            activePoll: .milliseconds(10))
+    }
+
     @Test func theConfigCopyIsForItsOwnerOnlyWhateverTheSourceAndStaysSo() async throws {
         let text = try String(contentsOf: Repository.fixture("lava-configs/provider/lava_example.yml"), encoding: .utf8)
         let source = try temp.write(text, to: "provider.yml")
@@ -40,5 +46,19 @@ import Testing
         _ = try await creator().create(request(source))
         #expect(try OtherUser.mode(of: created.config) == 0o600)
         #expect(try OtherUser.mode(of: created.unitFile) == 0o644)
+    }
+
+    @Test func unitNamesReachSystemctlAfterDoubleDash() async throws {
+        try store.prepare()
+        let services = ["--global.service", "-H.service", "a.service"]
+        try store.writeConfig(StoreConfig(services: services))
+        try await backend().start()
+        #expect(
+            systemctl.calls
+                == [["daemon-reload"]] + services.map { ["enable", "--", $0] }
+                + services.flatMap { [["restart", "--", $0], ["is-active", "--", $0], ["is-active", "--", $0]] })
+        let state = await Systemctl(program: systemctl.url.path).state(of: "--global.service")
+        #expect(state.error == nil && state.active == "active", "\(state)")
+        #expect(systemctl.calls.last == ["show", "--property=LoadState,ActiveState,SubState", "--", "--global.service"])
     }
 }

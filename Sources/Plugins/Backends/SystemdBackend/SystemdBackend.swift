@@ -140,7 +140,7 @@ public final class SystemdBackend: ProcessBackend {
             metadata: ["services": "\(services.joined(separator: " "))", "current": "\(describe(version))"])
         do {
             try await systemctl.require(["daemon-reload"])
-            for service in services { try await systemctl.require(["enable", service]) }
+            for service in services { try await systemctl.require(["enable", "--", service]) }
             try await rollingRestart(services, on: version)
             state.withLock { $0.running = version }
             logger.info("every service restarted on \(describe(version))", metadata: ["services": "\(services.joined(separator: " "))"])
@@ -174,7 +174,7 @@ public final class SystemdBackend: ProcessBackend {
     private func rollingRestart(_ services: [String], on version: SemanticVersion?) async throws {
         for (index, service) in services.enumerated() {
             do {
-                try await systemctl.require(["restart", service])
+                try await systemctl.require(["restart", "--", service])
                 try await waitUntilActive(service)
             } catch {
                 throw RollingRestartFailed(
@@ -190,7 +190,7 @@ public final class SystemdBackend: ProcessBackend {
         let deadline = ContinuousClock.now + startTimeout
         var state = ""
         while true {
-            let outcome = try await systemctl.run(["is-active", service])
+            let outcome = try await systemctl.run(["is-active", "--", service])
             state = outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
             if state == "active" { return }
             if state == "failed" || outcome.exit == nil { break }
@@ -198,7 +198,7 @@ public final class SystemdBackend: ProcessBackend {
             try await Task.sleep(for: activePoll)
         }
         throw SystemctlFailed(
-            command: systemctl.commandLine(["is-active", service]), output: "",
+            command: systemctl.commandLine(["is-active", "--", service]), output: "",
             problem:
                 "says '\(state.isEmpty ? "nothing" : state)', not active, within \(startTimeout.brief) of the restart; see journalctl -u \(service)"
         )
