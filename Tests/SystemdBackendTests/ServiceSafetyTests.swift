@@ -30,7 +30,7 @@ import Testing
     func backend() -> SystemdBackend {
         SystemdBackend(
             systemctl: Systemctl(program: systemctl.url.path), store: store, logger: CapturedLogs().logger(), startTimeout: .seconds(30),
-            activePoll: .milliseconds(10))
+            activePoll: .milliseconds(10), unitFolder: units)
     }
 
     @Test func theConfigCopyIsForItsOwnerOnlyWhateverTheSourceAndStaysSo() async throws {

@@ -67,6 +67,14 @@ import Testing
         ShellWordsError.unterminated(quote: "'", line: "lavap rpcprovider 'p.yml"),
         ShellWordsError.trailingBackslash(line: "lavap rpcprovider \\"),
         ShellWordsError.controlCharacter("\r", line: "lavap rpcprovider p.yml --node \"http://x\"\u{301}\r\n--y"),
+        OwnershipError(
+            what: "the binary", checked: "/srv/.lavavisor/current/lavap", path: "/srv/.lavavisor/upgrades/v6.2.5/lavap",
+            problem: .owner(uid: 65534)),
+        OwnershipError(
+            what: "the store", checked: "/srv/.lavavisor", path: "/srv/.lavavisor", problem: .writable(mode: 0o777, isDirectory: true)),
+        OwnershipError(
+            what: "the unit", checked: "/etc/systemd/system/a.service", path: "/srv/.lavavisor/services/a.service",
+            problem: .writable(mode: 0o666, isDirectory: false)),
         ProbeError(binary: "/tmp/staging/lavap", problem: "'version' printed 'v6', not X.Y.Z"),
         ProbeError(binary: "/tmp/staging/lavap", problem: "'version' ended with exit status 2"),
         ProbeError(binary: "/tmp/staging/lavap", problem: "'version' did not finish within 10.0 seconds"),
