@@ -30,6 +30,7 @@ extension Lavavisor {
                     binaries: try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource),
                     autoDownload: supervision.monitor.autoDownload, role: command?.role ?? .any)
                 try runtime.store.prepare()
+                try runtime.store.checkOwnership()
                 await runtime.store.clearStagingLeftovers(logger: runtime.logger)
                 runtime.logger.info("prepared \(runtime.store.root.path)")
                 try await prepareCurrent(monitor, store: runtime.store)

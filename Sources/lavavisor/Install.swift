@@ -33,6 +33,7 @@ extension Lavavisor {
                 let store = runtime.store
                 try store.requirePrepared()
                 try store.requireWritable()
+                try store.checkOwnership()
                 let binaries = try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource)
                 let source = "--source \(type(of: binaries).id)"
                 let wanted: SemanticVersion

@@ -64,6 +64,8 @@ extension Runtime {
         // Every handled signal: SIGTERM and SIGINT stop lavap, the others are forwarded to it.
         let signals = Signals.stream()
         try store.prepare()
+        // As root: no store another user could change (the binaries are checked again before each start).
+        try store.checkOwnership()
         let role = command?.role ?? .any
         logger.info(
             "lavavisor \(Lavavisor.version) supervising",

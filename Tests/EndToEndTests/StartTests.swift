@@ -39,30 +39,36 @@ import Testing
 
     /// Each service's restart is followed by `is-active` questions until it is active, before the next restart.
     func expectRolling(_ calls: [[String]], sourceLocation: SourceLocation = #_sourceLocation) {
-        let restarts = calls.filter { $0.first == "restart" }.map { $0[1] }
+        let restarts = calls.filter { $0.first == "restart" }.compactMap(\.last)
         #expect(restarts == services, "\(calls)", sourceLocation: sourceLocation)
         for (index, service) in services.enumerated() {
-            guard let restart = calls.firstIndex(of: ["restart", service]) else { continue }
+            guard let restart = calls.firstIndex(of: ["restart", "--", service]) else { continue }
             let next =
-                index + 1 < services.count ? calls.firstIndex(of: ["restart", services[index + 1]]) ?? calls.endIndex : calls.endIndex
+                index + 1 < services.count
+                ? calls.firstIndex(of: ["restart", "--", services[index + 1]]) ?? calls.endIndex : calls.endIndex
             // The stand-in says `activating` once after a restart: the backend asked again before going on.
             #expect(
-                calls[restart..<next].filter { $0 == ["is-active", service] }.count == 2, "\(calls)", sourceLocation: sourceLocation)
+                calls[restart..<next].filter { $0 == ["is-active", "--", service] }.count == 2, "\(calls)", sourceLocation: sourceLocation)
         }
     }
 
     @Test func startsEveryServiceThenRestartsThemOneByOneOnEachUpgrade() async throws {
         let lavavisor = try start()
         try await waitUntil("the first round of restarts in \(systemctl.calls)") {
-            round(0).filter { $0 == ["is-active", "c.service"] }.count == 2
+            round(0).filter { $0 == ["is-active", "--", "c.service"] }.count == 2
         }
         let first = round(0)
-        #expect(first.prefix(4) == [["daemon-reload"], ["enable", "a.service"], ["enable", "b.service"], ["enable", "c.service"]])
+        #expect(
+            first.prefix(4) == [
+                ["daemon-reload"], ["enable", "--", "a.service"], ["enable", "--", "b.service"], ["enable", "--", "c.service"],
+            ])
         expectRolling(Array(first.dropFirst(4)))
         #expect(setup.store.currentVersion() == v("1.0.0"))
 
         try setup.require("1.1.0")
-        try await waitUntil("a second round in \(systemctl.calls)") { round(1).filter { $0 == ["is-active", "c.service"] }.count == 2 }
+        try await waitUntil("a second round in \(systemctl.calls)") {
+            round(1).filter { $0 == ["is-active", "--", "c.service"] }.count == 2
+        }
         #expect(setup.store.currentVersion() == v("1.1.0"))
         expectRolling(Array(round(1).dropFirst()))
         try await lavavisor.waitForLog("every service restarted on 1.1.0")
@@ -81,7 +87,7 @@ import Testing
         try await lavavisor.waitForLog("Failed to reload daemon: Access denied")
         #expect(lavavisor.logs.contains("cannot start the services; current links to 1.0.0 but they may run another version or none"))
         try systemctl.succeed("daemon-reload")
-        try await waitUntil("the services started in \(systemctl.calls)") { systemctl.calls.contains(["is-active", "c.service"]) }
+        try await waitUntil("the services started in \(systemctl.calls)") { systemctl.calls.contains(["is-active", "--", "c.service"]) }
         try await lavavisor.waitForLog("every service restarted on 1.0.0")
 
         // An upgrade whose second restart fails: said plainly, which service runs what, and tried again.
@@ -92,11 +98,11 @@ import Testing
             "ended with exit status 1: Job for b.service failed because the control process exited; a.service run 1.2.0; c.service were not restarted and still run 1.0.0"
         )
         #expect(lavavisor.logs.contains("restarting b.service on 1.2.0 failed: "))
-        #expect(lavavisor.logs.contains("\(systemctl.url.path) restart b.service"))
+        #expect(lavavisor.logs.contains("\(systemctl.url.path) restart -- b.service"))
         #expect(lavavisor.logs.contains("current links to 1.2.0 but not every service runs it; trying again on the next check"))
-        let failedRestarts = systemctl.calls.filter { $0 == ["restart", "b.service"] }.count
+        let failedRestarts = systemctl.calls.filter { $0 == ["restart", "--", "b.service"] }.count
         try await waitUntil("another try in \(systemctl.calls)") {
-            systemctl.calls.filter { $0 == ["restart", "b.service"] }.count > failedRestarts
+            systemctl.calls.filter { $0 == ["restart", "--", "b.service"] }.count > failedRestarts
         }
         try systemctl.succeed("restart", unit: "b.service")
         try await lavavisor.waitForLog("every service restarted on 1.2.0")
@@ -113,7 +119,7 @@ import Testing
         try await lavavisor.waitForLog("failed\\', not active, within 5 s of the restart; see journalctl -u a.service")
         #expect(lavavisor.logs.contains("b.service, c.service were not restarted and still run 1.0.0"))
         // b and c were restarted once, when lavavisor started, never while a was down.
-        #expect(systemctl.calls.filter { $0 == ["restart", "b.service"] }.count == 1)
+        #expect(systemctl.calls.filter { $0 == ["restart", "--", "b.service"] }.count == 1)
         lavavisor.process.signal(SIGTERM)
         #expect(try await lavavisor.exit() == .exited(0))
     }
@@ -152,7 +158,7 @@ import Testing
         #expect(
             lines == [
                 "service: a.service: active (running), loaded", "service: b.service: failed (running), loaded",
-                "service: c.service: unknown ('\(systemctl.url.path) show c.service --property=LoadState,ActiveState,SubState' ended with exit status 1: Failed to connect to bus: No such file or directory)",
+                "service: c.service: unknown ('\(systemctl.url.path) show --property=LoadState,ActiveState,SubState -- c.service' ended with exit status 1: Failed to connect to bus: No such file or directory)",
             ])
         let json = try await CLI.run(["status", "--json"] + setup.flags + ["--systemctl", systemctl.url.path], in: setup.temp)
         let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]

@@ -130,3 +130,51 @@ import Testing
         }
     }
 }
+
+/// Issue 18: the repository (`--repo-url`), the tag and the checkout reach git after `--` or as
+/// `--branch=TAG`, so that a value starting with `-` is never taken for one of git's options.
+extension GitBinarySourceTests {
+    /// A folder with a stand-in `git` (NOT the real one) that records its arguments, one per line, and a real `go`-less PATH.
+    func recordingGit() throws -> (path: String, calls: URL) {
+        let calls = temp.path("git-calls")
+        try temp.write(
+            """
+            #!/bin/sh
+            # STAND-IN for git, for tests: records its arguments, then fails.
+            for word in "$@"; do printf '%s\\n' "$word"; done >> '\(calls.path)'
+            echo END >> '\(calls.path)'
+            exit 2
+            """, to: "recording-git/git", executable: true)
+        return (temp.path("recording-git").path, calls)
+    }
+
+    /// The recorded calls, each as its arguments.
+    func recorded(_ calls: URL) throws -> [[String]] {
+        let text = try String(contentsOf: calls, encoding: .utf8)
+        return text.components(separatedBy: "END\n").dropLast().map {
+            $0.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        }
+    }
+
+    @Test func theRepositoryAndCheckoutComeAfterDoubleDash() async throws {
+        let git = try recordingGit()
+        let repository = "--upload-pack=touch \(temp.path("PWNED").path); git-upload-pack \(repository.path)"
+        let source = GitBinarySource(repository: repository, buildCommand: "true", searchPath: git.path, logger: logs.logger())
+        await #expect(throws: GitSourceError.self) { try await source.availableVersions() }
+        await #expect(throws: GitSourceError.self) { try await source.fetch(v("1.1.0"), to: temp.path("staging/lavap")) }
+        let calls = try recorded(git.calls)
+        #expect(calls.first == ["ls-remote", "--tags", "--refs", "--", repository])
+        #expect(
+            calls.last == ["clone", "--quiet", "--depth", "1", "--branch=v1.1.0", "--", repository, temp.path("staging/src").path])
+    }
+
+    @Test func aRepositoryThatLooksLikeAnOptionIsNeverRunAsOne() async throws {
+        // With the real git: were it an option, git would run `touch` as its upload-pack.
+        let pwned = temp.path("PWNED")
+        let repository = "--upload-pack=touch \(pwned.path); git-upload-pack \(self.repository.path)"
+        let source = GitBinarySource(repository: repository, buildCommand: "sh build.sh", logger: logs.logger())
+        await #expect(throws: GitSourceError.self) { try await source.availableVersions() }
+        await #expect(throws: GitSourceError.self) { try await source.fetch(v("1.1.0"), to: temp.path("staging/lavap")) }
+        #expect(!FileManager.default.fileExists(atPath: pwned.path))
+    }
+}

@@ -1,7 +1,8 @@
 public import Foundation
 
 /// A stand-in `systemctl` script: NOT the real one. It appends each call's arguments to a file
-/// (one line per call, words separated by tabs) and answers as systemd would:
+/// (one line per call, words separated by tabs) and answers as systemd would, for the unit named
+/// after `--` (or the first word that is not an option):
 /// `is-active UNIT` says `activating` once after each `restart UNIT`, then `active` (so a caller
 /// that does not wait is caught), or what `setStateAfterRestart` asked; `show UNIT` prints the unit's states; `--version` prints
 /// `systemd 252`. `fail(_:message:)` makes every call of one verb fail with a message.
@@ -24,7 +25,16 @@ public struct StandInSystemctl: Sendable {
             line=$(for word in "$@"; do printf '%s\\t' "$word"; done)
             printf '%s\\n' "$line" >> "$state/calls"
             [ "$1" = --user ] && shift
-            verb="$1"; unit="$2"
+            verb="$1"; [ $# -gt 0 ] && shift
+            # The unit: the word after `--` (as lavavisor passes it), else the first word that is no option.
+            unit=""
+            while [ $# -gt 0 ]; do
+              case "$1" in
+                --) unit="$2"; break ;;
+                -*) shift ;;
+                *) unit="$1"; break ;;
+              esac
+            done
             if [ -f "$state/fail-$verb" ]; then cat "$state/fail-$verb" >&2; exit 1; fi
             if [ -n "$unit" ] && [ -f "$state/fail-$verb-$unit" ]; then cat "$state/fail-$verb-$unit" >&2; exit 1; fi
             case "$verb" in
@@ -56,6 +66,11 @@ public struct StandInSystemctl: Sendable {
 
     /// The calls so far without the `is-active` questions.
     public var actions: [[String]] { calls.filter { $0.first != "is-active" && $0.dropFirst().first != "is-active" } }
+
+    /// The unit of each call that names one: the word after `--`.
+    public var units: [String] {
+        calls.compactMap { call in call.firstIndex(of: "--").flatMap { call.indices.contains($0 + 1) ? call[$0 + 1] : nil } }
+    }
 
     /// Makes every call of `verb` (for `unit` only, when given) fail (exit 1) printing `message` on stderr.
     public func fail(_ verb: String, unit: String? = nil, message: String) throws {

@@ -67,6 +67,15 @@ import Testing
         ),
         ShellWordsError.unterminated(quote: "'", line: "lavap rpcprovider 'p.yml"),
         ShellWordsError.trailingBackslash(line: "lavap rpcprovider \\"),
+        ShellWordsError.controlCharacter("\r", line: "lavap rpcprovider p.yml --node \"http://x\"\u{301}\r\n--y"),
+        OwnershipError(
+            what: "the binary", checked: "/srv/.lavavisor/current/lavap", path: "/srv/.lavavisor/upgrades/v6.2.5/lavap",
+            problem: .owner(uid: 65534)),
+        OwnershipError(
+            what: "the store", checked: "/srv/.lavavisor", path: "/srv/.lavavisor", problem: .writable(mode: 0o777, isDirectory: true)),
+        OwnershipError(
+            what: "the unit", checked: "/etc/systemd/system/a.service", path: "/srv/.lavavisor/services/a.service",
+            problem: .writable(mode: 0o666, isDirectory: false)),
         ProbeError(binary: "/tmp/staging/lavap", problem: "'version' printed 'v6', not X.Y.Z"),
         ProbeError(binary: "/tmp/staging/lavap", problem: "'version' ended with exit status 2"),
         ProbeError(binary: "/tmp/staging/lavap", problem: "'version' did not finish within 10.0 seconds"),
@@ -126,7 +135,13 @@ import Testing
             version: "6.2.5", previous: "6.2.4", restarted: ["a.service"], failed: "b.service", untouched: ["c.service"],
             cause: "'systemctl restart b.service' ended with exit status 1"),
         UnitValueError(
-            what: "the program path", value: "/srv/it's/.lavavisor/current/lavap", problem: "it has a line break or ends with a backslash"),
+            what: "the program path", value: "/srv/it's/.lavavisor/current/lavap",
+            problem:
+                "systemd runs no program whose path has a quote, a backslash or a control character; choose a --directory without them"),
+        UnitValueError(what: "the value of --node", value: "http://x\"\u{301}\r\nExecStartPre=/usr/bin/touch /tmp/PWNED", control: "\r"),
+        UnitValueError(
+            what: "the working directory (--directory)", value: "/srv\\",
+            problem: "it ends with a backslash, which would join the next line to it; remove the backslash"),
         ServiceError("the first endpoint of the config /etc/p.yml has no chain-id; add 'chain-id: <id>' to it"),
     ]
 

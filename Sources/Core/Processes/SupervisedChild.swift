@@ -209,6 +209,8 @@ public actor SupervisedChild {
             throw StoreError("no lavap is linked at \(store.current.path); run 'lavavisor init' or pass --auto-download")
         }
         let binary = store.binary(for: version)
+        // As root, a binary another user could have replaced is never run.
+        try store.checkOwnership(ofBinary: binary)
         let password = configuration.password
         let process = try await ChildProcess.spawnWhenReady(
             executable: binary.path, arguments: configuration.arguments, stdin: password == nil ? .inherit : .pipe,

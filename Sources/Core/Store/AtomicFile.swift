@@ -1,19 +1,43 @@
 public import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Writes files so that readers see the old content or the new, never a mix, even across a crash.
 public enum AtomicFile {
     /// Writes `data` to a temporary file beside `url`, flushes it, renames it over `url`, flushes the folder.
-    public static func write(_ data: Data, to url: URL, permissions: Int = 0o644) throws {
+    /// The file gets exactly `permissions`, whatever the umask, from its creation on: no moment
+    /// where a file meant for its owner only can be read by others.
+    public static func write(_ data: Data, to url: URL, permissions: mode_t = 0o644) throws {
         let folder = url.deletingLastPathComponent().path
         let temporary = folder + "/.\(url.lastPathComponent).\(Posix.uniqueSuffix()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: permissions])
-        else { throw SystemError("writing \(temporary)") }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, permissions & 0o600)
+        guard fd >= 0 else { throw SystemError("writing \(temporary)") }
         do {
-            try Posix.fsync(path: temporary)
+            defer { close(fd) }
+            guard fchmod(fd, permissions) == 0 else { throw SystemError("setting the mode of \(temporary)") }
+            let complete = data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Bool in
+                var written = 0
+                while written < bytes.count {
+                    let count = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0 else { return false }
+                    written += count
+                }
+                return true
+            }
+            guard complete else { throw SystemError("writing \(temporary)") }
+            guard fsync(fd) == 0 else { throw SystemError("flushing \(temporary) to disk") }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        do {
             try Posix.rename(temporary, url.path)
             try Posix.fsync(path: folder)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
+            unlink(temporary)
             throw error
         }
     }

@@ -43,7 +43,11 @@ public struct Store: Sendable {
     public func prepare() throws {
         for folder in [root, upgrades, staging, locks] {
             do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                // 0755 whatever the umask: as root, lavavisor refuses a store others may write.
+                if !FileManager.default.fileExists(atPath: folder.path) {
+                    try FileManager.default.createDirectory(
+                        at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                }
             } catch {
                 throw StoreError(
                     "cannot create \(folder.path): \(error.localizedDescription); choose another --directory or fix its permissions")
@@ -79,9 +83,11 @@ public struct Store: Sendable {
     }
 
     /// What `current/lavap version` reports (what a new child would run); nil when there is no
-    /// binary or it cannot tell.
+    /// binary, it cannot tell, or lavavisor runs as root and another user could change the binary.
     public func currentBinaryVersion() async -> SemanticVersion? {
-        guard FileManager.default.isExecutableFile(atPath: currentBinary.path) else { return nil }
+        guard FileManager.default.isExecutableFile(atPath: currentBinary.path),
+            (try? checkOwnership(ofBinary: currentBinary)) != nil
+        else { return nil }
         return await BinaryProbe.version(of: currentBinary.path)
     }
 

@@ -163,6 +163,7 @@ public struct ServiceCreator: Sendable {
         }
         let link = request.createLink ? unitFolder.appendingPathComponent(name) : nil
         if let link { try checkLink(link) }
+        try checkOwnership(linking: link != nil)
         let configCopy = configsFolder.appendingPathComponent((name as NSString).deletingPathExtension + ".yml")
         let unitFile = servicesFolder.appendingPathComponent(name)
         let text = try unit(for: request, config: configCopy, name: name, systemdVersion: await systemctl.systemdVersion()).render()
@@ -179,8 +180,10 @@ public struct ServiceCreator: Sendable {
             store.locks.appendingPathComponent("services.lock").path, timeout: .seconds(30), logger: logger,
             purpose: "adding a service to config.yml")
         defer { withExtendedLifetime(lock) {} }
-        try FileManager.default.createDirectory(at: configsFolder, withIntermediateDirectories: true)
-        try AtomicFile.write(data, to: configCopy)
+        try FileManager.default.createDirectory(
+            at: configsFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        // The copy may hold node URLs with credentials: for its owner only, whatever the source's mode.
+        try AtomicFile.write(data, to: configCopy, permissions: 0o600)
         try AtomicFile.write(Data(text.utf8), to: unitFile)
         if let link { try Self.replaceLink(at: link, pointingTo: unitFile) }
         try store.addService(name)
@@ -223,6 +226,15 @@ public struct ServiceCreator: Sendable {
         if lstat(link.path, &info) == 0, info.st_mode & S_IFMT != S_IFLNK {
             throw ServiceError("\(link.path) exists and is not a link lavavisor made; remove it or choose another --unit-dir")
         }
+    }
+
+    /// As root: refuses a store, a services folder, a `current` binary or a unit folder that another
+    /// user could change, before anything is written or linked (systemd would run what they wrote as root).
+    private func checkOwnership(linking: Bool) throws(OwnershipError) {
+        try store.checkOwnership()
+        for folder in [servicesFolder, configsFolder] { try Ownership.current.check(folder.path, what: "the services folder") }
+        try store.checkOwnership(ofBinary: store.currentBinary)
+        if linking { try Ownership.current.check(unitFolder.path, what: "the unit folder") }
     }
 
     /// Points `link` at `target` atomically (a new link renamed over the old).

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// A systemd service unit running one `lavap rpcprovider|rpcconsumer`, written in systemd's own
@@ -44,21 +45,25 @@ public struct ServiceUnit: Sendable, Hashable {
         self.stopTimeoutSeconds = stopTimeoutSeconds
     }
 
-    /// The unit file's text; throws `UnitValueError` for a value systemd cannot hold (a line break).
+    /// The unit file's text; throws `UnitValueError` for a value systemd cannot hold (a control or
+    /// line-break character, a program path with quotes), naming the flag it came from.
     public func render() throws(UnitValueError) -> String {
+        var words = [try Self.executable(command.first ?? "")]
+        for (index, word) in command.enumerated().dropFirst() {
+            let previous = command[index - 1]
+            let what = previous.hasPrefix("-") ? "the value of \(previous)" : "the ExecStart= argument \(ControlCharacters.escaped(word))"
+            words.append(try Self.quoted(word, what: what))
+        }
         var service = [
             "Type=simple",
-            "ExecStart="
-                + (try
-                    ([Self.executable(command.first ?? "")]
-                    + command.dropFirst().map { word throws(UnitValueError) in try Self.quoted(word) })
-                    .joined(separator: " ")),
-            "WorkingDirectory=" + (try Self.escaped(workingDirectory, what: "the working directory")),
+            "ExecStart=" + words.joined(separator: " "),
+            "WorkingDirectory=" + (try Self.escaped(workingDirectory, what: "the working directory (--directory)")),
         ]
         if let user { service.append("User=" + (try Self.escaped(user, what: "the user name"))) }
         if let keyringPasswordFile {
             // systemd reads the file (as root for a system unit) and lavap gets it on stdin, as it asks for the password.
-            service.append("LoadCredential=\(Self.credentialName):" + (try Self.escaped(keyringPasswordFile, what: "the password file")))
+            service.append(
+                "LoadCredential=\(Self.credentialName):" + (try Self.escaped(keyringPasswordFile, what: "--keyring-password-file")))
             service.append("StandardInput=file:%d/\(Self.credentialName)")
             service.append("StandardOutput=journal")
         }
@@ -82,55 +87,88 @@ public struct ServiceUnit: Sendable, Hashable {
 
     /// One word of `ExecStart=`: in double quotes with `\` and `"` escaped (systemd splits on
     /// whitespace and honours quotes and C escapes), `%` as `%%` (specifiers), `$` as `$$`
-    /// (variables), line breaks and tabs as C escapes.
-    public static func quoted(_ word: String) throws(UnitValueError) -> String {
-        var out = "\""
-        for character in word {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "%": out += "%%"
-            case "$": out += "$$"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default: out.append(character)
+    /// (variables), a tab as `\t`. Built scalar by scalar, as systemd reads bytes: a quote followed
+    /// by a combining mark is still escaped. Any other control or line-break character is refused.
+    public static func quoted(_ word: String, what: String = "an ExecStart= argument") throws(UnitValueError) -> String {
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for scalar in word.unicodeScalars {
+            switch scalar {
+            case "\\": out.append(contentsOf: #"\\"#.unicodeScalars)
+            case "\"": out.append(contentsOf: #"\""#.unicodeScalars)
+            case "%": out.append(contentsOf: "%%".unicodeScalars)
+            case "$": out.append(contentsOf: "$$".unicodeScalars)
+            case "\t": out.append(contentsOf: #"\t"#.unicodeScalars)
+            default:
+                guard !ControlCharacters.isControl(scalar) else { throw UnitValueError(what: what, value: word, control: scalar) }
+                out.append(scalar)
             }
         }
-        return out + "\""
+        out.append("\"")
+        return String(out)
     }
 
     /// The program of `ExecStart=`, quoted: systemd expands no variables in it (a `$` stays as it
     /// is) and refuses quotes, backslashes and control characters in it, so those cannot be written.
     public static func executable(_ path: String) throws(UnitValueError) -> String {
-        guard path.hasPrefix("/"), !path.contains(where: { "\"'\\".contains($0) || $0.isNewline || $0 == "\t" }) else {
+        let refused = path.unicodeScalars.contains { "\"'\\".unicodeScalars.contains($0) || ControlCharacters.isControl($0) }
+        guard path.unicodeScalars.first == "/", !refused else {
             throw UnitValueError(
                 what: "the program path", value: path,
-                problem: "systemd runs no program whose path has a quote, a backslash or a control character")
+                problem:
+                    "systemd runs no program whose path has a quote, a backslash or a control character; choose a --directory without them")
         }
-        return "\"" + path.replacingOccurrences(of: "%", with: "%%") + "\""
+        return "\"" + percentDoubled(path) + "\""
     }
 
-    /// A whole-line value (a path, a name): `%` as `%%`; a line break, or a trailing backslash
-    /// (systemd would join the next line), cannot be written.
+    /// A whole-line value (a path, a name): `%` as `%%`; a control or line-break character (tab
+    /// included), or a trailing backslash (systemd would join the next line), cannot be written.
     public static func escaped(_ value: String, what: String) throws(UnitValueError) -> String {
-        guard !value.contains(where: \.isNewline), !value.hasSuffix("\\") else {
-            throw UnitValueError(what: what, value: value, problem: "it has a line break or ends with a backslash")
+        if let control = ControlCharacters.first(in: value) { throw UnitValueError(what: what, value: value, control: control) }
+        guard value.unicodeScalars.last != "\\" else {
+            throw UnitValueError(
+                what: what, value: value, problem: "it ends with a backslash, which would join the next line to it; remove the backslash")
         }
-        return value.replacingOccurrences(of: "%", with: "%%")
+        return percentDoubled(value)
+    }
+
+    /// `text` with each `%` doubled, scalar by scalar (a `%` followed by a combining mark too).
+    static func percentDoubled(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            out.append(scalar)
+            if scalar == "%" { out.append(scalar) }
+        }
+        return String(out)
     }
 }
 
-/// A value a unit file cannot hold.
+/// A value a unit file cannot hold; the message shows it escaped and says what to do.
 public struct UnitValueError: Error, Sendable, CustomStringConvertible {
-    /// What the value is.
+    /// What the value is: the flag it came from, or the setting.
     public let what: String
     /// The value.
     public let value: String
-    /// Why systemd cannot take it.
+    /// Why systemd cannot take it, and what to do.
     public let problem: String
 
+    /// The error for `value`, with the problem and its fix.
+    public init(what: String, value: String, problem: String) {
+        self.what = what
+        self.value = value
+        self.problem = problem
+    }
+
+    /// The error for a value holding the control or line-break character `control`.
+    public init(what: String, value: String, control: Unicode.Scalar) {
+        self.init(
+            what: what, value: value,
+            problem:
+                "it holds \(ControlCharacters.name(control)), a control or line-break character, which could end the line and add a setting; give the value without it"
+        )
+    }
+
     public var description: String {
-        "\(what) '\(value)' cannot be written in a systemd unit (\(problem)); choose a --directory or names without such characters"
+        "\(what) \(ControlCharacters.escaped(value)) cannot be written in a systemd unit: \(problem)"
     }
 }

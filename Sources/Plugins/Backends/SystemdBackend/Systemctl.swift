@@ -21,7 +21,8 @@ public struct Systemctl: Sendable {
         self.timeout = timeout
     }
 
-    /// The command line of `systemctl arguments…`, as it is run.
+    /// The command line of `systemctl arguments…`, as it is run. Callers put every unit name after
+    /// `--`, so that a name from config.yml that starts with `-` is never taken for an option.
     public func commandLine(_ arguments: [String]) -> [String] {
         (sudo ? ["sudo", "-n"] : []) + [program] + (user ? ["--user"] : []) + arguments
     }
@@ -113,11 +114,11 @@ public struct ServiceState: Sendable, Hashable, Encodable {
 }
 
 extension Systemctl {
-    /// The states of `service` (`systemctl show -p LoadState,ActiveState,SubState`); a failure is kept in `error`.
+    /// The states of `service` (`systemctl show -p LoadState,ActiveState,SubState -- SERVICE`); a failure is kept in `error`.
     public func state(of service: String) async -> ServiceState {
         var state = ServiceState(name: service)
         do {
-            let output = try await require(["show", service, "--property=LoadState,ActiveState,SubState"])
+            let output = try await require(["show", "--property=LoadState,ActiveState,SubState", "--", service])
             for line in output.split(whereSeparator: \.isNewline) {
                 let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { continue }

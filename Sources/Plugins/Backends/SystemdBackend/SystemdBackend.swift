@@ -88,6 +88,8 @@ public final class SystemdBackend: ProcessBackend {
     public let startTimeout: Duration
     /// The time between two `is-active` questions while waiting.
     public let activePoll: Duration
+    /// Where units are linked (`--unit-dir`): a unit found there is the one systemd loads.
+    public let unitFolder: URL?
     private let logger: Logger
     private let state = Mutex(State())
 
@@ -100,8 +102,9 @@ public final class SystemdBackend: ProcessBackend {
     /// A backend driving the services of `store` with `systemctl`.
     public init(
         systemctl: Systemctl, store: Store, logger: Logger, startTimeout: Duration = defaultStartTimeout,
-        activePoll: Duration = .milliseconds(200)
+        activePoll: Duration = .milliseconds(200), unitFolder: URL? = nil
     ) {
+        self.unitFolder = unitFolder
         self.systemctl = systemctl
         self.store = store
         self.logger = logger
@@ -117,7 +120,7 @@ public final class SystemdBackend: ProcessBackend {
         }
         return SystemdBackend(
             systemctl: options.systemctl(in: context), store: context.store, logger: context.logger,
-            startTimeout: .seconds(options.serviceStartTimeout))
+            startTimeout: .seconds(options.serviceStartTimeout), unitFolder: options.unitFolder(in: context))
     }
 
     /// The services `config.yml` lists; throws when there are none.
@@ -135,12 +138,13 @@ public final class SystemdBackend: ProcessBackend {
     public func start() async throws {
         let services = try services()
         let version = store.currentVersion()
+        try checkOwnership(of: services)
         logger.info(
             "starting the services of config.yml",
             metadata: ["services": "\(services.joined(separator: " "))", "current": "\(describe(version))"])
         do {
             try await systemctl.require(["daemon-reload"])
-            for service in services { try await systemctl.require(["enable", service]) }
+            for service in services { try await systemctl.require(["enable", "--", service]) }
             try await rollingRestart(services, on: version)
             state.withLock { $0.running = version }
             logger.info("every service restarted on \(describe(version))", metadata: ["services": "\(services.joined(separator: " "))"])
@@ -158,6 +162,7 @@ public final class SystemdBackend: ProcessBackend {
         let services = try services()
         let version = store.currentVersion()
         do {
+            try checkOwnership(of: services)
             try await systemctl.require(["daemon-reload"])
             try await rollingRestart(services, on: version)
         } catch {
@@ -174,7 +179,7 @@ public final class SystemdBackend: ProcessBackend {
     private func rollingRestart(_ services: [String], on version: SemanticVersion?) async throws {
         for (index, service) in services.enumerated() {
             do {
-                try await systemctl.require(["restart", service])
+                try await systemctl.require(["restart", "--", service])
                 try await waitUntilActive(service)
             } catch {
                 throw RollingRestartFailed(
@@ -190,7 +195,7 @@ public final class SystemdBackend: ProcessBackend {
         let deadline = ContinuousClock.now + startTimeout
         var state = ""
         while true {
-            let outcome = try await systemctl.run(["is-active", service])
+            let outcome = try await systemctl.run(["is-active", "--", service])
             state = outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
             if state == "active" { return }
             if state == "failed" || outcome.exit == nil { break }
@@ -198,10 +203,28 @@ public final class SystemdBackend: ProcessBackend {
             try await Task.sleep(for: activePoll)
         }
         throw SystemctlFailed(
-            command: systemctl.commandLine(["is-active", service]), output: "",
+            command: systemctl.commandLine(["is-active", "--", service]), output: "",
             problem:
                 "says '\(state.isEmpty ? "nothing" : state)', not active, within \(startTimeout.brief) of the restart; see journalctl -u \(service)"
         )
+    }
+
+    /// As root: refuses to start services whose binary (`current/lavap`) or unit file (the link in
+    /// `--unit-dir`, followed, or `.lavavisor/services/NAME`) another user could change.
+    private func checkOwnership(of services: [String]) throws(OwnershipError) {
+        try store.checkOwnership(ofBinary: store.currentBinary)
+        for service in services {
+            let candidates = [unitFolder?.appendingPathComponent(service), store.root.appendingPathComponent("services/\(service)")]
+            for unit in candidates.compactMap({ $0 }) where Self.exists(unit.path) {
+                try Ownership.current.check(unit.path, what: "the unit")
+            }
+        }
+    }
+
+    /// Whether `path` exists (a dangling link counts).
+    private static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
     }
 
     /// Ends the monitor's hold on the services: they keep running under systemd.

@@ -74,7 +74,8 @@ public struct GitBinarySource: BinarySource {
     /// The repository's version tags.
     public func availableVersions() async throws -> [SemanticVersion] {
         let git = try tool("git", hint: "install git (apt-get install git), or use --source github for released binaries")
-        let outcome = try await ProcessRunner.run(git, ["ls-remote", "--tags", "--refs", repository], timeout: .seconds(120))
+        // `--` before the repository: a --repo-url starting with `-` is a (strange) path to git, never an option.
+        let outcome = try await ProcessRunner.run(git, ["ls-remote", "--tags", "--refs", "--", repository], timeout: .seconds(120))
         guard outcome.exit == .exited(0) else {
             throw GitSourceError("cannot list the tags of \(repository): \(Self.tail(outcome.output)); check --repo-url and the network")
         }
@@ -101,7 +102,7 @@ public struct GitBinarySource: BinarySource {
         let log = logger
         logger.info("cloning \(version.tag)", metadata: ["repository": "\(repository)"])
         let clone = try await ProcessRunner.run(
-            git, ["clone", "--quiet", "--depth", "1", "--branch", version.tag, repository, checkout.path], timeout: timeout,
+            git, ["clone", "--quiet", "--depth", "1", "--branch=\(version.tag)", "--", repository, checkout.path], timeout: timeout,
             onLine: { log.info("git: \($0)") })
         guard clone.exit == .exited(0) else {
             throw GitSourceError("cannot clone \(version.tag) of \(repository): \(Self.tail(clone.output))")
@@ -111,7 +112,7 @@ public struct GitBinarySource: BinarySource {
         environment["LAVAVISOR_VERSION"] = version.description
         logger.info("building \(version)", metadata: ["command": "\(command)"])
         let build = try await ProcessRunner.run(
-            "/bin/sh", ["-c", "cd \"$0\" && \(command)", checkout.path], environment: environment, timeout: timeout,
+            "/bin/sh", ["-c", "cd -- \"$0\" && \(command)", checkout.path], environment: environment, timeout: timeout,
             onLine: { log.info("build: \($0)") })
         guard let exit = build.exit else { throw GitSourceError("building \(version) took longer than \(timeout); it was stopped") }
         guard exit == .exited(0) else {
