@@ -2,19 +2,20 @@
 ///
 /// Blanks separate words; single quotes keep everything literally; double quotes keep everything
 /// but let a backslash escape `$`, `` ` ``, `"`, `\` and newline; an unquoted backslash escapes the
-/// next character. Nothing is expanded: `$VAR`, `~` and globs stay as they are.
+/// next character. Nothing is expanded: `$VAR`, `~` and globs stay as they are. The line is read
+/// as a shell reads it, by code points: a quote followed by a combining mark is still a quote.
 public enum ShellWords {
     /// The words of `line`, or an error naming the unterminated quote or trailing backslash.
     public static func split(_ line: String) throws(ShellWordsError) -> [String] {
         var words: [String] = []
-        var word = ""
+        var word = String.UnicodeScalarView()
         var inWord = false
-        var characters = line.makeIterator()
+        var characters = line.unicodeScalars.makeIterator()
         while let character = characters.next() {
             switch character {
             case " ", "\t", "\n":
-                if inWord { words.append(word) }
-                word = ""
+                if inWord { words.append(String(word)) }
+                word = String.UnicodeScalarView()
                 inWord = false
             case "'":
                 inWord = true
@@ -31,7 +32,7 @@ public enum ShellWords {
                     if next == "\\" {
                         guard let escaped = characters.next() else { throw .unterminated(quote: "\"", line: line) }
                         if escaped == "\n" { continue }
-                        if !"$`\"\\".contains(escaped) { word.append("\\") }
+                        if !"$`\"\\".unicodeScalars.contains(escaped) { word.append("\\") }
                         word.append(escaped)
                     } else {
                         word.append(next)
@@ -47,7 +48,7 @@ public enum ShellWords {
                 word.append(character)
             }
         }
-        if inWord { words.append(word) }
+        if inWord { words.append(String(word)) }
         return words
     }
 }
