@@ -57,7 +57,7 @@ public struct FileVersionSource: VersionSource {
     /// Parses the file's text; every problem names the file and the field.
     public static func parse(_ text: String, path: String) throws(VersionFileError) -> ProtocolVersion {
         let document: Any?
-        do { document = try Yams.load(yaml: text) } catch {
+        do { document = try VersionsYAML.load(text) } catch {
             throw VersionFileError(path: path, problem: "is neither JSON nor YAML (\(error))")
         }
         guard let root = document as? [String: Any] else {
