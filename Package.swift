@@ -24,6 +24,8 @@ let package = Package(
     products: [
         .executable(name: "lavavisor", targets: ["lavavisor"]),
         .library(name: "Core", targets: ["Core"]),
+        // The decoders of outside input as functions of bytes, for FuzzTesting/ (libFuzzer) and FuzzCorpusTests.
+        .library(name: "FuzzHarness", targets: ["FuzzHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -116,6 +118,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Hostile input: every decoder of outside input driven by bytes, with its invariants (FuzzTesting/).
+        .target(
+            name: "FuzzHarness",
+            dependencies: ["Core", "RPCVersionSource", "RESTVersionSource", "FileVersionSource", "GitHubReleaseSource"],
+            swiftSettings: strict
+        ),
+
         // MARK: Tests: Core, one target per plugin, and end-to-end runs of the built CLI.
         .target(
             name: "TestSupport",
@@ -199,6 +208,8 @@ let package = Package(
             dependencies: ["lavavisor", "Core", "TestSupport"],
             swiftSettings: strict
         ),
+        // Every fuzz corpus and regression input (FuzzTesting/Corpus, FuzzTesting/Regressions) through the harness.
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzHarness"], swiftSettings: strict),
         // docs/TROUBLESHOOTING.md against every error type and message in Sources.
         .testTarget(
             name: "TroubleshootingTests",

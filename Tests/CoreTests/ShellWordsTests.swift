@@ -15,6 +15,9 @@ import Testing
         ("lavap a\"b\"'c'd", ["lavap", "abcd"]),
         ("lavap 'a\\b'", ["lavap", "a\\b"]),
         ("", []),
+        // A combining mark after a quote does not hide the quote (found by FuzzShellWords).
+        ("'\u{34A}' '`'", ["\u{34A}", "`"]),
+        ("a'\u{301}b'", ["a\u{301}b"]),
     ])
     func splits(_ line: String, _ words: [String]) throws {
         #expect(try ShellWords.split(line) == words)

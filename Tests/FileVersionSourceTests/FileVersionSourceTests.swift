@@ -86,4 +86,11 @@ import Testing
         let source = try FileVersionSource.make(options: .parse(["--versions-file", "sub/v.yml"]), context: context)
         #expect(source.path == temp.path("sub/v.yml").standardizedFileURL)
     }
+
+    /// Yams' `load` stops the process on a key that is a list or a mapping (found by FuzzVersionsFile).
+    @Test(arguments: ["{[a]: b}", "x:\n  ? {a: b}\n  : c\n"])
+    func refusesKeysThatAreNotNames(_ text: String) {
+        #expect(throws: VersionFileError.self) { try FileVersionSource.parse(text, path: "v.yml") }
+        #expect(FileVersionSource.pendingVersions(inText: "pending:\n- " + text).isEmpty)
+    }
 }

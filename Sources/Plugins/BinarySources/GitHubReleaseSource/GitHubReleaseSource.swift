@@ -131,7 +131,7 @@ public struct GitHubReleaseSource: BinarySource {
     }
 
     /// The asset's file name for `version`.
-    public func assetName(_ version: SemanticVersion) -> String { "lavap-\(version.tag)-\(platform.os)-\(platform.arch)" }
+    public func assetName(_ version: SemanticVersion) -> String { Self.assetName(version, platform: platform) }
 
     /// The published versions from the listing. Without a listing: the target and the minimum
     /// (unprobed: the monitor tries the next lower one when a fetch fails) and the highest version
@@ -175,11 +175,7 @@ public struct GitHubReleaseSource: BinarySource {
             let response = try await retries.run(retryable: RetryPolicy.isTransient) {
                 try await http.execute(request, timeouts: timeouts, maxBodyBytes: 8 << 20)
             }
-            let releases = try JSONAnswer.decode([Release].self, from: response, url: page, what: "the release listing")
-            for release in releases where !release.draft {
-                guard let version = try? SemanticVersion(parsing: release.tagName), release.tagName.hasPrefix("v") else { continue }
-                if release.assets.contains(where: { $0.name == assetName(version) }) { versions.insert(version) }
-            }
+            versions.formUnion(try Self.versions(inListing: response, url: page, platform: platform))
             next = Self.nextPage(response.header("Link"))
         }
         return versions.sorted()
@@ -228,18 +224,7 @@ public struct GitHubReleaseSource: BinarySource {
         guard (200..<300).contains(response.status) else {
             throw HTTPStatusError(url: url.absoluteString, status: response.status, body: response.body)
         }
-        for line in String(decoding: response.body, as: UTF8.self).split(whereSeparator: \.isNewline) {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count == 2 else { continue }
-            let name = fields[1].hasPrefix("*") ? fields[1].dropFirst() : fields[1]
-            guard name == asset else { continue }
-            let hex = fields[0].lowercased()
-            guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else {
-                throw ChecksumUnavailable(url: url.absoluteString, problem: "the line for \(asset) has no valid SHA-256")
-            }
-            return hex
-        }
-        throw ChecksumUnavailable(url: url.absoluteString, problem: "it lists no checksum for \(asset)")
+        return try Self.checksum(of: asset, inSums: response.body, url: url.absoluteString)
     }
 
     /// The `rel="next"` URL of a GitHub `Link` header.

@@ -41,16 +41,8 @@ public struct FileVersionSource: VersionSource {
     /// The `pending:` entries of the file, as `lavad q gov proposals` prints proposals (`id`,
     /// `voting_end_time`, `messages`), or shortly: `proposal`, `voting_end_time` and the four versions.
     public func pendingVersions() async throws -> [PendingVersion] {
-        guard let text = try? String(contentsOf: path, encoding: .utf8), let root = try? Yams.load(yaml: text) as? [String: Any],
-            let pending = root["pending"] as? [[String: Any]]
-        else { return [] }
-        return pending.compactMap { entry in
-            if entry["messages"] != nil { return ProposalReader.pendingVersions(inProposals: ["proposals": [entry]]).first }
-            guard let versions = ProposalReader.protocolVersion(entry) else { return nil }
-            let id = entry["proposal"].map { "\($0)" } ?? "?"
-            let end = ProposalReader.date(entry["voting_end_time"])
-            return PendingVersion(proposal: id, versions: versions, votingEnd: end)
-        }
+        guard let text = try? String(contentsOf: path, encoding: .utf8) else { return [] }
+        return Self.pendingVersions(inText: text)
     }
 
     public func read() async throws -> VersionReading {
@@ -65,7 +57,7 @@ public struct FileVersionSource: VersionSource {
     /// Parses the file's text; every problem names the file and the field.
     public static func parse(_ text: String, path: String) throws(VersionFileError) -> ProtocolVersion {
         let document: Any?
-        do { document = try Yams.load(yaml: text) } catch {
+        do { document = try VersionsYAML.load(text) } catch {
             throw VersionFileError(path: path, problem: "is neither JSON nor YAML (\(error))")
         }
         guard let root = document as? [String: Any] else {
