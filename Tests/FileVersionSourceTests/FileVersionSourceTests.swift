@@ -14,6 +14,19 @@ import Testing
         return try await FileVersionSource(path: file).read().versions
     }
 
+    /// Ten lines of anchors and aliases stand for 9^10 values: refused at 10000, not expanded.
+    @Test func anAliasBombIsRefusedNotExpanded() {
+        let lines = (0..<10).map { level in
+            "l\(level): &l\(level) [" + Array(repeating: level == 0 ? "x" : "*l\(level - 1)", count: 9).joined(separator: ", ") + "]"
+        }
+        let refused = #expect(throws: VersionFileError.self) { try FileVersionSource.parse(lines.joined(separator: "\n"), path: "/v.yml") }
+        #expect(refused?.description.contains("more than 10000 values once its aliases are expanded") == true)
+        let large = #expect(throws: VersionFileError.self) {
+            try FileVersionSource.parse("provider_target: 6.2.5\n#" + String(repeating: "x", count: 2 << 20), path: "/v.yml")
+        }
+        #expect(large?.description.contains("is larger than 1 MiB") == true)
+    }
+
     @Test func readsFlatYAML() async throws {
         let versions = try await read("provider_target: 6.2.5\nprovider_min: 5.5.1\nconsumer_target: \"6.2.5\"\nconsumer_min: '5.5.1'\n")
         #expect(
