@@ -12,7 +12,7 @@ extension Report {
     func print(json: Bool) throws {
         guard json else {
             // Values from the node (a chain id, an error text) cannot forge a line or drive the terminal.
-            Swift.print(TerminalText.escaped(text, keepingNewlines: true))
+            Swift.print(ControlCharacters.escapedInLine(text, keepingNewlines: true))
             return
         }
         let encoder = JSONEncoder()

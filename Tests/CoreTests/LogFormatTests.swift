@@ -26,7 +26,7 @@ import Testing
         #expect(message == #"ERR [Lavavisor] chain evil\r\nINF [Lavavisor] installed 9.9.9\u{1B}[2K\u{85}\u{2028}\u{202E}\u{7F}"#)
         let pair = LavavisorLogHandler.render(level: .error, message: "m", metadata: ["chain": "a\u{1B}[2Kb"], format: .text)
         #expect(pair == #"ERR [Lavavisor] m chain="a\u{1B}[2Kb""#)
-        #expect(TerminalText.escaped("line one\nline\u{1B} two", keepingNewlines: true) == "line one\nline\\u{1B} two")
+        #expect(ControlCharacters.escapedInLine("line one\nline\u{1B} two", keepingNewlines: true) == "line one\nline\\u{1B} two")
     }
 
     @Test func jsonIsOneObjectPerLine() throws {

@@ -20,7 +20,8 @@ public enum Redirect {
             let scheme = target.scheme?.lowercased(), ["http", "https"].contains(scheme), target.host?.isEmpty == false
         else {
             throw HTTPTransportError(
-                url: asked, kind: .other, problem: "it redirected to '\(TerminalText.escaped(location))', which is not an http(s) URL")
+                url: asked, kind: .other,
+                problem: "it redirected to '\(ControlCharacters.escapedInLine(location))', which is not an http(s) URL")
         }
         guard !(from.scheme?.lowercased() == "https" && scheme == "http") else {
             throw HTTPTransportError(

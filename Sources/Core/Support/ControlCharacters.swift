@@ -19,26 +19,44 @@ public enum ControlCharacters {
         text.unicodeScalars.first { isControl($0) && !allowed.contains($0) }
     }
 
-    /// `text` in double quotes, every control, separator or invisible format scalar (bidi overrides,
-    /// zero-width spaces), quote and backslash written as an escape: safe to print in one log line.
+    /// Whether printing `scalar` could end a line, move the cursor or reorder what a terminal
+    /// shows: a control or separator, or an invisible format scalar (bidi overrides, zero-width spaces).
+    public static func isUnsafeToPrint(_ scalar: Unicode.Scalar) -> Bool {
+        isControl(scalar) || scalar.properties.generalCategory == .format
+    }
+
+    /// `text` in double quotes, every control, separator or invisible format scalar, quote and
+    /// backslash written as an escape: safe to print in one log line.
     public static func escaped(_ text: String) -> String {
-        var out = "\""
+        "\"" + escaping(text, also: ["\"", "\\"]) + "\""
+    }
+
+    /// `text` without quotes, every control, separator or invisible format scalar written as an
+    /// escape (`\r`, `\u{1B}`): text from outside (a node's chain id or error) in lavavisor's own
+    /// lines. `keepingNewlines` leaves `\n` as it is, for multi-line reports.
+    public static func escapedInLine(_ text: String, keepingNewlines: Bool = false) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafeToPrint) else { return text }
+        return escaping(text, keeping: keepingNewlines ? ["\n"] : [])
+    }
+
+    /// `text` with each unsafe scalar, and each of `also`, escaped; `keeping` passes as it is.
+    private static func escaping(_ text: String, also: Set<Unicode.Scalar> = [], keeping: Set<Unicode.Scalar> = []) -> String {
+        var out = ""
         for scalar in text.unicodeScalars {
+            guard (isUnsafeToPrint(scalar) || also.contains(scalar)) && !keeping.contains(scalar) else {
+                out.unicodeScalars.append(scalar)
+                continue
+            }
             switch scalar {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
-            default:
-                if isControl(scalar) || scalar.properties.generalCategory == .format {
-                    out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            default: out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
             }
         }
-        return out + "\""
+        return out
     }
 
     /// `U+000D` for a scalar, as the messages name it.

@@ -11,7 +11,7 @@ public enum LogFormat: String, Sendable, CaseIterable {
 
 /// A swift-log backend that writes one line per event to a file descriptor (stderr by default).
 ///
-/// Text lines escape every control character of the message and the values (`TerminalText`);
+/// Text lines escape every control character of the message and the values (`ControlCharacters`);
 /// JSON lines are escaped by JSON itself. The child's own output never passes through here.
 public struct LavavisorLogHandler: LogHandler {
     /// The line format.
@@ -52,7 +52,7 @@ public struct LavavisorLogHandler: LogHandler {
         case .text:
             let pairs = keys.map { key in "\(key)=\(quoted("\(metadata[key]!)"))" }
             // One line, whatever the message holds: a node's text cannot forge a line or move the cursor.
-            return ([tag(level), "[Lavavisor]", TerminalText.escaped(message)] + pairs).joined(separator: " ")
+            return ([tag(level), "[Lavavisor]", ControlCharacters.escapedInLine(message)] + pairs).joined(separator: " ")
         case .json:
             var object: [String: String] = [
                 "time": ISO8601DateFormatter().string(from: Date()), "level": "\(level)", "message": message,
@@ -77,10 +77,10 @@ public struct LavavisorLogHandler: LogHandler {
     }
 
     private static func quoted(_ value: String) -> String {
-        let plain = !value.isEmpty && !value.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || TerminalText.isUnsafe($0) }
-        return plain
-            ? value
-            : "\"" + TerminalText.escaped(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))
-                + "\""
+        let plain =
+            !value.isEmpty
+            && !value.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || ControlCharacters.isUnsafeToPrint($0) }
+        return plain ? value : ControlCharacters.escaped(value)
     }
+
 }
