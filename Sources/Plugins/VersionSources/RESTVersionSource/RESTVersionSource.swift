@@ -68,10 +68,7 @@ public struct RESTVersionSource: VersionSource {
             try await http.execute(HTTPRequest(.get, url), timeouts: timeouts, maxBodyBytes: 8 << 20)
         }
         guard response.status == 200 else { throw HTTPStatusError(url: url.absoluteString, status: response.status, body: response.body) }
-        guard let json = try? JSONSerialization.jsonObject(with: Data(response.body)) else {
-            throw AnswerError(url: url.absoluteString, problem: "the proposals answer is not JSON")
-        }
-        return ProposalReader.pendingVersions(inProposals: json)
+        return try RESTAnswers.pendingVersions(response.body, url: url)
     }
 
     private func network() async throws -> String {
