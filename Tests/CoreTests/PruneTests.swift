@@ -116,6 +116,53 @@ import Testing
         withExtendedLifetime(lock) {}
     }
 
+    @Test func aSwitchUnderWayHoldsOffTheRemovalOfTheVersionItSwitchesTo() async throws {
+        // The test is the switcher: it holds the lock of `current`, as a switch does while it checks and links.
+        let switching = try FileLock.acquireBriefly(store.currentLock.path, purpose: "the test's switch")
+        let logs = fixture.logs
+        let store = store
+        let prune = Task { try await store.prune(keep: 0, logger: logs.logger()) }
+        try await waitUntil("the prune waits for the switch, logs: \(logs.text)") {
+            logs.text.contains("waiting for another lavavisor to finish switching current")
+        }
+        // The switch links 1.0.0, which the prune had planned to remove, and releases the lock.
+        #expect(symlink("upgrades/v1.0.0", store.root.appendingPathComponent(".current.test").path) == 0)
+        #expect(rename(store.root.appendingPathComponent(".current.test").path, store.current.path) == 0)
+        withExtendedLifetime(switching) {}
+        _ = consume switching
+        let report = try await prune.value
+        #expect(report.removed.isEmpty, "\(report)")
+        #expect(store.currentLink() == .installed(v("1.0.0")))
+        #expect(store.installedVersions() == ["1.0.0", "1.1.0", "1.2.0", "1.3.0"].map(v))
+    }
+
+    @Test func switchesAndPrunesRacingNeverLeaveCurrentDangling() async throws {
+        let store = store
+        let logs = fixture.logs
+        for round in 0..<20 {
+            for version in ["1.0.0", "1.1.0"] where !store.isInstalled(v(version)) { try fixture.install(version) }
+            try store.switchCurrent(to: v("1.2.0"))
+            async let pruned = store.prune(keep: 0, logger: logs.logger())
+            let switched = Task.detached { (try? store.switchCurrent(to: v(round.isMultiple(of: 2) ? "1.0.0" : "1.1.0"))) != nil }
+            _ = try await pruned
+            _ = await switched.value
+            guard case .installed = store.currentLink() else {
+                Issue.record("round \(round): current is \(store.currentLink())")
+                return
+            }
+        }
+    }
+
+    @Test func aDanglingCurrentRemovesNothing() async throws {
+        #expect(unlink(store.current.path) == 0)
+        #expect(symlink("upgrades/v9.9.9", store.current.path) == 0)
+        #expect(store.currentLink() == .dangling(v("9.9.9")))
+        let report = try await store.prune(keep: 0, logger: fixture.logs.logger())
+        #expect(report.removed.isEmpty)
+        #expect(report.kept.map(\.reason) == Array(repeating: .noCurrent, count: 4))
+        #expect(store.installedVersions().count == 4)
+    }
+
     @Test func aDryRunChangesNothing() async throws {
         let before = snapshot()
         let report = try await store.prune(keep: 0, dryRun: true, logger: fixture.logs.logger())

@@ -125,4 +125,39 @@ import Testing
         try StandIn.install(version: "3.0.0", at: store.binary(for: v("3.0.0")), events: nil)
         #expect(store.installedVersions() == [v("3.0.0")])
     }
+
+    @Test func aFolderNamedLavapIsNotAnInstalledVersion() throws {
+        let folder = store.binary(for: v("2.0.0"))
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        #expect(!store.isInstalled(v("2.0.0")))
+        #expect(store.installedVersions().isEmpty)
+        #expect { try store.switchCurrent(to: v("2.0.0")) } throws: { "\($0)".contains("is not installed") }
+        #expect(store.currentLink() == .none)
+    }
+
+    @Test func currentCountsOnlyAsALinkIntoThisStoresUpgrades() throws {
+        try StandIn.install(version: "1.0.0", at: store.binary(for: v("1.0.0")), events: nil)
+        func link(_ target: String) throws {
+            try? FileManager.default.removeItem(at: store.current)
+            #expect(symlink(target, store.current.path) == 0)
+        }
+        try link("upgrades/v1.0.0")
+        #expect(store.currentLink() == .installed(v("1.0.0")))
+        #expect(store.currentProblem() == nil)
+        try link(store.upgrades.path + "/v1.0.0/")  // absolute, into this store: the same
+        #expect(store.currentLink() == .installed(v("1.0.0")))
+        // A copy of the same layout elsewhere: what status showed as fine and wrap could not start.
+        let elsewhere = try TemporaryDirectory()
+        try StandIn.install(version: "1.0.0", at: elsewhere.path("upgrades/v1.0.0/lavap"), events: nil)
+        try link(elsewhere.path("upgrades/v1.0.0").path)
+        #expect(store.currentLink() == .foreign(elsewhere.path("upgrades/v1.0.0").path))
+        #expect(store.currentVersion() == nil)
+        #expect(store.currentProblem()?.contains("not to a version in \(store.upgrades.path)") == true)
+        try link("upgrades/v1.1.0")
+        #expect(store.currentLink() == .dangling(v("1.1.0")))
+        #expect(store.currentProblem()?.contains("lavavisor install 1.1.0") == true)
+        try FileManager.default.removeItem(at: store.current)
+        try FileManager.default.createDirectory(at: store.current, withIntermediateDirectories: true)
+        #expect(store.currentLink() == .foreign("not a link"))
+    }
 }

@@ -51,6 +51,26 @@ public final class FileLock: Sendable {
         return FileLock(descriptor: fd, path: path)
     }
 
+    /// Takes the exclusive lock on `path` for a step of milliseconds (a switch of `current`), from
+    /// synchronous code: retried every millisecond up to `timeout`, never a blocking `flock` (a
+    /// stopped holder would hang the caller).
+    public static func acquireBriefly(_ path: String, timeout: Duration = .seconds(10), purpose: String) throws -> FileLock {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError("opening lock file \(path)") }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            guard code == EWOULDBLOCK || code == EINTR, clock.now < deadline else {
+                close(fd)
+                if code == EWOULDBLOCK { throw LockTimeoutError(path: path, purpose: purpose, timeout: timeout) }
+                throw SystemError("locking \(path)", code: code)
+            }
+            usleep(1000)
+        }
+        return FileLock(descriptor: fd, path: path)
+    }
+
     /// Whether another process holds the lock on `path` now; never waits, and creates no file
     /// (a missing lock file is a free lock).
     public static func isHeld(_ path: String) -> Bool {

@@ -70,16 +70,64 @@ public struct Store: Sendable {
         }.sorted()
     }
 
-    /// Whether `upgrades/vX.Y.Z/lavap` is an executable file.
+    /// Whether `upgrades/vX.Y.Z/lavap` is an executable regular file (a folder or a device of that
+    /// name, or a link to one, is not a version: it could not be run).
     public func isInstalled(_ version: SemanticVersion) -> Bool {
-        FileManager.default.isExecutableFile(atPath: binary(for: version).path)
+        var info = stat()
+        let path = binary(for: version).path
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
     }
 
-    /// The version `current` links to, read from the link (no process is run); nil when there is no link.
+    /// What the `current` link is.
+    public enum CurrentLink: Sendable, Equatable {
+        /// There is no `current`.
+        case none
+        /// It links to `upgrades/vX.Y.Z` of this store, whose `lavap` is installed.
+        case installed(SemanticVersion)
+        /// It links to `upgrades/vX.Y.Z` of this store, which holds no installed `lavap`.
+        case dangling(SemanticVersion)
+        /// It is something lavavisor does not make: a link elsewhere (the text of the link), or not a link at all.
+        case foreign(String)
+    }
+
+    /// What `current` is, read from the link (no process is run).
+    public func currentLink() -> CurrentLink {
+        guard let target = Posix.readLink(current.path) else {
+            var info = stat()
+            return lstat(current.path, &info) == 0 ? .foreign("not a link") : .none
+        }
+        // Made by lavavisor: `upgrades/vX.Y.Z`; by hand, maybe absolute into this store's upgrades/.
+        var relative = target.hasSuffix("/") ? String(target.dropLast()) : target
+        if relative.hasPrefix("/") {
+            let prefix = upgrades.standardizedFileURL.path + "/"
+            guard relative.hasPrefix(prefix) else { return .foreign(target) }
+            relative = "upgrades/" + relative.dropFirst(prefix.count)
+        }
+        let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] == "upgrades", parts[1].hasPrefix("v"),
+            let version = try? SemanticVersion(parsing: String(parts[1]))
+        else { return .foreign(target) }
+        return isInstalled(version) ? .installed(version) : .dangling(version)
+    }
+
+    /// The version of this store's `upgrades/` that `current` links to, installed or not; nil when
+    /// there is no link or it is not one lavavisor can run (see `currentLink()`).
     public func currentVersion() -> SemanticVersion? {
-        guard let target = Posix.readLink(current.path) else { return nil }
-        let name = target.split(separator: "/").last.map(String.init) ?? target
-        return try? SemanticVersion(parsing: name)
+        switch currentLink() {
+        case .installed(let version), .dangling(let version): version
+        case .none, .foreign: nil
+        }
+    }
+
+    /// What is wrong with `current`, for people; nil when it links to an installed version (or there is none).
+    public func currentProblem() -> String? {
+        switch currentLink() {
+        case .none, .installed: nil
+        case .dangling(let version):
+            "\(current.path) links to \(version), which is not installed (\(binary(for: version).path) is not an executable file); install it with 'lavavisor install \(version)' or let a wrapper with --auto-download fetch it"
+        case .foreign(let target):
+            "\(current.path) is \(target == "not a link" ? "not a link" : "a link to \(target)"), not to a version in \(upgrades.path); lavavisor runs only what it installed there: remove it and run 'lavavisor init' or 'lavavisor install VERSION --switch'"
+        }
     }
 
     /// What `current/lavap version` reports (what a new child would run); nil when there is no
@@ -91,8 +139,18 @@ public struct Store: Sendable {
         return await BinaryProbe.version(of: currentBinary.path)
     }
 
-    /// Points `current` at `upgrades/vX.Y.Z` atomically: a new link renamed over the old one.
+    /// `locks/current.lock`: held while `current` is switched, and while `prune` decides about and
+    /// moves away a version, so that `current` never links to a version being removed.
+    public var currentLock: URL { locks.appendingPathComponent("current.lock") }
+
+    /// Points `current` at `upgrades/vX.Y.Z` atomically: a new link renamed over the old one, under
+    /// `currentLock` (a prune removing that version waits, or has removed it and the switch is refused).
     public func switchCurrent(to version: SemanticVersion) throws {
+        if !FileManager.default.fileExists(atPath: locks.path) {
+            try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        }
+        let lock = try FileLock.acquireBriefly(currentLock.path, purpose: "switching current")
+        defer { withExtendedLifetime(lock) {} }
         guard isInstalled(version) else {
             throw StoreError("cannot switch to \(version): \(binary(for: version).path) is not installed")
         }

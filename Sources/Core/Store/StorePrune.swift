@@ -50,8 +50,7 @@ extension Store {
             try requireWritable()
             await clearStagingLeftovers(logger: logger)
         }
-        let plan = PrunePlan(
-            installed: installedVersions(), current: currentVersion(), running: PrunePlan.versions(of: runningChildren()), keep: keep)
+        let plan = currentPrunePlan(keep: keep)
         var report = PruneReport(dryRun: dryRun)
         report.kept = plan.kept
         for version in plan.remove {
@@ -96,8 +95,16 @@ extension Store {
             return .kept(.locked)
         }
         defer { withExtendedLifetime(lock) {} }
-        let now = PrunePlan(
-            installed: installedVersions(), current: currentVersion(), running: PrunePlan.versions(of: runningChildren()), keep: keep)
+        // Under the lock of `current` too, until the folder is out of upgrades/: a switch to this
+        // version waits and then finds it gone (and is refused), or happens first and the new plan keeps it.
+        let switching: FileLock
+        do {
+            switching = try await FileLock.acquire(currentLock.path, timeout: .seconds(10), logger: logger, purpose: "switching current")
+        } catch is LockTimeoutError {
+            return .kept(.locked)
+        }
+        defer { withExtendedLifetime(switching) {} }
+        let now = currentPrunePlan(keep: keep)
         guard now.remove.contains(version) else {
             return now.kept.first { $0.version == version }.map { .kept($0.reason) } ?? .gone
         }
@@ -118,6 +125,17 @@ extension Store {
                 metadata: ["path": "\(removal.path)", "error": "\(error.localizedDescription)"])
         }
         return .removed(size)
+    }
+
+    /// The plan for the store as it is now. `current` counts only when it links to an installed
+    /// version: a dangling or foreign link tells nothing about what is older, so nothing is removed.
+    func currentPrunePlan(keep: Int) -> PrunePlan {
+        let current: SemanticVersion? =
+            switch currentLink() {
+            case .installed(let version): version
+            case .none, .dangling, .foreign: nil
+            }
+        return PrunePlan(installed: installedVersions(), current: current, running: PrunePlan.versions(of: runningChildren()), keep: keep)
     }
 
     /// Clears what killed installs and removals left in `staging/`: each leftover is deleted only
