@@ -132,6 +132,9 @@ struct Quickstart {
     /// The recorded stand-in events.
     var recorded: [[String]] { StandIn.events(events) }
 
+    /// How many stand-ins of `version` have started.
+    func starts(_ version: String) -> Int { recorded.filter { $0.prefix(2) == ["start", version] }.count }
+
     /// Waits for a stand-in event starting with `words`; returns it.
     @discardableResult
     func waitForEvent(_ words: String...) async throws -> [String] {

@@ -183,4 +183,46 @@ import Testing
         first.process.signal(SIGTERM)
         #expect(try await first.exit() == .exited(0))
     }
+    /// The README quickstart as a new user tried it: start it, run the same command again (refused),
+    /// kill -9 the first lavavisor, start it again: one lavap, never two.
+    @Test func aRefusedSecondLavavisorLeavesTheFirstOnesLavapFindable() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0"])
+        let first = try CLI.launch(setup.wrap(), in: setup.temp)
+        let left = try await setup.waitForEvent("start", "1.0.0")
+        let refused = try await CLI.run(setup.wrap(), in: setup.temp)
+        #expect(refused.exit == .exited(1))
+        #expect(setup.store.runningChildren().map { "\($0.pid)" } == [left[2]], "the refused one removed the record")
+
+        first.process.signal(SIGKILL)
+        #expect(try await first.exit() == .signaled(SIGKILL))
+        let next = try CLI.launch(setup.wrap(), in: setup.temp)
+        try await setup.waitForEvent("sigterm", "1.0.0", left[2])
+        try await waitUntil("a new lavap, events: \(setup.recorded)") { setup.starts("1.0.0") == 2 }
+        #expect(ChildRecord.startTime(of: pid_t(left[2])!) == nil, "the left lavap still runs beside the new one")
+        next.process.signal(SIGTERM)
+        #expect(try await next.exit() == .exited(0))
+    }
+
+    /// A child no record names (its lavavisor was killed between the spawn and the record, or the
+    /// record could not be written) is found by the mark in its environment.
+    @Test func aLavapThatCouldNotBeRecordedIsFoundByItsMark() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0"])
+        // The record cannot be written: its name is taken by a folder.
+        let files = ChildRecordFile(store: setup.store, arguments: ["rpcprovider", "provider.yml", "--from", "alice"])
+        try FileManager.default.createDirectory(at: files.record.appendingPathComponent("taken"), withIntermediateDirectories: true)
+        let killed = try CLI.launch(setup.wrap(), in: setup.temp)
+        let left = try await setup.waitForEvent("start", "1.0.0")
+        try await killed.waitForLog("cannot record the child in the store")
+        #expect(setup.store.runningChildren().isEmpty)
+        killed.process.signal(SIGKILL)
+        #expect(try await killed.exit() == .signaled(SIGKILL))
+
+        let next = try CLI.launch(setup.wrap(), in: setup.temp)
+        try await setup.waitForEvent("sigterm", "1.0.0", left[2])
+        try await waitUntil("a new lavap, events: \(setup.recorded)") { setup.starts("1.0.0") == 2 }
+        try await next.waitForLog("found-by=\"its LAVAVISOR_SUPERVISED mark; no record named it\"")
+        #expect(ChildRecord.startTime(of: pid_t(left[2])!) == nil, "the unrecorded lavap still runs beside the new one")
+        next.process.signal(SIGTERM)
+        #expect(try await next.exit() == .exited(0))
+    }
 }

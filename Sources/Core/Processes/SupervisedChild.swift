@@ -31,6 +31,8 @@ public actor SupervisedChild {
         public var upgradeProbation: Int
         /// Whether the child gets lavavisor's terminal while it runs (not in pods).
         public var terminal: ChildProcess.Terminal
+        /// How long a child may take to read the keyring password from its stdin; after it the pipe is closed.
+        public var passwordTimeout: Duration = .seconds(30)
 
         /// The configuration of a backend's `make`: the `--cmd` of `processes` on the context's store;
         /// throws `OptionError` without `--cmd`.
@@ -110,17 +112,28 @@ public actor SupervisedChild {
             )
         }
         claim = lock
-        if let left = records.read(), left.isRunning { await stopLeftover(left) }
+        // The record names the child a killed lavavisor left; the mark in the environment finds one
+        // it had no time (or no disk space) to record.
+        var leftovers = records.read().map { [$0] }?.filter(\.isRunning) ?? []
+        for marked in records.markedProcesses() where !leftovers.contains(where: { $0.pid == marked.pid }) {
+            leftovers.append(marked)
+        }
+        for left in leftovers { await stopLeftover(left) }
         try await launch()
     }
 
-    /// Stops the child a killed lavavisor left running (it is not ours to wait for): SIGTERM to its
-    /// group, then SIGKILL after the stop timeout.
+    /// Stops the child a killed lavavisor left running (it is not ours to wait for): SIGTERM and
+    /// SIGCONT to its group, then SIGKILL after the stop timeout.
     private func stopLeftover(_ left: ChildRecord) async {
+        let found: Logger.Metadata =
+            left.supervisor == 0
+            ? ["found-by": "its \(ChildRecordFile.markVariable) mark; no record named it"]
+            : ["version": "\(left.version)", "killed-lavavisor": "\(left.supervisor)"]
         logger.warning(
             "a lavap left running by a lavavisor that was killed is stopped before the new one starts",
-            metadata: ["pid": "\(left.pid)", "version": "\(left.version)", "killed-lavavisor": "\(left.supervisor)"])
+            metadata: found.merging(["pid": "\(left.pid)"]) { $1 })
         Glibc.kill(-left.pid, SIGTERM)
+        Glibc.kill(-left.pid, SIGCONT)  // a stopped group acts on SIGTERM only once continued
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.stopTimeout
         while left.isRunning && clock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
@@ -142,6 +155,10 @@ public actor SupervisedChild {
         restarting = true
         defer { restarting = false }
         let previous = childVersion
+        // A version that was ending by itself (waiting for a restart, or restarted within the
+        // reset window) says nothing good about the machine: the new one is not blamed for failing too.
+        let previousWasFailing =
+            child == nil || (history.failures > 0 && ContinuousClock.now - startedAt < configuration.restart.resetAfter)
         if let old = child {
             child = nil
             logger.info("stopping lavap for the switch", metadata: ["pid": "\(old.pid)"])
@@ -152,20 +169,48 @@ public actor SupervisedChild {
             return
         }
         do { try await launch() } catch {
-            logger.error("cannot start lavap after the switch; lavavisor exits", metadata: ["error": "\(error)"])
-            finish(.exited(127))
-            throw error
+            try await recoverFromFailedStart(error, previous: previous)
         }
         if let previous, let version = childVersion, version > previous {
-            probation = Probation(from: previous, to: version, since: .now)
-            history = RestartHistory()
-            noWayBack = false
+            if previousWasFailing {
+                probation = nil
+                logger.info(
+                    "lavap \(version) is not on probation: \(previous) was ending by itself before the switch, so an end of \(version) is not taken as its fault"
+                )
+            } else {
+                probation = Probation(from: previous, to: version, since: .now)
+                history = RestartHistory()
+                noWayBack = false
+            }
         }
         // A stop that came while the new child was being spawned found nothing to stop: do it now.
         if stopping, let started = child {
             child = nil
             finish(await terminate(started, with: stopSignal))
         }
+    }
+
+    /// After a switch whose version cannot be started (not a runnable file, refused by the kernel):
+    /// rolled back, as from an upgrade that failed on probation, to the version that ran just before,
+    /// when the rollback handler allows it; otherwise lavavisor exits 127 with the error.
+    private func recoverFromFailedStart(_ error: any Error, previous: SemanticVersion?) async throws {
+        if let previous, let failed = store.currentVersion(), failed != previous,
+            let back = await rollback?(FailedUpgrade(failed: failed, previous: previous, reason: "cannot be started: \(error)"))
+        {
+            logger.error(
+                "cannot start lavap \(failed) after the switch; starting \(back) again", metadata: ["error": "\(error)"])
+            do {
+                try await launch(back)
+                return
+            } catch {
+                logger.error("cannot start lavap \(back) either; lavavisor exits", metadata: ["error": "\(error)"])
+                finish(.exited(127))
+                throw error
+            }
+        }
+        logger.error("cannot start lavap after the switch; lavavisor exits", metadata: ["error": "\(error)"])
+        finish(.exited(127))
+        throw error
     }
 
     /// Stops the child gracefully, asking with `signal`, then SIGKILL after the stop timeout.
@@ -211,12 +256,15 @@ public actor SupervisedChild {
         let binary = store.binary(for: version)
         // As root, a binary another user could have replaced is never run.
         try store.checkOwnership(ofBinary: binary)
+        guard store.isInstalled(version) else {
+            throw StoreError("cannot start lavap \(version): \(binary.path) is not an executable file; install \(version) again")
+        }
         let password = configuration.password
         let process = try await ChildProcess.spawnWhenReady(
-            executable: binary.path, arguments: configuration.arguments, stdin: password == nil ? .inherit : .pipe,
-            terminal: configuration.terminal)
+            executable: binary.path, arguments: configuration.arguments, environment: records.childEnvironment(),
+            stdin: password == nil ? .inherit : .pipe, terminal: configuration.terminal)
         if let input = process.standardInput {
-            Self.handOver(password, to: input)
+            PasswordHandOff.start(password, to: input, within: configuration.passwordTimeout, logger: logger)
         }
         child = process
         childVersion = version
@@ -227,8 +275,10 @@ public actor SupervisedChild {
                     pid: process.pid, startTime: ChildRecord.startTime(of: process.pid) ?? 0, version: version.description,
                     supervisor: getpid()))
         } catch {
+            // A stale record must not name another process; the mark still finds this child.
+            records.remove()
             logger.warning(
-                "cannot record the child in the store; a lavavisor started after this one is killed will not find it",
+                "cannot record the child in the store; a lavavisor started after this one is killed finds it by its \(ChildRecordFile.markVariable) mark",
                 metadata: ["error": "\(error)"])
         }
         logger.info("started lavap \(version)", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
@@ -237,25 +287,6 @@ public actor SupervisedChild {
             let exit = await process.wait()
             await self.childEnded(process, exit: exit)
         }
-    }
-
-    /// Writes the password and a newline to the child's stdin, then closes it; the bytes go nowhere else.
-    private static func handOver(_ password: Secret?, to input: Int32) {
-        defer { close(input) }
-        guard let password else { return }
-        func writeAll(_ bytes: UnsafeRawBufferPointer) -> Bool {
-            var written = 0
-            while written < bytes.count {
-                let count = write(input, bytes.baseAddress! + written, bytes.count - written)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return false }
-                written += count
-            }
-            return true
-        }
-        guard password.withBytes({ $0.isEmpty || writeAll($0) }) else { return }
-        let newline: StaticString = "\n"
-        _ = writeAll(UnsafeRawBufferPointer(start: newline.utf8Start, count: newline.utf8CodeUnitCount))
     }
 
     /// A child that ended by itself: judged on probation after an upgrade, then restarted with
@@ -358,6 +389,7 @@ public actor SupervisedChild {
         terminating = process
         defer { terminating = nil }
         process.signal(signal)
+        process.signal(SIGCONT)  // a stopped child acts on the signal only once continued
         let stopTimeout = configuration.stopTimeout
         let graceful = await Task.detached { await process.wait(timeout: stopTimeout) }.value
         defer { Telemetry.childEnded() }
@@ -368,7 +400,9 @@ public actor SupervisedChild {
     }
 
     private func finish(_ exit: ProcessExit) {
-        records.remove()
+        // Only the holder of the claim owns the record: a lavavisor refused because another one
+        // supervises the command leaves that one's record alone.
+        if claim != nil { records.remove() }
         claim = nil
         guard finalExit == nil else { return }
         finalExit = exit

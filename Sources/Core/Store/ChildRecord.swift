@@ -49,12 +49,23 @@ public struct ChildRecord: Codable, Sendable, Equatable {
     public var isRunning: Bool { Self.startTime(of: pid) == startTime }
 }
 
-/// The record and lock of one supervised command in a store.
+/// The record and lock of one supervised command in a store, and the mark its children carry.
+///
+/// The record alone cannot find every child: a lavavisor killed between the spawn and the record's
+/// write, or one whose record cannot be written (a full disk), leaves a `lavap` no record names.
+/// So every child also carries `LAVAVISOR_SUPERVISED=<mark>` in its environment, the mark naming
+/// the store and the command, and the next lavavisor to claim the command looks for it in `/proc`.
 public struct ChildRecordFile: Sendable {
     /// `run/<key>.json`.
     public let record: URL
     /// `run/<key>.lock`.
     public let lock: URL
+    /// The value of `LAVAVISOR_SUPERVISED` in the environment of the command's children: a digest of
+    /// the store's path and the command, so that no other store's or command's child carries it.
+    public let mark: String
+
+    /// The environment variable that marks a supervised child.
+    public static let markVariable = "LAVAVISOR_SUPERVISED"
 
     /// The files of `arguments` (the words after `lavap`) in `store`.
     public init(store: Store, arguments: [String]) {
@@ -62,6 +73,32 @@ public struct ChildRecordFile: Sendable {
         let key = digest.prefix(8).map { String(format: "%02x", $0) }.joined()
         record = store.run.appendingPathComponent("\(key).json")
         lock = store.run.appendingPathComponent("\(key).lock")
+        let marked = SHA256.hash(data: Data(([store.root.standardizedFileURL.path] + arguments).joined(separator: "\u{0}").utf8))
+        mark = marked.prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The environment of a new child: lavavisor's own plus the mark.
+    public func childEnvironment() -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment[Self.markVariable] = mark
+        return environment
+    }
+
+    /// The processes that carry this command's mark and lead their own process group (the
+    /// `lavap` children, not what they spawned), except this process's own children: what a killed
+    /// lavavisor left running, found whether or not its record was written. Zombies are not listed.
+    public func markedProcesses() -> [ChildRecord] {
+        let own = OwnChildren.withOwnPids { $0 }
+        let entry = Array("\(Self.markVariable)=\(mark)".utf8)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap { name -> ChildRecord? in
+            guard let pid = Int32(name), pid != getpid(), !own.contains(pid), getpgid(pid) == pid,
+                let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
+                environment.split(separator: 0, omittingEmptySubsequences: true).contains(where: { $0.elementsEqual(entry) }),
+                let startTime = ChildRecord.startTime(of: pid)
+            else { return nil }
+            return ChildRecord(pid: pid, startTime: startTime, version: "unknown", supervisor: 0)
+        }.sorted { $0.pid < $1.pid }
     }
 
     /// Takes the command's lock without waiting: nil when another lavavisor holds it.

@@ -1,0 +1,164 @@
+import ChildBackend
+import Core
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The orders of events nobody planned: a refused second supervisor, a password nobody reads, a
+/// stopped child, a version that cannot be started, a previous version that was failing too.
+@Suite struct SupervisionFaultTests {
+    let fixture: StoreFixture
+    var store: Store { fixture.store }
+    var logs: CapturedLogs { fixture.logs }
+
+    init() throws { fixture = try StoreFixture() }
+
+    func child(
+        password: Secret? = nil, passwordTimeout: Duration = .seconds(30), stopTimeout: Duration = .seconds(10),
+        restart: RestartPolicy = .never, probation: Int = ProcessSettings.defaultUpgradeProbation
+    ) -> ChildBackend {
+        var configuration = SupervisedChild.Configuration(
+            arguments: ["rpcprovider", "p.yml"], store: store,
+            settings: ProcessSettings(stopTimeout: stopTimeout, keyringPassword: password, restart: restart, upgradeProbation: probation))
+        configuration.passwordTimeout = passwordTimeout
+        return ChildBackend(configuration, logger: logs.logger())
+    }
+
+    @Test func aRefusedSecondSupervisorLeavesTheFirstOnesRecord() async throws {
+        try fixture.install("1.0.0")
+        try store.switchCurrent(to: v("1.0.0"))
+        let first = child()
+        try await first.start()
+        let started = try await fixture.waitForEvent("start", "1.0.0")
+        #expect(store.runningChildren().map { "\($0.pid)" } == [started[2]])
+
+        let second = child()
+        await expectError(containing: "already supervises 'lavap rpcprovider p.yml'") { try await second.start() }
+        await second.stop()  // what the CLI does with a backend whose start failed
+        #expect(await second.waitForExit() == .exited(0))
+        // The record is the first supervisor's: a lavavisor started after it is killed finds its lavap by it.
+        #expect(store.runningChildren().map { "\($0.pid)" } == [started[2]], "\(logs.text)")
+
+        await first.stop()
+        #expect(await first.waitForExit() == .exited(0))
+        #expect(store.runningChildren().isEmpty)
+    }
+
+    @Test func eachChildCarriesTheMarkOfItsStoreAndCommand() async throws {
+        try fixture.install("1.0.0")
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = child()
+        try await backend.start()
+        let started = try await fixture.waitForEvent("start", "1.0.0")
+        let files = ChildRecordFile(store: store, arguments: ["rpcprovider", "p.yml"])
+        #expect(files.markedProcesses().isEmpty, "this process's own child is not a leftover")
+        let environment = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(started[2])/environ"))
+        #expect(environment.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == "LAVAVISOR_SUPERVISED=\(files.mark)" })
+        #expect(ChildRecordFile(store: store, arguments: ["rpcconsumer", "p.yml"]).mark != files.mark)
+        #expect(
+            ChildRecordFile(store: Store(directory: fixture.temp.path("other")), arguments: ["rpcprovider", "p.yml"]).mark != files.mark)
+        await backend.stop()
+        _ = await backend.waitForExit()
+    }
+
+    @Test func aPasswordTheChildDoesNotReadNeverBlocksTheSupervisor() async throws {
+        try fixture.install("1.0.0")  // serves without reading its stdin
+        try store.switchCurrent(to: v("1.0.0"))
+        // Sixteen times a pipe's buffer: the hand-off cannot finish before the child reads.
+        let password = String(repeating: "p", count: 1 << 20)
+        let backend = child(password: Secret(password), passwordTimeout: .milliseconds(400))
+        let returned = Mutex(false)
+        Task {
+            try await backend.start()
+            returned.withLock { $0 = true }
+        }
+        try await waitUntil("start() returned while the password waits in the pipe") { returned.withLock { $0 } }
+        try await fixture.waitForEvent("start", "1.0.0")
+        try await waitUntil("the hand-off gives up, logs: \(logs.text.suffix(2000))") {
+            logs.text.contains("lavap did not read the keyring password from its stdin within 0.4 s")
+        }
+        await backend.stop()
+        #expect(await backend.waitForExit() == .exited(0))
+        #expect(!logs.text.contains("pppp"))
+    }
+
+    @Test func aStoppedChildIsContinuedSoItStopsGracefully() async throws {
+        try fixture.install("1.0.0")
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = child(stopTimeout: .seconds(60))
+        try await backend.start()
+        let started = try await fixture.waitForEvent("start", "1.0.0")
+        let pid = try #require(pid_t(started[2]))
+        #expect(kill(-pid, SIGSTOP) == 0)
+        try await waitUntil("the child stopped") { processState(pid) == "T" }
+        await backend.stop()
+        // Without SIGCONT the SIGTERM waits for the stop timeout, and SIGKILL ends it.
+        #expect(await backend.waitForExit() == .exited(0))
+        try await fixture.waitForEvent("sigterm", "1.0.0", started[2])
+        #expect(!logs.text.contains("sending SIGKILL"))
+    }
+
+    @Test func aVersionThatCannotBeStartedIsRolledBackToWhatRanBefore() async throws {
+        try fixture.install("1.0.0")
+        try fixture.install("1.1.0")
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = child()
+        let failures = Mutex<[FailedUpgrade]>([])
+        let store = store
+        await backend.onFailedUpgrade { failure in
+            failures.withLock { $0.append(failure) }
+            try? store.switchCurrent(to: failure.previous)
+            return failure.previous
+        }
+        try await backend.start()
+        let first = try await fixture.waitForEvent("start", "1.0.0")
+        try store.switchCurrent(to: v("1.1.0"))
+        // Installed and verified, then damaged on disk: the kernel refuses to run it (ENOEXEC).
+        try Data([0x00, 0x01, 0x02, 0x03]).write(to: store.binary(for: v("1.1.0")))
+        try await backend.restart()
+        try await waitUntil("1.0.0 started again") { fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2 }
+        #expect(fixture.recorded.first { $0.prefix(3) == ["sigterm", "1.0.0", first[2]] } != nil)
+        #expect(failures.withLock { $0 }.map { "\($0.failed) \($0.previous)" } == ["1.1.0 1.0.0"])
+        #expect(failures.withLock { $0 }.first?.reason.contains("cannot be started") == true)
+        #expect(await backend.runningVersion == v("1.0.0"))
+        #expect(store.currentVersion() == v("1.0.0"))
+        await backend.stop()
+        #expect(await backend.waitForExit() == .exited(0))
+    }
+
+    @Test func anUpgradeFromAVersionThatWasFailingIsNotBlamedForFailingToo() async throws {
+        try fixture.install("1.0.0", .exit(1))
+        try fixture.install("1.1.0", .exit(1))
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = child(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(200)), probation: 1)
+        let blamed = Mutex(0)
+        await backend.onFailedUpgrade { _ in
+            blamed.withLock { $0 += 1 }
+            return nil
+        }
+        try await backend.start()
+        try await waitUntil("1.0.0 ended twice") { fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count >= 2 }
+        try store.switchCurrent(to: v("1.1.0"))
+        try await backend.restart()
+        try await waitUntil("1.1.0 ended twice, logs: \(logs.text.suffix(2000))") {
+            fixture.recorded.filter { $0.prefix(2) == ["start", "1.1.0"] }.count >= 2
+        }
+        #expect(blamed.withLock { $0 } == 0, "the machine, not 1.1.0, is failing: no mark, no rollback")
+        #expect(logs.text.contains("lavap 1.1.0 is not on probation: 1.0.0 was ending by itself before the switch"))
+        await backend.stop()
+        _ = await backend.waitForExit()
+    }
+}
+
+/// The state letter of a process (`R`, `S`, `T`, `Z`…) from `/proc/<pid>/stat`; nil when it is gone.
+private func processState(_ pid: pid_t) -> String? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = text.lastIndex(of: ")") else {
+        return nil
+    }
+    return text[text.index(after: end)...].split(separator: " ").first.map(String.init)
+}
