@@ -80,8 +80,7 @@ public enum PasswordHandOff {
                 let left = deadline - clock.now
                 guard left > .zero else { return .timedOut(written: written, total: total) }
                 var wanted = pollfd(fd: input, events: Int16(POLLOUT), revents: 0)
-                let milliseconds = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
-                _ = poll(&wanted, 1, milliseconds)
+                _ = poll(&wanted, 1, left.pollMilliseconds)
             default: return .failed(errno)
             }
         }

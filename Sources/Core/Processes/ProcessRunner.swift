@@ -46,11 +46,8 @@ public enum ProcessRunner {
                 var pending: [UInt8] = []
                 var buffer = [UInt8](repeating: 0, count: 4096)
                 while true {
-                    let remaining = ContinuousClock.now.duration(to: deadline)
-                    let milliseconds = max(
-                        0, Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
                     var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                    let ready = poll(&poller, 1, milliseconds)
+                    let ready = poll(&poller, 1, ContinuousClock.now.duration(to: deadline).pollMilliseconds)
                     if ready < 0 && errno == EINTR { continue }
                     guard ready > 0 else { break }
                     let count = read(fd, &buffer, buffer.count)

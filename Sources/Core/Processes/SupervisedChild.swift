@@ -114,7 +114,7 @@ public actor SupervisedChild {
         claim = lock
         // The record names the child a killed lavavisor left; the mark in the environment finds one
         // it had no time (or no disk space) to record.
-        var leftovers = records.read().map { [$0] }?.filter(\.isRunning) ?? []
+        var leftovers = [records.read()].compactMap { $0 }.filter(\.isRunning)
         for marked in records.markedProcesses() where !leftovers.contains(where: { $0.pid == marked.pid }) {
             leftovers.append(marked)
         }

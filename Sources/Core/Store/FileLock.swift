@@ -24,24 +24,13 @@ public final class FileLock: Sendable {
     public static func acquire(
         _ path: String, timeout: Duration, logger: Logger, purpose: String
     ) async throws -> FileLock {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemError("opening lock file \(path)") }
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        var nextNotice = clock.now
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            guard code == EWOULDBLOCK || code == EINTR else {
-                close(fd)
-                throw SystemError("locking \(path)", code: code)
-            }
-            if clock.now >= deadline {
-                close(fd)
-                throw LockTimeoutError(path: path, purpose: purpose, timeout: timeout)
-            }
-            if clock.now >= nextNotice {
+        let fd = try openLockFile(path)
+        let deadline = ContinuousClock.now + timeout
+        var nextNotice = ContinuousClock.now
+        while try !tryLock(fd, path, before: deadline, timeout: timeout, purpose: purpose) {
+            if ContinuousClock.now >= nextNotice {
                 logger.info("waiting for another lavavisor to finish \(purpose)", metadata: ["lock": "\(path)"])
-                nextNotice = clock.now + .seconds(30)
+                nextNotice = ContinuousClock.now + .seconds(30)
             }
             do { try await Task.sleep(for: .milliseconds(100)) } catch {
                 close(fd)
@@ -55,20 +44,35 @@ public final class FileLock: Sendable {
     /// synchronous code: retried every millisecond up to `timeout`, never a blocking `flock` (a
     /// stopped holder would hang the caller).
     public static func acquireBriefly(_ path: String, timeout: Duration = .seconds(10), purpose: String) throws -> FileLock {
+        let fd = try openLockFile(path)
+        let deadline = ContinuousClock.now + timeout
+        while try !tryLock(fd, path, before: deadline, timeout: timeout, purpose: purpose) { usleep(1000) }
+        return FileLock(descriptor: fd, path: path)
+    }
+
+    /// Opens (creating it if needed) the lock file `path`.
+    private static func openLockFile(_ path: String) throws -> Int32 {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError("opening lock file \(path)") }
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            guard code == EWOULDBLOCK || code == EINTR, clock.now < deadline else {
-                close(fd)
-                if code == EWOULDBLOCK { throw LockTimeoutError(path: path, purpose: purpose, timeout: timeout) }
-                throw SystemError("locking \(path)", code: code)
-            }
-            usleep(1000)
+        return fd
+    }
+
+    /// One try without blocking: true when `fd` now holds the lock, false when another holds it and
+    /// there is time left before `deadline`; otherwise closes `fd` and throws (a timeout, or the error).
+    private static func tryLock(_ fd: Int32, _ path: String, before deadline: ContinuousClock.Instant, timeout: Duration, purpose: String)
+        throws -> Bool
+    {
+        guard flock(fd, LOCK_EX | LOCK_NB) != 0 else { return true }
+        let code = errno
+        guard code == EWOULDBLOCK || code == EINTR else {
+            close(fd)
+            throw SystemError("locking \(path)", code: code)
         }
-        return FileLock(descriptor: fd, path: path)
+        guard ContinuousClock.now < deadline else {
+            close(fd)
+            throw LockTimeoutError(path: path, purpose: purpose, timeout: timeout)
+        }
+        return false
     }
 
     /// Whether another process holds the lock on `path` now; never waits, and creates no file
