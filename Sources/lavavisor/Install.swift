@@ -1,5 +1,6 @@
 import ArgumentParser
 import Core
+import Foundation
 
 extension Lavavisor {
     /// `lavavisor install VERSION`: put one version in place ahead of an upgrade, as the monitor would.
@@ -55,6 +56,8 @@ extension Lavavisor {
                     return
                 }
                 runtime.logger.info("fetching \(wanted)", metadata: ["source": "\(type(of: binaries).id)"])
+                let lock = store.lockFile(for: wanted).path
+                let lockWasThere = FileManager.default.fileExists(atPath: lock)
                 do {
                     let fresh = try await store.install(wanted, logger: runtime.logger) { staged in
                         try await binaries.fetch(wanted, to: staged)
@@ -63,6 +66,8 @@ extension Lavavisor {
                         "\(wanted) \(fresh ? "installed" : "is already installed (by another lavavisor)"): \(store.binary(for: wanted).path)"
                     )
                 } catch {
+                    // The staging folder is gone already; the lock file this attempt made goes too.
+                    if !lockWasThere { FileLock.removeIfFree(lock) }
                     throw InstallError("cannot install \(wanted) from \(source): \(error)")
                 }
             }

@@ -29,6 +29,13 @@ extension Lavavisor {
         func run() async throws {
             let runtime = Runtime(common, network: network)
             let report = try await runtime.reportingErrors {
+                // A mistyped --directory is an error, not the plan of an empty store.
+                let directory = runtime.store.root.deletingLastPathComponent().path
+                guard FileManager.default.fileExists(atPath: directory) else {
+                    throw StoreError(
+                        "the directory \(directory) does not exist; give the --directory that holds .lavavisor (default: your home), or create it and run 'lavavisor init --directory \(directory)'"
+                    )
+                }
                 let monitor = runtime.monitor(
                     source: try runtime.versionSource(versionSources),
                     binaries: try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource), autoDownload: true,
@@ -36,7 +43,7 @@ extension Lavavisor {
                 return await StatusReport.gather(monitor, systemctl: systemd.systemctl(in: runtime.context))
             }
             try report.print(json: json)
-            if report.source.error != nil { throw ExitCode.failure }
+            if report.source.error != nil || report.configError != nil { throw ExitCode.failure }
         }
     }
 }

@@ -10,6 +10,10 @@ struct StatusReport: Report {
         var chainID: String?
         var height: Int64?
         var error: String?
+
+        func encode(to encoder: any Encoder) throws {
+            try encoder.encodeFields(["id": id, "location": location, "chainID": chainID, "height": height, "error": error])
+        }
     }
     struct Requirement: Encodable {
         var role: String
@@ -20,6 +24,12 @@ struct StatusReport: Report {
         var action: String
         var version: String?
         var detail: String
+        /// Why a version marked bad is taken anyway (nothing else meets the chain's minimum).
+        var mark: String?
+
+        func encode(to encoder: any Encoder) throws {
+            try encoder.encodeFields(["action": action, "version": version, "detail": detail, "mark": mark])
+        }
     }
     /// A proposal in its voting period that would change the versions, and whether its binary is here.
     struct Pending: Encodable {
@@ -27,11 +37,29 @@ struct StatusReport: Report {
         var version: String
         var votingEnd: Date?
         var fetched: Bool
+
+        func encode(to encoder: any Encoder) throws {
+            try encoder.encodeFields(["proposal": proposal, "version": version, "votingEnd": votingEnd, "fetched": fetched])
+        }
     }
     struct Step: Encodable {
         var action: String
         var version: String?
         var detail: String
+
+        func encode(to encoder: any Encoder) throws {
+            try encoder.encodeFields(["action": action, "version": version, "detail": detail])
+        }
+    }
+    /// A service of `config.yml` and its states under systemd.
+    struct Service: Encodable {
+        var state: ServiceState
+
+        func encode(to encoder: any Encoder) throws {
+            try encoder.encodeFields([
+                "name": state.name, "load": state.load, "active": state.active, "sub": state.sub, "error": state.error,
+            ])
+        }
     }
 
     var source: Source
@@ -54,6 +82,18 @@ struct StatusReport: Report {
     var step: Step?
     /// The services of `config.yml` and their states under systemd (empty without services).
     var services: [ServiceState] = []
+    /// Why `config.yml` could not be read, when it exists but cannot be.
+    var configError: String?
+
+    /// Every key is written, null when its value is unknown.
+    func encode(to encoder: any Encoder) throws {
+        try encoder.encodeFields([
+            "source": source, "role": role, "required": required, "requirement": requirement, "store": store, "current": current,
+            "running": running, "installed": installed, "children": children, "bad": bad, "pending": pending,
+            "pendingError": pendingError, "stateError": stateError, "available": available, "availableError": availableError,
+            "decision": decision, "step": step, "services": services.map(Service.init), "configError": configError,
+        ])
+    }
 
     /// Makes the plan a wrapper with `--auto-download` would make now (no child runs here, so what
     /// `current/lavap` reports stands for what runs).
@@ -85,13 +125,18 @@ struct StatusReport: Report {
             report.running = plan.running?.description
             report.available = (plan.offerError == nil ? plan.offered ?? [] : []).sorted().map(\.description)
             report.availableError = plan.offerError
-            report.decision = Decision(plan.decision)
+            report.decision = Decision(plan.decision, mark: plan.markOverride)
             report.step = Step(plan.action)
         } catch {
             report.source.error = "\(error)"
             report.running = await store.currentBinaryVersion()?.description
         }
-        for service in (try? store.readConfig().services) ?? [] {
+        // A config.yml that is there but cannot be read is an error, never an empty list of services.
+        var services: [String] = []
+        if FileManager.default.fileExists(atPath: store.configFile.path) {
+            do { services = try store.readConfig().services } catch { report.configError = "\(error)" }
+        }
+        for service in services {
             report.services.append(await systemctl.state(of: service))
         }
         return report
@@ -137,19 +182,22 @@ struct StatusReport: Report {
         lines.append("available: \(available.isEmpty ? "none" : available.joined(separator: ", "))")
         if let availableError { lines.append("  error: \(availableError)") }
         if let decision { lines.append("decision: \(decision.detail)") }
+        if let mark = decision?.mark { lines.append("  note: \(mark)") }
         if let step { lines.append("next step: \(step.detail)") }
         for service in services { lines.append("service: \(service.summary)") }
+        if let configError { lines.append("services: error: \(configError)") }
         return lines.joined(separator: "\n")
     }
 }
 
 extension StatusReport.Decision {
-    init(_ decision: UpgradeDecision) {
+    init(_ decision: UpgradeDecision, mark: String? = nil) {
         switch decision {
-        case .keep(let version): self.init(action: "keep", version: version.description, detail: decision.description)
-        case .upgrade(let version): self.init(action: "upgrade", version: version.description, detail: decision.description)
-        case .fallback(let version, _): self.init(action: "fallback", version: version.description, detail: decision.description)
-        case .cannotComply: self.init(action: "cannot-comply", version: nil, detail: decision.description)
+        case .keep(let version): self.init(action: "keep", version: version.description, detail: decision.description, mark: mark)
+        case .upgrade(let version): self.init(action: "upgrade", version: version.description, detail: decision.description, mark: mark)
+        case .fallback(let version, _):
+            self.init(action: "fallback", version: version.description, detail: decision.description, mark: mark)
+        case .cannotComply: self.init(action: "cannot-comply", version: nil, detail: decision.description, mark: mark)
         }
     }
 }

@@ -30,7 +30,11 @@ extension Lavavisor {
         func run() async throws {
             let runtime = Runtime(common, network: network)
             let report = try await runtime.reportingErrors {
-                try runtime.store.requirePrepared()
+                do { try runtime.store.requirePrepared() } catch  where json {
+                    // A script gets a JSON answer too: no versions, and why (the error is logged as well).
+                    try VersionsReport(store: runtime.store.root.path, current: nil, versions: [], error: "\(error)").print(json: true)
+                    throw error
+                }
                 var report = VersionsReport.gather(runtime.store)
                 if versionSourceGiven {
                     report.mark(

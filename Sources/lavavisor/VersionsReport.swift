@@ -16,6 +16,13 @@ struct VersionsReport: Report {
         var bad: StoreState.BadVersion?
         /// `target` and/or `minimum` when the chain demands it of the role.
         var chain: [String]
+
+        func encode(to encoder: any Encoder) throws {
+            try encoder.encodeFields([
+                "version": version, "size": size, "installedAt": installedAt, "current": current, "ahead": ahead, "running": running,
+                "bad": bad, "chain": chain,
+            ])
+        }
     }
 
     /// The chain's versions for the role, when a version source was given.
@@ -26,6 +33,12 @@ struct VersionsReport: Report {
         var target: String?
         var minimum: String?
         var error: String?
+
+        func encode(to encoder: any Encoder) throws {
+            try encoder.encodeFields([
+                "source": source, "location": location, "role": role, "target": target, "minimum": minimum, "error": error,
+            ])
+        }
 
         /// Reads `source` once: the role's target and minimum, or why they are not known.
         static func read(_ source: any VersionSource, role: Role, expectedChainID: String?) async -> Chain {
@@ -54,6 +67,8 @@ struct VersionsReport: Report {
     var versions: [Entry]
     var chain: Chain?
     var stateError: String?
+    /// Why the store could not be read at all (no store at `--directory`).
+    var error: String?
 
     /// Adds the chain's versions and marks the installed versions that are its target or minimum.
     mutating func mark(_ chain: Chain) {
@@ -82,18 +97,12 @@ struct VersionsReport: Report {
         return VersionsReport(store: store.root.path, current: current?.description, versions: versions, stateError: stateError)
     }
 
-    private enum Keys: String, CodingKey {
-        case store, current, versions, chain, stateError
-    }
-
-    /// `current` is always a key (null without a link), so scripts can read it directly.
+    /// Every key is written, null when its value is unknown (`current` without a link, `chain`
+    /// without a version source), so scripts can read each one directly.
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(store, forKey: .store)
-        try container.encode(current, forKey: .current)
-        try container.encode(versions, forKey: .versions)
-        try container.encodeIfPresent(chain, forKey: .chain)
-        try container.encodeIfPresent(stateError, forKey: .stateError)
+        try encoder.encodeFields([
+            "store": store, "current": current, "versions": versions, "chain": chain, "stateError": stateError, "error": error,
+        ])
     }
 
     /// The table for people: one row per version, aligned, with what marks it.

@@ -184,14 +184,14 @@ extension MonitorTests {
         try await waitUntil("the feed opened") { source.feedsOpened == 1 }
         first.yield(10)
         try await waitUntil("a check on block 10 installing 1.0.0") { store.currentVersion() == v("1.0.0") }
-        #expect(source.reads == 1)
+        #expect(source.reads == 2, "one read to plan, one more after the install, before the switch")
         first.yield(10)  // the same block again: no check
         first.yield(11)
-        try await waitUntil("a check on block 11") { source.reads == 2 }
+        try await waitUntil("a check on block 11") { source.reads == 3 }
         first.finish(throwing: TestFailure("the websocket was cut"))
         try await waitUntil("the feed opened again") { source.feedsOpened == 2 }
         second.yield(12)
-        try await waitUntil("a check on block 12") { source.reads == 3 }
+        try await waitUntil("a check on block 12") { source.reads == 4 }
         #expect(logs.text.components(separatedBy: "cannot follow new blocks").count == 2, "logged once")
         #expect(logs.text.contains("the websocket was cut"))
         run.cancel()

@@ -70,6 +70,7 @@ import Testing
 
     @Test func statusExitsNonZeroWhenTheSourceFails() async throws {
         let setup = try Quickstart()
+        try FileManager.default.createDirectory(at: setup.temp.path("home"), withIntermediateDirectories: true)
         try setup.temp.write("nonsense: [", to: "versions.yml")
         let finished = try await CLI.run(["status"] + setup.flags, in: setup.temp)
         #expect(finished.exit == .exited(1))

@@ -124,6 +124,7 @@ import Testing
 
     @Test func statusShowsTheSourceURLChainIdAndHeight() async throws {
         let setup = try Quickstart()
+        try FileManager.default.createDirectory(at: setup.temp.path("home"), withIntermediateDirectories: true)
         let node = try await FakeLavaNode()
         node.update { $0.height = 777 }
         let text = try await CLI.run(["status"] + flags(setup, node: node, requestTimeout: "30"), in: setup.temp)

@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 import Synchronization
 
@@ -68,11 +69,18 @@ public struct Monitor: Sendable {
     public static let prefetchWindow: Duration = .seconds(3600)
     private let lastOfferError = Shared<String?>(nil)
     let lastRequirement = Shared<VersionRequirement?>(nil)
+    /// How long a version whose install failed is left alone.
+    public let installBackoff: InstallBackoff
+    private let installFailures = Shared(InstallFailures())
+    /// Bad-version marks that could not be written to `state.json`: this process keeps them.
+    let heldMarks = Shared<[StoreState.BadVersion]>([])
+    /// The version this process waits for another lavavisor to install, once the wait is logged.
+    private let waitingFor = Shared<SemanticVersion?>(nil)
 
     /// Builds a monitor.
     public init(
         source: any VersionSource, binaries: any BinarySource, store: Store, autoDownload: Bool, logger: Logger,
-        expectedChainID: String? = nil, role: Role = .any, prefetch: Bool = false
+        expectedChainID: String? = nil, role: Role = .any, prefetch: Bool = false, installBackoff: InstallBackoff = .standard
     ) {
         self.source = source
         self.binaries = binaries
@@ -82,6 +90,7 @@ public struct Monitor: Sendable {
         self.expectedChainID = expectedChainID
         self.role = role
         self.prefetch = prefetch
+        self.installBackoff = installBackoff
     }
 
     /// Makes the plan: reads the versions, looks at what runs and what is installed, and asks the
@@ -117,6 +126,10 @@ public struct Monitor: Sendable {
         Health.shared.checking(true, now: start)
         defer { Health.shared.checking(false) }
         let outcome = await checkOnce(child: child)
+        switch outcome {
+        case .waiting, .failed: break  // a failed read does not end a wait
+        default: waitingFor.value.withLock { $0 = nil }
+        }
         Telemetry.checked(outcome, duration: .now - start)
         if prefetch, outcome.readTheChain { await prefetchPending(child: child) }
         return outcome
@@ -178,7 +191,10 @@ public struct Monitor: Sendable {
             return .failed("\(error)")
         }
         logOfferError(plan)
+        var fetched: Set<SemanticVersion> = []
         while true {
+            if plan.chainMismatch == nil { installFailures.value.withLock { $0.follow(target: plan.requirement.target) } }
+            logMarkOverride(plan)
             switch plan.action {
             case .refuse(let message):
                 logger.error("\(message)")
@@ -187,9 +203,7 @@ public struct Monitor: Sendable {
                 log(plan)
                 return .unchanged(plan.decision)
             case .wait(let version):
-                logger.info(
-                    "\(version) is needed; waiting for a lavavisor with --auto-download to install it",
-                    metadata: ["path": "\(store.binary(for: version).path)"])
+                logWait(for: version)
                 return .waiting(version)
             case .restart(let version):
                 logger.info(
@@ -197,21 +211,79 @@ public struct Monitor: Sendable {
                     metadata: ["decision": "\(plan.decision)"])
                 return .behind(version)
             case .fetch(let version):
+                if let remaining = installFailures.value.withLock({ $0.remaining(for: version, at: .now) }) {
+                    logger.debug(
+                        "not fetching \(version): its install failed; next attempt in \(remaining.brief)",
+                        metadata: ["next-attempt": "\(Self.wallClock(in: remaining))"])
+                    plan = plan.excluding(version)
+                    continue
+                }
+                guard fetched.insert(version).inserted else {
+                    // The store does not count what it just installed: never fetch it again in a loop.
+                    logger.error(
+                        "\(version) was installed but is not found at \(store.binary(for: version).path); current is not switched",
+                        metadata: ["decision": "\(plan.decision)"])
+                    return .failed("\(version) is not found after its install")
+                }
                 logger.info("fetching \(version)", metadata: ["decision": "\(plan.decision)", "source": "\(type(of: binaries).id)"])
                 do {
                     try await store.install(version, logger: logger) { staged in try await binaries.fetch(version, to: staged) }
                 } catch is CancellationError {
                     return .failed("cancelled")
                 } catch {
-                    logger.error("cannot install \(version); trying lower versions", metadata: ["error": "\(error)"])
+                    let delay = installFailures.value.withLock { $0.failed(version, at: .now, backoff: installBackoff) }
+                    logger.error(
+                        "cannot install \(version); trying lower versions; next attempt in \(delay.brief) at \(Self.wallClock(in: delay))",
+                        metadata: ["error": "\(error)"])
                     plan = plan.excluding(version)
                     continue
                 }
-                return switchCurrent(to: version, plan: plan)
+                installFailures.value.withLock { _ = $0.entries.removeValue(forKey: version) }
+                // A download can take long: switch only if the chain still wants this version now.
+                let fresh: Plan
+                do { fresh = try await self.plan(child: child) } catch {
+                    logger.error(
+                        "\(version) is installed, but the required versions cannot be read again; current is not switched before the next check",
+                        metadata: ["error": "\(error)"])
+                    return .failed("\(error)")
+                }
+                logOfferError(fresh)
+                if fresh.action.version != version, fresh.decision.destination != version {
+                    logger.info(
+                        "the chain's versions changed while \(version) was fetched; \(version) stays installed and current is not switched to it",
+                        metadata: [
+                            "decision": "\(fresh.decision)", "required": "\(fresh.requirement.target)",
+                            "minimum": "\(fresh.requirement.minimum)",
+                        ])
+                }
+                plan = fresh
             case .switchTo(let version):
                 return switchCurrent(to: version, plan: plan)
             }
         }
+    }
+
+    /// Logs the wait for `version` at info when it begins or changes, then at debug: a wrapper
+    /// without `--auto-download` may wait for hours.
+    private func logWait(for version: SemanticVersion) {
+        let changed = waitingFor.value.withLock { waiting in
+            defer { waiting = version }
+            return waiting != version
+        }
+        logger.log(
+            level: changed ? .info : .debug, "\(version) is needed; waiting for a lavavisor with --auto-download to install it",
+            metadata: ["path": "\(store.binary(for: version).path)"])
+    }
+
+    /// Says so when the plan takes a version marked bad because nothing else meets the chain's minimum.
+    private func logMarkOverride(_ plan: Plan) {
+        guard let note = plan.markOverride, plan.action.version != nil else { return }
+        logger.warning("\(note)")
+    }
+
+    /// The wall-clock time `delay` from now, for people reading the log.
+    static func wallClock(in delay: Duration) -> String {
+        Date(timeIntervalSinceNow: delay.seconds).formatted(.iso8601)
     }
 
     /// Checks on every new block the version source announces (at most once per block), and every
@@ -308,11 +380,15 @@ public struct Monitor: Sendable {
         return .switched(version)
     }
 
-    /// The store's state; an unreadable one is logged and taken as empty, so upgrades go on.
+    /// The store's state with the marks this process holds in memory; an unreadable file is logged
+    /// and taken as empty, so upgrades go on.
     private func readState() -> StoreState {
-        do { return try store.readState() } catch {
-            logger.warning("\(error); bad-version marks are ignored until it is fixed")
-            return StoreState()
+        let held = heldMarks.value.withLock { $0 }
+        do { return try store.readState().holding(held) } catch {
+            logger.warning(
+                "\(error); its bad-version marks are ignored until it is fixed\(held.isEmpty ? "" : " (those this lavavisor holds in memory still count)")"
+            )
+            return StoreState().holding(held)
         }
     }
 
@@ -331,6 +407,13 @@ public struct Monitor: Sendable {
     private func log(_ plan: Plan) {
         var metadata: Logger.Metadata = ["required": "\(plan.requirement.target)", "minimum": "\(plan.requirement.minimum)"]
         if let height = plan.reading.height { metadata["height"] = "\(height)" }
+        let now = ContinuousClock.now
+        let backingOff = installFailures.value.withLock { failures in
+            failures.entries.keys.sorted().compactMap { version in
+                failures.remaining(for: version, at: now).map { "\(version) in \($0.brief)" }
+            }
+        }
+        if !backingOff.isEmpty { metadata["next-install-attempts"] = "\(backingOff.joined(separator: ", "))" }
         if case .cannotComply(let reason) = plan.decision {
             logger.error("cannot comply with the chain's protocol version: \(reason)", metadata: metadata)
         } else if !plan.childRunning, let destination = plan.decision.destination, destination == plan.current {

@@ -61,8 +61,14 @@ public struct Plan: Sendable, Equatable {
     public var offerError: String?
     /// Whether this process may fetch missing versions (`--auto-download`).
     public var autoDownload: Bool
-    /// The versions that failed after an upgrade while the chain asked for this target: never chosen.
+    /// The versions that failed after an upgrade while the chain asked for this target: not chosen
+    /// while what runs meets the chain's minimum.
     public var bad: Set<SemanticVersion>
+    /// The marks behind `bad`.
+    public var marks: [StoreState.BadVersion]
+    /// When nothing else meets the chain's minimum and the plan takes a version marked bad anyway:
+    /// the sentence that says so, naming the mark.
+    public private(set) var markOverride: String?
     /// The source's chain id differs from `--chain-id`: the message says both.
     public var chainMismatch: String?
     /// The version decision.
@@ -86,7 +92,9 @@ public struct Plan: Sendable, Equatable {
         self.offered = offered
         self.offerError = offerError
         self.autoDownload = autoDownload
-        self.bad = state.badVersions(whileTargetIs: requirement.target)
+        let target = requirement.target
+        self.bad = state.badVersions(whileTargetIs: target)
+        self.marks = state.bad.filter { $0.target == target }
         if let expectedChainID, let actual = reading.chainID, actual != expectedChainID {
             chainMismatch =
                 "the node at \(reading.location) is on chain '\(actual)' but --chain-id is '\(expectedChainID)'; "
@@ -112,10 +120,30 @@ public struct Plan: Sendable, Equatable {
         return plan
     }
 
+    /// Why a marked `version` is taken: the mark, and that nothing else meets the minimum.
+    private func overrideNote(for version: SemanticVersion) -> String {
+        let mark = marks.last { $0.version == version }
+        let why = mark.map { " (\($0.reason); rolled back to \($0.rolledBackTo))" } ?? ""
+        let below = running.map { "lavap \($0) is below the chain's minimum \(requirement.minimum)" } ?? "no lavap runs"
+        return
+            "\(version) is marked bad\(why) while the target is \(requirement.target), but \(below) and no other version in "
+            + "[\(requirement.minimum), \(requirement.target)] can be had: trying \(version) despite the mark"
+    }
+
     /// The one place where the decision and the step are made.
     private mutating func decide() {
-        let available = Set(installed).union(offered ?? []).subtracting(bad)
-        decision = UpgradeDecision.decide(running: running, required: requirement, available: available)
+        let candidates = Set(installed).union(offered ?? [])
+        decision = UpgradeDecision.decide(running: running, required: requirement, available: candidates.subtracting(bad))
+        markOverride = nil
+        // A mark must not keep lavap below the chain's minimum for good: when nothing else meets it
+        // (what runs is below it, or nothing runs), a marked version is tried after all.
+        if case .cannotComply = decision, !bad.isEmpty {
+            let despite = UpgradeDecision.decide(running: running, required: requirement, available: candidates)
+            if let version = despite.destination, bad.contains(version) {
+                decision = despite
+                markOverride = overrideNote(for: version)
+            }
+        }
         if let chainMismatch {
             action = .refuse(chainMismatch)
             return

@@ -56,10 +56,16 @@ extension Monitor {
         }
         let mark = StoreState.BadVersion(
             version: failure.failed, target: requirement.target, rolledBackTo: failure.previous, reason: failure.reason, markedAt: Date())
+        var recorded = "is marked bad in \(store.stateFile.path) and not tried again"
         do {
             try await store.updateState(logger: logger) { $0.marking(mark) }
         } catch {
-            logger.error("cannot record \(failure.failed) as bad; it may be tried again", metadata: ["error": "\(error)"])
+            // Kept in memory, so this process does not upgrade to it again (and roll back again) on every check.
+            heldMarks.value.withLock { $0 = $0.filter { $0.version != mark.version } + [mark] }
+            recorded = "is marked bad in memory only (\(store.stateFile.path) could not be written) and not tried again by this lavavisor"
+            logger.error(
+                "cannot record \(failure.failed) as bad in \(store.stateFile.path); the mark is held in memory only: this lavavisor does not try \(failure.failed) again while the target is \(requirement.target), but another lavavisor on this store, or this one once restarted, may",
+                metadata: ["error": "\(error)"])
         }
         if store.currentVersion() == failure.failed {
             do { try store.switchCurrent(to: failure.previous) } catch {
@@ -68,8 +74,8 @@ extension Monitor {
         }
         Telemetry.rolledBack()
         logger.error(
-            "\(failure); rolled back to \(failure.previous), which meets the chain's minimum \(requirement.minimum); \(failure.failed) is marked bad and not tried again until the chain's target changes from \(requirement.target)",
-            metadata: ["state": "\(store.stateFile.path)"])
+            "\(failure); rolled back to \(failure.previous), which meets the chain's minimum \(requirement.minimum); \(failure.failed) \(recorded) until the chain's target changes from \(requirement.target)"
+        )
         return failure.previous
     }
 }

@@ -138,12 +138,16 @@ public struct Supervisor: Sendable {
     }
 
     /// Checks once, then every poll until `current/lavap` exists; refuses a node on another chain.
+    /// The wait is logged as a warning once, then at debug on each poll.
     private static func waitUntilInstalled(monitor: Monitor, pollInterval: Duration, logger: Logger) async throws {
+        var level = Logger.Level.warning
         while true {
             if case .wrongChain(let message) = await monitor.check() { throw SupervisorError.refused(message) }
             if monitor.store.isInstalledCurrent { return }
-            logger.warning(
-                "no lavap is installed yet; checking again in \(pollInterval)", metadata: ["store": "\(monitor.store.root.path)"])
+            logger.log(
+                level: level, "no lavap is installed yet; checking again every \(pollInterval.brief)",
+                metadata: ["store": "\(monitor.store.root.path)"])
+            level = .debug
             try await Task.sleep(for: pollInterval)
         }
     }

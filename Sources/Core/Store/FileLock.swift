@@ -21,23 +21,49 @@ public final class FileLock: Sendable {
     deinit { close(descriptor) }
 
     /// Takes the exclusive lock on `path`, waiting at most `timeout`; logs while it waits.
+    ///
+    /// A lock file removed (`removeIfFree`) while this process waited on it is opened again: the
+    /// lock taken is always on the file that is at `path` now.
     public static func acquire(
         _ path: String, timeout: Duration, logger: Logger, purpose: String
     ) async throws -> FileLock {
-        let fd = try openLockFile(path)
         let deadline = ContinuousClock.now + timeout
         var nextNotice = ContinuousClock.now
-        while try !tryLock(fd, path, before: deadline, timeout: timeout, purpose: purpose) {
-            if ContinuousClock.now >= nextNotice {
-                logger.info("waiting for another lavavisor to finish \(purpose)", metadata: ["lock": "\(path)"])
-                nextNotice = ContinuousClock.now + .seconds(30)
+        while true {
+            let fd = try openLockFile(path)
+            while try !tryLock(fd, path, before: deadline, timeout: timeout, purpose: purpose) {
+                if ContinuousClock.now >= nextNotice {
+                    logger.info("waiting for another lavavisor to finish \(purpose)", metadata: ["lock": "\(path)"])
+                    nextNotice = ContinuousClock.now + .seconds(30)
+                }
+                do { try await Task.sleep(for: .milliseconds(100)) } catch {
+                    close(fd)
+                    throw error
+                }
             }
-            do { try await Task.sleep(for: .milliseconds(100)) } catch {
-                close(fd)
-                throw error
-            }
+            if isStill(fd, at: path) { return FileLock(descriptor: fd, path: path) }
+            close(fd)  // removed while we waited: lock the file that is there now
         }
-        return FileLock(descriptor: fd, path: path)
+    }
+
+    /// Removes the lock file at `path` when no process holds its lock (a failed first install must
+    /// not leave one behind); returns whether it did. Safe against a process that opened the file
+    /// meanwhile: `acquire` sees that the file it locked is no longer at `path` and opens it again.
+    @discardableResult
+    public static func removeIfFree(_ path: String) -> Bool {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0, isStill(fd, at: path) else { return false }
+        return unlink(path) == 0
+    }
+
+    /// Whether the open file `fd` is the file at `path`.
+    private static func isStill(_ fd: Int32, at path: String) -> Bool {
+        var opened = stat()
+        var named = stat()
+        guard fstat(fd, &opened) == 0, stat(path, &named) == 0 else { return false }
+        return opened.st_dev == named.st_dev && opened.st_ino == named.st_ino
     }
 
     /// Takes the exclusive lock on `path` for a step of milliseconds (a switch of `current`), from

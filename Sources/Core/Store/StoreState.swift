@@ -41,6 +41,12 @@ public struct StoreState: Codable, Sendable, Equatable {
         Set(bad.filter { $0.target == target }.map(\.version))
     }
 
+    /// The state with the marks `held` in memory (those that could not be written) added, unless
+    /// the file has a mark of the same version under the same target.
+    public func holding(_ held: [BadVersion]) -> StoreState {
+        StoreState(bad: bad + held.filter { mark in !bad.contains { $0.version == mark.version && $0.target == mark.target } })
+    }
+
     /// The state with `mark` added, replacing an older mark of the same version.
     public func marking(_ mark: BadVersion) -> StoreState {
         StoreState(bad: bad.filter { $0.version != mark.version } + [mark])
