@@ -15,11 +15,12 @@ import Testing
     }
 
     func monitor(
-        _ source: ScriptedVersionSource, _ binaries: StandInBinarySource, autoDownload: Bool = true, prefetch: Bool = false
+        _ source: ScriptedVersionSource, _ binaries: StandInBinarySource, autoDownload: Bool = true, prefetch: Bool = false,
+        installBackoff: InstallBackoff = .standard
     ) -> Monitor {
         Monitor(
             source: source, binaries: binaries, store: store, autoDownload: autoDownload, logger: logs.logger(), role: .provider,
-            prefetch: prefetch)
+            prefetch: prefetch, installBackoff: installBackoff)
     }
 
     @Test func installsAndSwitchesToTheTarget() async throws {
@@ -47,11 +48,14 @@ import Testing
                 "ERR [Lavavisor] cannot read the required versions; nothing changes until the next check error=\"node is down\""))
     }
 
-    @Test func aFailedInstallFallsBackToTheBestLowerVersion() async throws {
+    /// With no backoff at all too: a download slower than the backoff (the plan is read again after
+    /// it) must not bring back, in the same check, a version whose install failed in it.
+    @Test(arguments: [InstallBackoff.standard, InstallBackoff(first: .zero, cap: .zero)])
+    func aFailedInstallFallsBackToTheBestLowerVersion(backoff: InstallBackoff) async throws {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.0.10"), v("1.0.11"), v("1.0.12")])
         binaries.breakFetch(of: v("1.0.12"))
         binaries.lie(about: v("1.0.11"), reporting: "1.0.9")
-        let monitor = monitor(ScriptedVersionSource(required(target: "1.0.12", min: "1.0.0")), binaries)
+        let monitor = monitor(ScriptedVersionSource(required(target: "1.0.12", min: "1.0.0")), binaries, installBackoff: backoff)
         #expect(await monitor.check() == .switched(v("1.0.10")))
         #expect(binaries.fetches == [v("1.0.12"), v("1.0.11"), v("1.0.10")])
         #expect(store.installedVersions() == [v("1.0.10")])

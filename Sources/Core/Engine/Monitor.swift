@@ -192,6 +192,9 @@ public struct Monitor: Sendable {
         }
         logOfferError(plan)
         var fetched: Set<SemanticVersion> = []
+        // Installs that failed in this check: left out of every plan of it, also of the plan read
+        // again after a download that outlasted their backoff.
+        var failed: Set<SemanticVersion> = []
         while true {
             if plan.chainMismatch == nil { installFailures.value.withLock { $0.follow(target: plan.requirement.target) } }
             logMarkOverride(plan)
@@ -211,6 +214,10 @@ public struct Monitor: Sendable {
                     metadata: ["decision": "\(plan.decision)"])
                 return .behind(version)
             case .fetch(let version):
+                if failed.contains(version) {
+                    plan = plan.excluding(version)
+                    continue
+                }
                 if let remaining = installFailures.value.withLock({ $0.remaining(for: version, at: .now) }) {
                     logger.debug(
                         "not fetching \(version): its install failed; next attempt in \(remaining.brief)",
@@ -231,6 +238,7 @@ public struct Monitor: Sendable {
                 } catch is CancellationError {
                     return .failed("cancelled")
                 } catch {
+                    failed.insert(version)
                     let delay = installFailures.value.withLock { $0.failed(version, at: .now, backoff: installBackoff) }
                     logger.error(
                         "cannot install \(version); trying lower versions; next attempt in \(delay.brief) at \(Self.wallClock(in: delay))",
