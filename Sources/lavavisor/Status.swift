@@ -43,7 +43,7 @@ extension Lavavisor {
                 return await StatusReport.gather(monitor, systemctl: systemd.systemctl(in: runtime.context))
             }
             try report.print(json: json)
-            if report.source.error != nil || report.configError != nil { throw ExitCode.failure }
+            if report.source.error != nil || report.configError != nil || report.currentError != nil { throw ExitCode.failure }
         }
     }
 }

@@ -68,6 +68,8 @@ struct StatusReport: Report {
     var requirement: Requirement?
     var store: String
     var current: String?
+    /// Why `current` cannot be started (it dangles, or links outside the store's upgrades).
+    var currentError: String?
     var running: String?
     var installed: [String]
     var children: [ChildRecord]
@@ -89,7 +91,7 @@ struct StatusReport: Report {
     func encode(to encoder: any Encoder) throws {
         try encoder.encodeFields([
             "source": source, "role": role, "required": required, "requirement": requirement, "store": store, "current": current,
-            "running": running, "installed": installed, "children": children, "bad": bad, "pending": pending,
+            "currentError": currentError, "running": running, "installed": installed, "children": children, "bad": bad, "pending": pending,
             "pendingError": pendingError, "stateError": stateError, "available": available, "availableError": availableError,
             "decision": decision, "step": step, "services": services.map(Service.init), "configError": configError,
         ])
@@ -101,8 +103,8 @@ struct StatusReport: Report {
         let store = monitor.store
         var report = StatusReport(
             source: Source(id: type(of: monitor.source).id), role: monitor.role.rawValue, store: store.root.path,
-            current: store.currentVersion()?.description, installed: store.installedVersions().map(\.description),
-            children: store.runningChildren(), bad: [], available: [])
+            current: store.currentVersion()?.description, currentError: store.currentProblem(),
+            installed: store.installedVersions().map(\.description), children: store.runningChildren(), bad: [], available: [])
         do { report.bad = try store.readState().bad } catch { report.stateError = "\(error)" }
         do {
             report.pending = try await monitor.source.pendingVersions().map { change in
@@ -160,6 +162,7 @@ struct StatusReport: Report {
         }
         lines.append("store: \(store)")
         lines.append("current: \(current ?? "none")\(running.map { $0 == current ? "" : " (binary reports \($0))" } ?? "")")
+        if let currentError { lines.append("  error: \(currentError)") }
         lines.append("installed: \(installed.isEmpty ? "none" : installed.joined(separator: ", "))")
         let running = children.map { "lavap \($0.version) pid \($0.pid) (lavavisor pid \($0.supervisor))" }
         lines.append("running: \(running.isEmpty ? "none" : running.joined(separator: ", "))")

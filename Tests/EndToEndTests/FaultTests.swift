@@ -16,7 +16,7 @@ import Testing
         let finished = try await CLI.run(["status", "--json"] + setup.flags, in: setup.temp)
         #expect(finished.exit == .exited(1))
         let object = try #require(JSONSerialization.jsonObject(with: Data(finished.output.utf8)) as? [String: Any], "\(finished.output)")
-        for key in ["required", "requirement", "current", "running", "decision", "step", "pendingError", "stateError", "availableError"] {
+        for key in ["required", "requirement", "current", "currentError", "running", "decision", "step", "pendingError", "stateError", "availableError"] {
             #expect(object.keys.contains(key) && object[key] is NSNull, "\(key) is null: \(finished.output)")
         }
         for key in ["source", "role", "store", "installed", "children", "bad", "pending", "available", "services"] {
@@ -78,6 +78,27 @@ import Testing
         #expect(json.exit == .exited(1))
         let object = try #require(JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
         #expect((object["configError"] as? String)?.contains("cannot read \(setup.store.configFile.path)") == true, "\(json.output)")
+    }
+
+    /// `current` made by hand as an absolute link outside the store: `wrap` would refuse to start
+    /// it, so `status` says so and fails instead of reporting it as fine.
+    @Test func statusNamesACurrentThatLinksOutsideTheStore() async throws {
+        let setup = try Quickstart()
+        let initialised = try await CLI.run(["init", "--auto-download"] + setup.flags, in: setup.temp)
+        #expect(initialised.exit == .exited(0), "\(initialised.logs)")
+        let elsewhere = setup.temp.path("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: setup.store.binary(for: v("1.0.0")), to: elsewhere.appendingPathComponent("lavap"))
+        try FileManager.default.removeItem(at: setup.store.current)
+        try FileManager.default.createSymbolicLink(atPath: setup.store.current.path, withDestinationPath: elsewhere.path)
+        let text = try await CLI.run(["status"] + setup.flags, in: setup.temp)
+        #expect(text.exit == .exited(1), "\(text.output)")
+        #expect(text.output.contains("a link to \(elsewhere.path), not to a version in \(setup.store.upgrades.path)"), "\(text.output)")
+        let json = try await CLI.run(["status", "--json"] + setup.flags, in: setup.temp)
+        #expect(json.exit == .exited(1))
+        let object = try #require(JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        #expect((object["currentError"] as? String)?.contains("not to a version in") == true, "\(json.output)")
+        #expect(object["current"] is NSNull, "a foreign current is no version: \(json.output)")
     }
 
     @Test func aFailedInstallLeavesNoLockFileBehind() async throws {
