@@ -660,6 +660,9 @@ class Checks:
             if len(pids) != 1:
                 reasons.append(f"{spec.name} runs {len(pids)} lavap")
                 continue
+            if standins[pids[0]][2] != run.pid:
+                reasons.append(f"{spec.name}'s lavap (pid {pids[0]}) is not its lavavisor's child (a killed one's, not yet taken over)")
+                continue
             info = self.standin_info(spec.name).get(pids[0])
             if not info or not info["start"] or now - info["start"] < 1.0:
                 reasons.append(f"{spec.name}'s lavap has just started")

@@ -48,6 +48,15 @@ def proposals_value(proposals):
     return base64.b64encode(out).decode()
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A loopback server that keeps quiet when lavavisor drops a connection (it does, on purpose, on timeouts)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
+
+
 class Fault:
     """One fault: its kind, until when (monotonic s), and a seed of its own."""
 
@@ -234,7 +243,7 @@ class ChaosNode:
 
     def __init__(self, block_time, target, minimum, request_timeout):
         self.chain = ChaosChain(block_time, target, minimum)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), node_handler(self.chain, request_timeout))
+        self.server = QuietServer(("127.0.0.1", 0), node_handler(self.chain, request_timeout))
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True, name="chaos-node").start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -277,7 +286,7 @@ class ReleaseHost:
         self.log = []  # dicts: t, method, version, file, range, status, sent, complete, fault
         self.duplicates = []
         self.closing = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
+        self.server = QuietServer(("127.0.0.1", 0), self.handler())
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True, name="chaos-mirror").start()
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}/download"
