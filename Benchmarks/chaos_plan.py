@@ -69,7 +69,7 @@ class Settings:
         marker = "pw-" + "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(20))
         self.password = (marker + "".join(rng.choice(alphabet) for _ in range(max(0, length - len(marker)))))[:length]
         self.pool = pool(rng, pool_size)
-        self.asset_sizes = {v: rng.randrange(200_000, 900_000) for v in self.pool}
+        self.asset_sizes = {v: rng.randrange(100_000, 400_000) for v in self.pool}
         self.start_target = rng.randrange(2, 5)
         self.start_min = rng.randrange(0, self.start_target + 1)
 
@@ -228,10 +228,12 @@ class Plan:
             self.target = min(top, self.target + 1)
             p = dict(target=self.version(self.target), min=self.version(self.minimum), delay_ms=rng.randrange(0, 1500))
         elif kind == "full_rollback":
+            version = "none"  # at the top of the pool there is no new version to break
             if self.target < top:
                 self.target += 1
                 self.bad.add(self.target)
-            p = dict(version=self.version(self.target), min=self.version(self.minimum), leave=rng.choice([0, 4096]),
+                version = self.version(self.target)
+            p = dict(version=version, min=self.version(self.minimum), leave=rng.choice([0, 4096]),
                      seconds=round(rng.uniform(5, 15), 1))
         elif kind == "pw_block":
             name = next((s.name for s in self.settings.specs if s.password), self.settings.specs[0].name)

@@ -638,6 +638,9 @@ class Soak:
 
     def do_full_rollback(self, version, min, leave, seconds):
         """A broken version on a disk that fills up once it is installed: the bad mark cannot be written."""
+        if version == "none":
+            self.note("the chain is at the newest version: no broken version to roll back from")
+            return
         self.do_bad_version(version)
         self.set_chain(version, min)
         if not self.world.mounted:
