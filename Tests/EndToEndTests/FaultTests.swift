@@ -16,7 +16,11 @@ import Testing
         let finished = try await CLI.run(["status", "--json"] + setup.flags, in: setup.temp)
         #expect(finished.exit == .exited(1))
         let object = try #require(JSONSerialization.jsonObject(with: Data(finished.output.utf8)) as? [String: Any], "\(finished.output)")
-        for key in ["required", "requirement", "current", "currentError", "running", "decision", "step", "pendingError", "stateError", "availableError"] {
+        let nullable = [
+            "required", "requirement", "current", "currentError", "running", "decision", "step", "pendingError",
+            "stateError", "availableError",
+        ]
+        for key in nullable {
             #expect(object.keys.contains(key) && object[key] is NSNull, "\(key) is null: \(finished.output)")
         }
         for key in ["source", "role", "store", "installed", "children", "bad", "pending", "available", "services"] {
