@@ -215,6 +215,7 @@ extension StatusReport.Step {
             case .wait: "wait"
             case .switchTo: "switch"
             case .restart: "restart"
+            case .relink: "relink"
             }
         self.init(action: name, version: action.version?.description, detail: action.description)
     }

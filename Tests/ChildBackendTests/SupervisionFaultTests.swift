@@ -131,6 +131,28 @@ import Testing
         #expect(await backend.waitForExit() == .exited(0))
     }
 
+    /// Found by the chaos soak (seed 3): `current` dangled when lavap crashed, and the restart
+    /// followed it, failed, and lavavisor exited 127 with nothing running.
+    @Test(arguments: ["upgrades/v0.0.1", "/elsewhere/upgrades/v1.0.0"])
+    func aCrashedChildIsStartedAgainOnWhatRanWhenCurrentCannotBeRun(link: String) async throws {
+        try fixture.install("1.0.0")
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = child(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(200)))
+        try await backend.start()
+        let first = try await fixture.waitForEvent("start", "1.0.0")
+        try FileManager.default.removeItem(at: store.current)
+        try FileManager.default.createSymbolicLink(atPath: store.current.path, withDestinationPath: link)
+        #expect(kill(-(try #require(pid_t(first[2]))), SIGKILL) == 0)
+        try await waitUntil("1.0.0 started again, logs: \(logs.text.suffix(2000))") {
+            fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2
+        }
+        #expect(await backend.runningVersion == v("1.0.0"))
+        #expect(logs.text.contains("current cannot be run; starting 1.0.0 again, which ran before"))
+        #expect(!logs.text.contains("lavavisor exits"))
+        await backend.stop()
+        #expect(await backend.waitForExit() == .exited(0))
+    }
+
     @Test func anUpgradeFromAVersionThatWasFailingIsNotBlamedForFailingToo() async throws {
         try fixture.install("1.0.0", .exit(1))
         try fixture.install("1.1.0", .exit(1))

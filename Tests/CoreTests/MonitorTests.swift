@@ -62,6 +62,22 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.staging.path).isEmpty)
     }
 
+    /// Found by the chaos soak (seed 2): a dangling `current` stayed dangling while the child ran,
+    /// so its next crash, or the next lavavisor, had nothing to start.
+    @Test func aCurrentThatCannotBeRunIsLinkedAgainToTheCompliantChildWithoutARestart() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
+        let monitor = monitor(ScriptedVersionSource(required(target: "1.1.0", min: "1.0.0")), binaries)
+        #expect(await monitor.check() == .switched(v("1.1.0")))
+        try FileManager.default.removeItem(at: store.current)
+        try FileManager.default.createSymbolicLink(atPath: store.current.path, withDestinationPath: "upgrades/v99.99.99")
+        #expect(store.currentLink() == .dangling(v("99.99.99")))
+        // No restart: the outcome names no version to restart onto.
+        #expect(await monitor.check(child: v("1.1.0")) == .unchanged(.keep(v("1.1.0"))))
+        #expect(store.currentLink() == .installed(v("1.1.0")))
+        #expect(logs.text.contains("current could not be run, and is linked again to 1.1.0, which runs"))
+        #expect(binaries.fetches == [v("1.1.0")])
+    }
+
     @Test func withoutAutoDownloadItWaitsForAnotherProcess() async throws {
         let binaries = StandInBinarySource([v("1.1.0")])
         let monitor = monitor(ScriptedVersionSource(required(target: "1.1.0", min: "1.0.0")), binaries, autoDownload: false)

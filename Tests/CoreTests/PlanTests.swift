@@ -48,6 +48,18 @@ import Testing
             name: "current link dangling: fetch again", running: "1.0.0", child: true, current: "1.1.0", installed: ["1.0.0"],
             offered: ["1.1.0"], expected: .fetch(v("1.1.0"))),
         Case(name: "nothing can be had: cannot comply, nothing to do", target: "2.0.0", min: "2.0.0", offered: ["1.0.0"], expected: .none),
+        Case(
+            name: "current dangles, the child complies: link current to it again", running: "1.1.0", child: true, current: "0.0.1",
+            installed: ["1.1.0"], expected: .relink(v("1.1.0"))),
+        Case(
+            name: "current gone or foreign, the child complies: link current to it again", running: "1.1.0", child: true,
+            installed: ["1.1.0"], expected: .relink(v("1.1.0"))),
+        Case(
+            name: "current dangles, no child: nothing to relink (status, init)", running: "1.1.0", current: "0.0.1", installed: ["1.1.0"],
+            expected: .none),
+        Case(
+            name: "current dangles, the child's version is gone too: nothing to relink", running: "1.1.0", child: true, current: "0.0.1",
+            installed: [], offered: [], expected: .none),
     ]
 
     func plan(_ example: Case, chainID: String? = nil, expected: String? = nil) -> Plan {

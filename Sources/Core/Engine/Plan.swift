@@ -20,11 +20,15 @@ public struct Plan: Sendable, Equatable {
         case switchTo(SemanticVersion)
         /// `current` already links to this version but the child runs an older one: restart it.
         case restart(SemanticVersion)
+        /// `current` cannot be run (it dangles, links outside the store, or is gone) while the child
+        /// runs this installed version, which complies: link `current` to it again, no restart.
+        case relink(SemanticVersion)
 
         /// The version the step moves to, if any.
         public var version: SemanticVersion? {
             switch self {
-            case .fetch(let version), .wait(let version), .switchTo(let version), .restart(let version): version
+            case .fetch(let version), .wait(let version), .switchTo(let version), .restart(let version), .relink(let version):
+                version
             case .none, .refuse: nil
             }
         }
@@ -37,6 +41,7 @@ public struct Plan: Sendable, Equatable {
             case .wait(let version): "wait for a lavavisor with --auto-download to install \(version)"
             case .switchTo(let version): "switch current to the installed \(version) and restart lavap"
             case .restart(let version): "restart lavap on \(version), which current already links to"
+            case .relink(let version): "link current again to \(version), which runs (current cannot be run); no restart"
             }
         }
     }
@@ -156,7 +161,13 @@ public struct Plan: Sendable, Equatable {
             goal = current
         }
         guard let goal else {
-            action = .none
+            // A restart after a crash, and the next lavavisor, start what current links to: a current
+            // that cannot be run is put back onto what runs, and complies.
+            if childRunning, let running, installed.contains(running), current.map({ !installed.contains($0) }) ?? true {
+                action = .relink(running)
+            } else {
+                action = .none
+            }
             return
         }
         if !installed.contains(goal) {

@@ -375,10 +375,23 @@ public actor SupervisedChild {
     private func restartAfterEnd() async {
         pendingRestart = nil
         guard !stopping, finalExit == nil, child == nil else { return }
-        do { try await launch() } catch {
+        do { try await launch(versionToRestart()) } catch {
             logger.error("cannot start lavap again; lavavisor exits", metadata: ["error": "\(error)"])
             finish(.exited(127))
         }
+    }
+
+    /// The version a child that ended by itself is started on: the one `current` links to (another
+    /// lavavisor on the store may have switched it), or, when `current` cannot be run (it dangles,
+    /// links elsewhere, or is gone), the version that just ran, if it is still installed; nil leaves
+    /// the choice, and the error, to `launch`.
+    private func versionToRestart() -> SemanticVersion? {
+        if case .installed(let version) = store.currentLink() { return version }
+        guard let last = childVersion, store.isInstalled(last) else { return nil }
+        logger.warning(
+            "current cannot be run; starting \(last) again, which ran before",
+            metadata: ["current": "\(store.currentProblem() ?? "\(store.current.path) is missing")"])
+        return last
     }
 
     /// SIGTERM (or `signal`) to the group, wait up to the stop timeout, then SIGKILL.
