@@ -80,7 +80,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: Plugins: one module each, depending on Core only, grouped by the extension point they serve.
+        // MARK: The supervision of one lavap as a direct child, shared by the child and pod backends.
+        .target(
+            name: "Supervision",
+            dependencies: ["Core", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+
+        // MARK: Plugins: one module each, depending on Core (the child and pod backends on Supervision too), grouped by the extension point they serve.
         plugin(
             "RPCVersionSource", serving: "VersionSources",
             also: [
@@ -92,8 +99,8 @@ let package = Package(
         plugin("GitHubReleaseSource", serving: "BinarySources"),
         plugin("GitBinarySource", serving: "BinarySources"),
         plugin("LocalBinarySource", serving: "BinarySources"),
-        plugin("ChildBackend", serving: "Backends"),
-        plugin("PodBackend", serving: "Backends"),
+        plugin("ChildBackend", serving: "Backends", also: ["Supervision", .product(name: "Logging", package: "swift-log")]),
+        plugin("PodBackend", serving: "Backends", also: ["Supervision", .product(name: "Logging", package: "swift-log")]),
         plugin("SystemdBackend", serving: "Backends", also: [.product(name: "Yams", package: "Yams")]),
 
         // MARK: The CLI and its composition root.
@@ -180,7 +187,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChildBackendTests",
-            dependencies: ["ChildBackend", "Core", "TestSupport"],
+            dependencies: ["ChildBackend", "Supervision", "Core", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -215,7 +222,7 @@ let package = Package(
             name: "TroubleshootingTests",
             dependencies: [
                 "lavavisor", "Core", "MetricsServer", "FileVersionSource", "RPCVersionSource", "GitBinarySource", "GitHubReleaseSource",
-                "LocalBinarySource", "SystemdBackend", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LocalBinarySource", "SystemdBackend", "Supervision", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),

@@ -1,6 +1,7 @@
 import ChildBackend
 import Core
 import Foundation
+import Supervision
 import Synchronization
 import TestSupport
 import Testing

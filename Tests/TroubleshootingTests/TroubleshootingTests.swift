@@ -9,6 +9,7 @@ import Testing
 @testable import LocalBinarySource
 @testable import MetricsServer
 @testable import RPCVersionSource
+@testable import Supervision
 @testable import SystemdBackend
 @testable import lavavisor
 

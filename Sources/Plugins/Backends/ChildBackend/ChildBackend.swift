@@ -1,6 +1,7 @@
 import ArgumentParser
 public import Core
 public import Logging
+public import Supervision
 
 /// The `child` process backend (`wrap`): runs the `--cmd` line as a direct child, on the version the
 /// store's `current` links to, in its own process group, with lavavisor's terminal handed to it

@@ -1,6 +1,7 @@
 import ArgumentParser
 public import Core
 public import Logging
+public import Supervision
 
 #if canImport(Glibc)
     import Glibc

@@ -1,3 +1,4 @@
+public import Core
 import Foundation
 public import Logging
 

@@ -1,3 +1,5 @@
+public import Core
+
 /// A backend whose processes are one `SupervisedChild`: every `ProcessBackend` call goes to it.
 public protocol SupervisingChild: ProcessBackend {
     /// The child.

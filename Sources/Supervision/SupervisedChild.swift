@@ -1,3 +1,4 @@
+public import Core
 import Foundation
 public import Logging
 
@@ -63,28 +64,43 @@ public actor SupervisedChild {
         var ends = 0
     }
 
+    /// Where the supervision is. Every method starts from a `switch` over it, and it is the only
+    /// place that says whether a child runs, is being stopped, or will be started again.
+    private enum State {
+        /// `start()` has not started a child (yet, or it failed).
+        case idle
+        /// A child is being spawned; a stop asked for meanwhile (its signal) is carried out once it runs.
+        case launching(stop: Int32?)
+        /// The child runs.
+        case running(ChildProcess)
+        /// The child is being stopped for a switch; a stop asked for meanwhile ends the switch there.
+        case switching(old: ChildProcess, stop: Int32?)
+        /// The child ended by itself; it is started again when `pending` fires (nil while a rollback is decided).
+        case waiting(pending: Task<Void, Never>?)
+        /// A stop was asked for; this child is being stopped.
+        case stopping(ChildProcess)
+        /// Supervision is over, with how the child ended.
+        case finished(ProcessExit)
+    }
+
     /// How the child is run.
     public nonisolated let configuration: Configuration
     private let logger: Logger
     private let records: ChildRecordFile
 
-    private var child: ChildProcess?
-    private var childVersion: SemanticVersion?
-    private var terminating: ChildProcess?
-    private var stopping = false
-    private var stopSignal = SIGTERM
-    private var restarting = false
-    private var lastExit: ProcessExit?
-    private var finalExit: ProcessExit?
+    private var state = State.idle
+    /// The version of the child started last, running or not.
+    private var version: SemanticVersion?
     private var startedAt = ContinuousClock.now
+    /// How the child ended last (a switch's stop included).
+    private var lastExit: ProcessExit?
     private var history = RestartHistory()
-    private var pendingRestart: Task<Void, Never>?
-    private var claim: FileLock?
-    private var waiters: [CheckedContinuation<ProcessExit, Never>] = []
     private var probation: Probation?
     private var rollback: RollbackHandler?
     /// Set when a failed upgrade could not be rolled back: restarting goes on, with backoff, past the crash-loop limit.
     private var noWayBack = false
+    private var claim: FileLock?
+    private var waiters: [CheckedContinuation<ProcessExit, Never>] = []
 
     /// A supervised child; nothing runs before `start()`.
     public init(_ configuration: Configuration, logger: Logger) {
@@ -97,7 +113,9 @@ public actor SupervisedChild {
     private var commandLine: String { (["lavap"] + configuration.arguments).joined(separator: " ") }
 
     /// The version the running child was started on; nil when none runs.
-    public var runningVersion: SemanticVersion? { child == nil ? nil : childVersion }
+    public var runningVersion: SemanticVersion? {
+        if case .running = state { version } else { nil }
+    }
 
     /// Sets who decides about rolling back a version that failed on probation.
     public func onFailedUpgrade(_ handler: @escaping RollbackHandler) { rollback = handler }
@@ -105,6 +123,7 @@ public actor SupervisedChild {
     /// Claims the command on this store (one lavavisor per command and directory), stops a `lavap`
     /// that a killed lavavisor left running for it, then starts the child.
     public func start() async throws {
+        guard case .idle = state else { return }
         guard let lock = try await records.claim(logger: logger) else {
             let other = records.read().map { " (pid \($0.supervisor))" } ?? ""
             throw SupervisedChildError(
@@ -119,7 +138,10 @@ public actor SupervisedChild {
             leftovers.append(marked)
         }
         for left in leftovers { await stopLeftover(left) }
-        try await launch()
+        do { try await launch() } catch {
+            if case .launching = state { state = .idle }
+            throw error
+        }
     }
 
     /// Stops the child a killed lavavisor left running (it is not ours to wait for): SIGTERM and
@@ -146,47 +168,43 @@ public actor SupervisedChild {
     }
 
     /// Stops the child gracefully and starts the version `current` links to; a move to a newer
-    /// version puts it on probation.
+    /// version puts it on probation. While a child is being started or stopped, or after a stop,
+    /// it does nothing: the next check sees what runs and restarts it again if it is behind.
     public func restart() async throws {
-        // A child that has ended for good (or is being stopped) is not started again.
-        guard !stopping, finalExit == nil else { return }
-        pendingRestart?.cancel()  // the switch starts the new version now
-        pendingRestart = nil
-        restarting = true
-        defer { restarting = false }
-        let previous = childVersion
         // A version that was ending by itself (waiting for a restart, or restarted within the
         // reset window) says nothing good about the machine: the new one is not blamed for failing too.
-        let previousWasFailing =
-            child == nil || (history.failures > 0 && ContinuousClock.now - startedAt < configuration.restart.resetAfter)
-        if let old = child {
-            child = nil
+        let previousWasFailing: Bool
+        switch state {
+        case .running(let old):
+            previousWasFailing = history.failures > 0 && ContinuousClock.now - startedAt < configuration.restart.resetAfter
+            state = .switching(old: old, stop: nil)
             logger.info("stopping lavap for the switch", metadata: ["pid": "\(old.pid)"])
             lastExit = await terminate(old)
-        }
-        guard !stopping, finalExit == nil else {
-            finish(lastExit ?? .exited(0))
+            if case .switching(_, stop: .some) = state {
+                finish(lastExit ?? .exited(0))
+                return
+            }
+        case .idle, .waiting:
+            if case .waiting(let pending) = state { pending?.cancel() }  // the switch starts the new version now
+            previousWasFailing = true
+        case .launching, .switching, .stopping, .finished:
+            logger.debug("not restarting lavap: it is being started or stopped")
             return
         }
+        let previous = version
         do { try await launch() } catch {
             try await recoverFromFailedStart(error, previous: previous)
         }
-        if let previous, let version = childVersion, version > previous {
-            if previousWasFailing {
-                probation = nil
-                logger.info(
-                    "lavap \(version) is not on probation: \(previous) was ending by itself before the switch, so an end of \(version) is not taken as its fault"
-                )
-            } else {
-                probation = Probation(from: previous, to: version, since: .now)
-                history = RestartHistory()
-                noWayBack = false
-            }
-        }
-        // A stop that came while the new child was being spawned found nothing to stop: do it now.
-        if stopping, let started = child {
-            child = nil
-            finish(await terminate(started, with: stopSignal))
+        guard case .running = state, let previous, let version, version > previous else { return }
+        if previousWasFailing {
+            probation = nil
+            logger.info(
+                "lavap \(version) is not on probation: \(previous) was ending by itself before the switch, so an end of \(version) is not taken as its fault"
+            )
+        } else {
+            probation = Probation(from: previous, to: version, since: .now)
+            history = RestartHistory()
+            noWayBack = false
         }
     }
 
@@ -215,41 +233,83 @@ public actor SupervisedChild {
 
     /// Stops the child gracefully, asking with `signal`, then SIGKILL after the stop timeout.
     public func stop(with signal: Int32) async {
-        stopping = true
-        pendingRestart?.cancel()
-        stopSignal = signal
-        if let running = child {
-            child = nil
-            finish(await terminate(running, with: signal))
-        } else if !restarting {
+        switch state {
+        case .running(let process):
+            state = .stopping(process)
+            finish(await terminate(process, with: signal))
+        case .launching:
+            state = .launching(stop: signal)
+        case .switching(let old, _):
+            state = .switching(old: old, stop: signal)
+        case .idle, .waiting:
+            if case .waiting(let pending) = state { pending?.cancel() }
             finish(lastExit ?? .exited(0))
+        case .stopping, .finished:
+            break
         }
     }
 
     /// Kills the child (and one being stopped) at once.
     public func kill() async {
-        stopping = true
-        pendingRestart?.cancel()
-        for process in [child, terminating].compactMap({ $0 }) {
-            logger.warning("killing lavap", metadata: ["pid": "\(process.pid)"])
-            process.signal(SIGKILL)
+        switch state {
+        case .running(let process):
+            state = .stopping(process)
+            sigkill(process)
+        case .stopping(let process):
+            sigkill(process)
+        case .switching(let old, _):
+            state = .switching(old: old, stop: SIGKILL)
+            sigkill(old)
+        case .launching:
+            state = .launching(stop: SIGKILL)
+        case .idle, .waiting:
+            await stop(with: SIGKILL)
+        case .finished:
+            break
         }
+    }
+
+    private func sigkill(_ process: ChildProcess) {
+        logger.warning("killing lavap", metadata: ["pid": "\(process.pid)"])
+        process.signal(SIGKILL)
     }
 
     /// Forwards `number` to the child's group as it is.
     public func signal(_ number: Int32) async {
-        child?.signal(number)
+        if case .running(let process) = state { process.signal(number) }
     }
 
     /// Waits until the child has ended for good (stopped, killed, not restarted, crash loop).
     public func waitForExit() async -> ProcessExit {
-        if let finalExit { return finalExit }
+        if case .finished(let exit) = state { return exit }
         return await withCheckedContinuation { waiters.append($0) }
     }
 
     /// Starts `version`, or the version `current` links to, by its own path, so that the version
-    /// started is known even when another lavavisor switches `current` meanwhile.
+    /// started is known even when another lavavisor switches `current` meanwhile; a stop asked for
+    /// while it was spawned stops it at once.
     private func launch(_ version: SemanticVersion? = nil) async throws {
+        let stop: Int32? =
+            switch state {
+            case .launching(let stop), .switching(_, let stop): stop
+            default: nil
+            }
+        state = .launching(stop: stop)
+        let process = try await spawn(version)
+        if case .launching(let stop?) = state {
+            state = .stopping(process)
+            finish(await terminate(process, with: stop))
+            return
+        }
+        state = .running(process)
+        Task {
+            let exit = await process.wait()
+            await self.childEnded(process, exit: exit)
+        }
+    }
+
+    /// Spawns the child of `version` (nil: `current`'s), hands it the password and records it.
+    private func spawn(_ version: SemanticVersion?) async throws -> ChildProcess {
         guard let version = version ?? store.currentVersion() else {
             throw StoreError("no lavap is linked at \(store.current.path); run 'lavavisor init' or pass --auto-download")
         }
@@ -266,8 +326,7 @@ public actor SupervisedChild {
         if let input = process.standardInput {
             PasswordHandOff.start(password, to: input, within: configuration.passwordTimeout, logger: logger)
         }
-        child = process
-        childVersion = version
+        self.version = version
         startedAt = .now
         do {
             try records.write(
@@ -283,23 +342,24 @@ public actor SupervisedChild {
         }
         logger.info("started lavap \(version)", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
         Telemetry.childStarted(version)
-        Task {
-            let exit = await process.wait()
-            await self.childEnded(process, exit: exit)
-        }
+        return process
     }
 
-    /// A child that ended by itself: judged on probation after an upgrade, then restarted with
-    /// backoff as the policy says, or the end of the run.
+    /// A child that ended: by itself, judged on probation after an upgrade, then restarted with
+    /// backoff as the policy says, or the end of the run; killed while stopping, the end of the run.
     private func childEnded(_ process: ChildProcess, exit: ProcessExit) async {
-        guard process === child else { return }  // replaced by a restart, or being stopped
-        child = nil
+        switch state {
+        case .running(let running) where running === process:
+            break
+        case .stopping(let stopping) where stopping === process:
+            finish(exit)  // killed; a graceful stop's wait ends with the same status
+            return
+        default:
+            return  // replaced by a switch: the switch waited for it
+        }
         lastExit = exit
         Telemetry.childEnded()
-        guard !stopping else {
-            finish(exit)
-            return
-        }
+        state = .waiting(pending: nil)
         let uptime = ContinuousClock.now - startedAt
         let metadata: Logger.Metadata = ["pid": "\(process.pid)", "status": "\(exit)"]
         if let failed = judgeProbation(exit: exit) {
@@ -309,6 +369,8 @@ public actor SupervisedChild {
             }
             noWayBack = true
         }
+        // A stop or a switch may have come while the rollback was decided.
+        guard case .waiting(pending: nil) = state else { return }
         switch history.next(after: exit, uptime: uptime, policy: configuration.restart, jitter: Double.random(in: 0.9...1.1)) {
         case .stop:
             logger.warning("lavap ended by itself", metadata: metadata)
@@ -335,7 +397,7 @@ public actor SupervisedChild {
     /// Counts an end of a version on probation; returns the failed upgrade once it has ended
     /// `--upgrade-probation` times, or is about to be a crash loop, within the reset window.
     private func judgeProbation(exit: ProcessExit) -> FailedUpgrade? {
-        guard var watched = probation, childVersion == watched.to else { return nil }
+        guard var watched = probation, version == watched.to else { return nil }
         let resetAfter = configuration.restart.resetAfter
         let since = ContinuousClock.now - watched.since
         guard since < resetAfter else {
@@ -353,10 +415,10 @@ public actor SupervisedChild {
             reason: "ended \(watched.ends) time\(watched.ends == 1 ? "" : "s") within \(since.brief) of the upgrade, the last with \(exit)")
     }
 
-    /// Starts the version rolled back to, with a fresh restart count.
+    /// Starts the version rolled back to, with a fresh restart count, unless a stop or a switch came first.
     private func rollBack(to version: SemanticVersion) async {
         history = RestartHistory()
-        guard !stopping, finalExit == nil, child == nil else { return }
+        guard case .waiting(pending: nil) = state else { return }
         do { try await launch(version) } catch {
             logger.error("cannot start lavap \(version) after the rollback; lavavisor exits", metadata: ["error": "\(error)"])
             finish(.exited(127))
@@ -365,16 +427,16 @@ public actor SupervisedChild {
 
     private func scheduleRestart(after delay: Duration, exit: ProcessExit) {
         Telemetry.restarting(after: exit)
-        pendingRestart = Task {
-            do { try await Task.sleep(for: delay) } catch { return }
-            await self.restartAfterEnd()
-        }
+        state = .waiting(
+            pending: Task {
+                do { try await Task.sleep(for: delay) } catch { return }
+                await self.restartAfterEnd()
+            })
     }
 
-    /// Starts the child again after it ended by itself, unless lavavisor is stopping or a switch did.
+    /// Starts the child again after it ended by itself, unless a stop or a switch came first.
     private func restartAfterEnd() async {
-        pendingRestart = nil
-        guard !stopping, finalExit == nil, child == nil else { return }
+        guard case .waiting = state else { return }
         do { try await launch(versionToRestart()) } catch {
             logger.error("cannot start lavap again; lavavisor exits", metadata: ["error": "\(error)"])
             finish(.exited(127))
@@ -387,7 +449,7 @@ public actor SupervisedChild {
     /// the choice, and the error, to `launch`.
     private func versionToRestart() -> SemanticVersion? {
         if case .installed(let version) = store.currentLink() { return version }
-        guard let last = childVersion, store.isInstalled(last) else { return nil }
+        guard let last = version, store.isInstalled(last) else { return nil }
         logger.warning(
             "current cannot be run; starting \(last) again, which ran before",
             metadata: ["current": "\(store.currentProblem() ?? "\(store.current.path) is missing")"])
@@ -399,8 +461,6 @@ public actor SupervisedChild {
     /// The grace period is kept even when the calling task is cancelled (lavavisor cancels its
     /// monitor on SIGTERM, maybe in the middle of a restart): the wait runs in a task of its own.
     private func terminate(_ process: ChildProcess, with signal: Int32 = SIGTERM) async -> ProcessExit {
-        terminating = process
-        defer { terminating = nil }
         process.signal(signal)
         process.signal(SIGCONT)  // a stopped child acts on the signal only once continued
         let stopTimeout = configuration.stopTimeout
@@ -412,13 +472,14 @@ public actor SupervisedChild {
         return await process.wait()
     }
 
+    /// The end of the supervision: the record is removed and every waiter told how the child ended.
     private func finish(_ exit: ProcessExit) {
         // Only the holder of the claim owns the record: a lavavisor refused because another one
         // supervises the command leaves that one's record alone.
         if claim != nil { records.remove() }
         claim = nil
-        guard finalExit == nil else { return }
-        finalExit = exit
+        if case .finished = state { return }
+        state = .finished(exit)
         for waiter in waiters { waiter.resume(returning: exit) }
         waiters = []
     }
