@@ -1,12 +1,13 @@
 import Foundation
 public import Logging
-import Synchronization
 
-/// One version check: make the plan, then carry it out (install if allowed, switch `current`).
+/// The checker: one version check makes the plan, then carries it out (install if allowed, switch
+/// `current`); it remembers what later checks need (failed installs and their backoff, marks it
+/// could not write, the last requirement). `CheckScheduler` says when to check.
 ///
 /// A failed read, listing, install or switch is logged and leaves `current` as it was, so a
 /// healthy running `lavap` is never touched because of it.
-public struct Monitor: Sendable {
+public actor Monitor {
     /// What one check did.
     public enum Outcome: Sendable, Equatable {
         /// Nothing changed; the decision says why.
@@ -43,39 +44,40 @@ public struct Monitor: Sendable {
     public static let defaultPollInterval: Duration = .seconds(15)
 
     /// Where the required versions come from.
-    public let source: any VersionSource
+    public nonisolated let source: any VersionSource
     /// Where binaries come from.
-    public let binaries: any BinarySource
+    public nonisolated let binaries: any BinarySource
     /// The `.lavavisor` store.
-    public let store: Store
+    public nonisolated let store: Store
     /// Whether this process may fetch missing versions (`--auto-download`).
-    public let autoDownload: Bool
+    public nonisolated let autoDownload: Bool
     /// The logger.
-    public let logger: Logger
+    public nonisolated let logger: Logger
     /// The chain id the source must report, when `--chain-id` was given.
-    public let expectedChainID: String?
+    public nonisolated let expectedChainID: String?
     /// The role of the supervised command.
-    public let role: Role
+    public nonisolated let role: Role
     /// Whether the binary of a version that a proposal in its voting period would require is
     /// fetched ahead (`--auto-download` without `--no-prefetch`).
-    public let prefetch: Bool
-    private let prefetchFailures = Shared<[SemanticVersion: ContinuousClock.Instant]>([:])
-    private let prefetchAttempts = Shared<[ContinuousClock.Instant]>([])
+    public nonisolated let prefetch: Bool
+    private var prefetchFailures: [SemanticVersion: ContinuousClock.Instant] = [:]
+    private var prefetchAttempts: [ContinuousClock.Instant] = []
 
     /// The most versions fetched ahead per `prefetchWindow`: a flood of proposals (anyone with
     /// the deposit can make one) must not turn into a flood of downloads.
     public static let prefetchLimit = 2
     /// The window of `prefetchLimit`.
     public static let prefetchWindow: Duration = .seconds(3600)
-    private let lastOfferError = Shared<String?>(nil)
-    let lastRequirement = Shared<VersionRequirement?>(nil)
+    private var lastOfferError: String?
+    /// The requirement of the last reading on the expected chain.
+    var lastRequirement: VersionRequirement?
     /// How long a version whose install failed is left alone.
-    public let installBackoff: InstallBackoff
-    private let installFailures = Shared(InstallFailures())
+    public nonisolated let installBackoff: InstallBackoff
+    private var installFailures = InstallFailures()
     /// Bad-version marks that could not be written to `state.json`: this process keeps them.
-    let heldMarks = Shared<[StoreState.BadVersion]>([])
+    var heldMarks: [StoreState.BadVersion] = []
     /// The version this process waits for another lavavisor to install, once the wait is logged.
-    private let waitingFor = Shared<SemanticVersion?>(nil)
+    private var waitingFor: SemanticVersion?
 
     /// Builds a monitor.
     public init(
@@ -108,7 +110,7 @@ public struct Monitor: Sendable {
         }
         let plan = make(offered: nil, error: nil)
         if plan.chainMismatch == nil {
-            lastRequirement.value.withLock { $0 = plan.requirement }
+            lastRequirement = plan.requirement
             Telemetry.required(plan.requirement)
         }
         guard listing == .always || (plan.needsOffers && plan.chainMismatch == nil) else { return plan }
@@ -128,7 +130,7 @@ public struct Monitor: Sendable {
         let outcome = await checkOnce(child: child)
         switch outcome {
         case .waiting, .failed: break  // a failed read does not end a wait
-        default: waitingFor.value.withLock { $0 = nil }
+        default: waitingFor = nil
         }
         Telemetry.checked(outcome, duration: .now - start)
         if prefetch, outcome.readTheChain { await prefetchPending(child: child) }
@@ -145,39 +147,35 @@ public struct Monitor: Sendable {
             logger.debug("cannot read the proposals in their voting period", metadata: ["error": "\(error)"])
             return
         }
-        guard let today = lastRequirement.value.withLock({ $0 }) else { return }
+        guard let today = lastRequirement else { return }
         let running = child ?? today.target
         let now = ContinuousClock.now
         var seen: Set<SemanticVersion> = []
         let candidates = pending.filter { change in
             let target = role.requirement(change.versions).target
             guard target > today.target, target > running, !store.isInstalled(target), seen.insert(target).inserted else { return false }
-            return prefetchFailures.value.withLock { $0[target].map { now - $0 >= .seconds(300) } ?? true }
+            return prefetchFailures[target].map { now - $0 >= .seconds(300) } ?? true
         }
         .sorted { ($0.votingEnd ?? .distantFuture) < ($1.votingEnd ?? .distantFuture) }
         for change in candidates {
             let target = role.requirement(change.versions).target
-            let allowed = prefetchAttempts.value.withLock { attempts in
-                attempts.removeAll { now - $0 >= Self.prefetchWindow }
-                guard attempts.count < Self.prefetchLimit else { return false }
-                attempts.append(now)
-                return true
-            }
-            guard allowed else {
+            prefetchAttempts.removeAll { now - $0 >= Self.prefetchWindow }
+            guard prefetchAttempts.count < Self.prefetchLimit else {
                 logger.debug(
                     "not fetching \(target) ahead: \(Self.prefetchLimit) versions were tried within \(Self.prefetchWindow.brief)",
                     metadata: ["proposal": "\(change.proposal)", "pending": "\(candidates.count)"])
                 return
             }
+            prefetchAttempts.append(now)
             var metadata: Logger.Metadata = ["proposal": "\(change.proposal)"]
             if let end = change.votingEnd { metadata["voting-ends"] = "\(end.formatted(.iso8601))" }
             logger.info(
                 "a proposal in its voting period would raise the target to \(target); fetching it ahead, current stays", metadata: metadata)
             do {
-                try await store.install(target, logger: logger) { staged in try await binaries.fetch(target, to: staged) }
+                try await store.install(target, logger: logger) { [binaries] staged in try await binaries.fetch(target, to: staged) }
                 logger.info("\(target) is installed ahead: if the proposal passes, the upgrade needs no download", metadata: metadata)
             } catch {
-                prefetchFailures.value.withLock { $0[target] = .now }
+                prefetchFailures[target] = .now
                 logger.warning(
                     "cannot fetch \(target) ahead; trying again in 5 min", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             }
@@ -196,7 +194,7 @@ public struct Monitor: Sendable {
         // again after a download that outlasted their backoff.
         var failed: Set<SemanticVersion> = []
         while true {
-            if plan.chainMismatch == nil { installFailures.value.withLock { $0.follow(target: plan.requirement.target) } }
+            if plan.chainMismatch == nil { installFailures.follow(target: plan.requirement.target) }
             logMarkOverride(plan)
             switch plan.action {
             case .refuse(let message):
@@ -218,7 +216,7 @@ public struct Monitor: Sendable {
                     plan = plan.excluding(version)
                     continue
                 }
-                if let remaining = installFailures.value.withLock({ $0.remaining(for: version, at: .now) }) {
+                if let remaining = installFailures.remaining(for: version, at: .now) {
                     logger.debug(
                         "not fetching \(version): its install failed; next attempt in \(remaining.brief)",
                         metadata: ["next-attempt": "\(Self.wallClock(in: remaining))"])
@@ -234,19 +232,19 @@ public struct Monitor: Sendable {
                 }
                 logger.info("fetching \(version)", metadata: ["decision": "\(plan.decision)", "source": "\(type(of: binaries).id)"])
                 do {
-                    try await store.install(version, logger: logger) { staged in try await binaries.fetch(version, to: staged) }
+                    try await store.install(version, logger: logger) { [binaries] staged in try await binaries.fetch(version, to: staged) }
                 } catch is CancellationError {
                     return .failed("cancelled")
                 } catch {
                     failed.insert(version)
-                    let delay = installFailures.value.withLock { $0.failed(version, at: .now, backoff: installBackoff) }
+                    let delay = installFailures.failed(version, at: .now, backoff: installBackoff)
                     logger.error(
                         "cannot install \(version); trying lower versions; next attempt in \(delay.brief) at \(Self.wallClock(in: delay))",
                         metadata: ["error": "\(error)"])
                     plan = plan.excluding(version)
                     continue
                 }
-                installFailures.value.withLock { _ = $0.entries.removeValue(forKey: version) }
+                installFailures.entries.removeValue(forKey: version)
                 // A download can take long: switch only if the chain still wants this version now.
                 let fresh: Plan
                 do { fresh = try await self.plan(child: child) } catch {
@@ -284,10 +282,8 @@ public struct Monitor: Sendable {
     /// Logs the wait for `version` at info when it begins or changes, then at debug: a wrapper
     /// without `--auto-download` may wait for hours.
     private func logWait(for version: SemanticVersion) {
-        let changed = waitingFor.value.withLock { waiting in
-            defer { waiting = version }
-            return waiting != version
-        }
+        let changed = waitingFor != version
+        waitingFor = version
         logger.log(
             level: changed ? .info : .debug, "\(version) is needed; waiting for a lavavisor with --auto-download to install it",
             metadata: ["path": "\(store.binary(for: version).path)"])
@@ -304,86 +300,19 @@ public struct Monitor: Sendable {
         Date(timeIntervalSinceNow: delay.seconds).formatted(.iso8601)
     }
 
-    /// Checks on every new block the version source announces (at most once per block), and every
-    /// `interval` in any case (backing off after failed checks), until cancelled; after a check that
-    /// needs it, calls `restart` with the version. `child` tells the version the child runs at the
-    /// time of each check.
-    public func run(
+    /// Checks when `CheckScheduler` says (on every new block, and every `interval` with backoff
+    /// after failed checks), until cancelled; after a check that needs it, calls `restart` with the
+    /// version. `child` tells the version the child runs at the time of each check.
+    public nonisolated func run(
         every interval: Duration, child: @Sendable () async -> SemanticVersion?, restart: @Sendable (SemanticVersion) async -> Void
     ) async {
-        // One queue of wake-ups, from the poll's ticker and from new blocks: wake-ups that come
-        // during a check make one check after it, never a backlog.
-        let (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let failures = Shared(0)
-        await withDiscardingTaskGroup { group in
-            group.addTask { await followBlocks { wake.yield() } }
-            group.addTask {
-                while true {
-                    do { try await Task.sleep(for: Self.wait(every: interval, afterFailures: failures.value.withLock { $0 })) } catch {
-                        return
-                    }
-                    wake.yield()
-                }
-            }
-            for await _ in wakeUps {
-                guard !Task.isCancelled else { break }
-                let outcome = await check(child: await child())
-                guard !Task.isCancelled else { break }
-                failures.value.withLock { if case .failed = outcome { $0 += 1 } else { $0 = 0 } }
-                if let version = outcome.restartVersion { await restart(version) }
-            }
-            group.cancelAll()
+        await CheckScheduler(source: source, interval: interval, logger: logger).run {
+            let outcome = await check(child: await child())
+            guard !Task.isCancelled else { return false }
+            if let version = outcome.restartVersion { await restart(version) }
+            if case .failed = outcome { return true }
+            return false
         }
-    }
-
-    /// Follows the source's new blocks, calling `newBlock` once per new height, for as long as the
-    /// task runs. A feed that cannot be opened, fails or ends is logged once (until it works again)
-    /// and opened again after 1 s, 2 s, 4 s … up to 30 s; the poll goes on meanwhile.
-    private func followBlocks(_ newBlock: @Sendable () -> Void) async {
-        var backoff: Duration = .seconds(1)
-        var failing = false
-        var lastHeight: Int64 = .min
-        while !Task.isCancelled {
-            do {
-                logger.debug("opening the new-block feed", metadata: ["source": "\(type(of: source).id)"])
-                guard let blocks = try await source.blocks() else { return }
-                if !failing {
-                    logger.info(
-                        "following new blocks: the versions are checked on each one, and every poll interval as well",
-                        metadata: ["source": "\(type(of: source).id)"])
-                }
-                var working = false
-                for try await height in blocks {
-                    if !working {  // the feed works: a later loss is logged again, and backs off from 1 s
-                        working = true
-                        failing = false
-                        backoff = .seconds(1)
-                    }
-                    guard height > lastHeight else { continue }
-                    lastHeight = height
-                    newBlock()
-                }
-                guard !Task.isCancelled else { return }
-                throw BlockFeedEnded()
-            } catch {
-                guard !Task.isCancelled else { return }
-                logger.debug("the new-block feed failed; opening it again in \(backoff.brief)", metadata: ["error": "\(error)"])
-                if !failing {
-                    logger.warning(
-                        "cannot follow new blocks; the versions are checked every poll interval meanwhile, and lavavisor reconnects with backoff up to 30 s",
-                        metadata: ["error": "\(error)"])
-                    failing = true
-                }
-                do { try await Task.sleep(for: backoff) } catch { return }
-                backoff = min(backoff * 2, .seconds(30))
-            }
-        }
-    }
-
-    /// The wait before the next check: the interval, doubled after each failed check in a row (a
-    /// node that cannot be reached), up to four times the interval; the first success resets it.
-    public static func wait(every interval: Duration, afterFailures failures: Int) -> Duration {
-        interval * (1 << min(failures, 2))
     }
 
     private func switchCurrent(to version: SemanticVersion, plan: Plan) -> Outcome {
@@ -401,7 +330,7 @@ public struct Monitor: Sendable {
     /// The store's state with the marks this process holds in memory; an unreadable file is logged
     /// and taken as empty, so upgrades go on.
     private func readState() -> StoreState {
-        let held = heldMarks.value.withLock { $0 }
+        let held = heldMarks
         do { return try store.readState().holding(held) } catch {
             logger.warning(
                 "\(error); its bad-version marks are ignored until it is fixed\(held.isEmpty ? "" : " (those this lavavisor holds in memory still count)")"
@@ -412,10 +341,8 @@ public struct Monitor: Sendable {
 
     /// Logs a failed listing once, not on every poll: again only when the error changes.
     private func logOfferError(_ plan: Plan) {
-        let changed = lastOfferError.value.withLock { last in
-            defer { last = plan.offerError }
-            return plan.offerError != nil && plan.offerError != last
-        }
+        let changed = plan.offerError != nil && plan.offerError != lastOfferError
+        lastOfferError = plan.offerError
         guard changed, let error = plan.offerError else { return }
         logger.warning(
             "cannot list the versions the binary source offers; trying \(plan.requirement.target) and \(plan.requirement.minimum) directly",
@@ -426,10 +353,8 @@ public struct Monitor: Sendable {
         var metadata: Logger.Metadata = ["required": "\(plan.requirement.target)", "minimum": "\(plan.requirement.minimum)"]
         if let height = plan.reading.height { metadata["height"] = "\(height)" }
         let now = ContinuousClock.now
-        let backingOff = installFailures.value.withLock { failures in
-            failures.entries.keys.sorted().compactMap { version in
-                failures.remaining(for: version, at: now).map { "\(version) in \($0.brief)" }
-            }
+        let backingOff = installFailures.entries.keys.sorted().compactMap { version in
+            installFailures.remaining(for: version, at: now).map { "\(version) in \($0.brief)" }
         }
         if !backingOff.isEmpty { metadata["next-install-attempts"] = "\(backingOff.joined(separator: ", "))" }
         if case .cannotComply(let reason) = plan.decision {
@@ -441,15 +366,4 @@ public struct Monitor: Sendable {
             logger.debug("running \(plan.running.map(\.description) ?? "unknown"): \(plan.decision)", metadata: metadata)
         }
     }
-}
-
-/// The block feed ended without an error.
-struct BlockFeedEnded: Error, CustomStringConvertible {
-    var description: String { "the node closed the subscription" }
-}
-
-/// A value shared by the copies of one monitor (the last logged listing error, the last requirement).
-final class Shared<Value: Sendable>: Sendable {
-    let value: Mutex<Value>
-    init(_ value: Value) { self.value = Mutex(value) }
 }

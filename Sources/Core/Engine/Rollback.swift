@@ -35,7 +35,7 @@ extension Monitor {
         do {
             requirement = role.requirement(try await source.read().versions)
         } catch {
-            guard let last = lastRequirement.value.withLock({ $0 }) else {
+            guard let last = lastRequirement else {
                 logger.error(
                     "\(failure); cannot roll back: the chain's minimum is unknown (\(error)); lavap keeps being restarted with backoff")
                 return nil
@@ -61,7 +61,7 @@ extension Monitor {
             try await store.updateState(logger: logger) { $0.marking(mark) }
         } catch {
             // Kept in memory, so this process does not upgrade to it again (and roll back again) on every check.
-            heldMarks.value.withLock { $0 = $0.filter { $0.version != mark.version } + [mark] }
+            heldMarks = heldMarks.filter { $0.version != mark.version } + [mark]
             recorded = "is marked bad in memory only (\(store.stateFile.path) could not be written) and not tried again by this lavavisor"
             logger.error(
                 "cannot record \(failure.failed) as bad in \(store.stateFile.path); the mark is held in memory only: this lavavisor does not try \(failure.failed) again while the target is \(requirement.target), but another lavavisor on this store, or this one once restarted, may",
