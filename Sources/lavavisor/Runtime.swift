@@ -9,7 +9,7 @@ struct Runtime {
     let logger: Logger
     let store: Store
     let registry: PluginRegistry
-    let context: PluginContext
+    private(set) var context: PluginContext
 
     /// The runtime of a command that reads the chain (or of one that talks to no network, without `network`).
     init(_ common: CommonFlags, network: NetworkFlags? = nil, registry: PluginRegistry = .builtIn) {
@@ -56,6 +56,14 @@ struct Runtime {
     /// Checks that the backend chosen by `--backend` (or the command's default) is in this build.
     func requireBackend(_ flags: ProcessBackendFlags, default id: String) throws {
         _ = try choosing(.processBackend) { try registry.processBackend(flags.id ?? id) }
+    }
+
+    /// This runtime, its plugins made for the backend chosen by `--backend` (or the command's
+    /// default): with the output style it declares; an error when it is not in this build.
+    func forBackend(_ flags: ProcessBackendFlags, default id: String) throws -> Runtime {
+        var runtime = self
+        runtime.context.output = try choosing(.processBackend) { try registry.processBackend(flags.id ?? id) }.outputStyle
+        return runtime
     }
 
     /// A monitor for these plugins.

@@ -39,6 +39,11 @@ extension Runtime {
     /// The run shared by `wrap`, `pod` and `init --auto-start`: pick the plugins, ask for the
     /// password if wanted, then supervise until lavap ends; returns lavavisor's exit status.
     func supervise(_ plan: SupervisionPlan) async throws -> Int32 {
+        try await forBackend(plan.supervision.backend, default: plan.defaultBackend).superviseForBackend(plan)
+    }
+
+    /// `supervise`, on a runtime whose plugins are made for the chosen backend.
+    private func superviseForBackend(_ plan: SupervisionPlan) async throws -> Int32 {
         Signals.install()  // again for `init --auto-start`, whose preparation kept the default actions
         let flags = plan.supervision
         let command = try flags.command.command()
@@ -47,7 +52,6 @@ extension Runtime {
         var processes = ProcessSettings(
             command: command, stopTimeout: .seconds(flags.process.stopTimeout), restart: flags.process.restartPolicy,
             upgradeProbation: flags.process.upgradeProbation)
-        try requireBackend(flags.backend, default: plan.defaultBackend)
         if let file = flags.process.keyringPasswordFile {
             processes.keyringPassword = try KeyringPasswordFile.read(context.resolve(file))
         } else if flags.process.enterKeyringPassword {

@@ -28,7 +28,7 @@ import Testing
             Issue.record("the pod's child must stay in the background of lavavisor's terminal")
             return
         }
-        #expect(OutputStyle.plain)
+        #expect(PodBackend.outputStyle == .plain)
 
         // Even a configuration asking for the terminal does not get it in a pod.
         let asked = PodBackend(

@@ -134,6 +134,8 @@ public protocol ProcessBackend: Plugin, AnyObject {
     /// Sets who decides about rolling back when the version just upgraded to keeps failing; a
     /// backend that cannot tell (it does not watch its processes) ignores it.
     func onFailedUpgrade(_ handler: @escaping RollbackHandler) async
+    /// How lavavisor may write while this backend runs (the default: a progress bar on a terminal).
+    static var outputStyle: OutputStyle { get }
 }
 
 extension ProcessBackend {
@@ -142,6 +144,9 @@ extension ProcessBackend {
 
     /// Ignores the handler: this backend does not judge upgrades.
     public func onFailedUpgrade(_ handler: @escaping RollbackHandler) async {}
+
+    /// A progress bar on a terminal, log lines otherwise.
+    public static var outputStyle: OutputStyle { .interactive }
 }
 
 extension VersionSource {

@@ -19,6 +19,8 @@ public struct PluginContext: Sendable {
     public var retries: RetryPolicy
     /// The folder relative paths given on the command line are resolved against.
     public var workingDirectory: URL
+    /// How progress is shown: the style the command's process backend declares.
+    public var output: OutputStyle = .interactive
 
     /// Builds a context; without an HTTP client, requests fail loudly.
     public init(

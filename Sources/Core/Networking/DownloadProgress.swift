@@ -19,7 +19,11 @@ final class DownloadProgress: Sendable {
     }
     private let state = Mutex(State())
 
-    init(name: String, logger: Logger, interactive: Bool = isatty(STDERR_FILENO) != 0 && !OutputStyle.plain) {
+    convenience init(name: String, logger: Logger, style: OutputStyle) {
+        self.init(name: name, logger: logger, interactive: style == .interactive && isatty(STDERR_FILENO) != 0)
+    }
+
+    init(name: String, logger: Logger, interactive: Bool) {
         self.name = name
         self.logger = logger
         self.interactive = interactive

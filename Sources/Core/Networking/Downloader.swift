@@ -18,6 +18,8 @@ public struct Downloader: Sendable {
     public let attempts: Int
     /// The logger for progress and resumes.
     public let logger: Logger
+    /// Whether progress may be a redrawn bar on a terminal, or plain lines only.
+    public let output: OutputStyle
     /// The most bytes a download may have: a larger declared size is refused before anything is
     /// written, and a body that streams past it is cut there.
     public let maxBytes: Int
@@ -38,7 +40,8 @@ public struct Downloader: Sendable {
     /// A downloader; the defaults allow slow links but not silent ones.
     public init(
         http: any HTTPExecutor, timeouts: HTTPTimeouts = defaultTimeouts,
-        attempts: Int = 4, maxBytes: Int = defaultMaxBytes, reserve: Int = defaultReserve, logger: Logger
+        attempts: Int = 4, maxBytes: Int = defaultMaxBytes, reserve: Int = defaultReserve, logger: Logger,
+        output: OutputStyle = .interactive
     ) {
         self.http = http
         self.timeouts = timeouts
@@ -46,6 +49,7 @@ public struct Downloader: Sendable {
         self.maxBytes = maxBytes
         self.reserve = reserve
         self.logger = logger
+        self.output = output
     }
 
     /// What a finished download is.
@@ -68,7 +72,7 @@ public struct Downloader: Sendable {
         guard fd >= 0 else { throw SystemError("creating \(destination.path)") }
         defer { close(fd) }
         var state = State(fd: fd, path: destination.path, url: url.absoluteString, maxBytes: maxBytes, reserve: reserve)
-        let progress = DownloadProgress(name: url.lastPathComponent, logger: logger)
+        let progress = DownloadProgress(name: url.lastPathComponent, logger: logger, style: output)
         do {
             try await RetryPolicy(attempts: attempts).run(retryable: RetryPolicy.isTransient) { error, next in
                 logger.warning(

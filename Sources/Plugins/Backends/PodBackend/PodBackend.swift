@@ -39,9 +39,11 @@ public final class PodBackend: SupervisingChild {
         self.logger = logger
     }
 
+    /// Plain log lines only: container logs keep every byte.
+    public static let outputStyle = OutputStyle.plain
+
     public static func make(options: Options, context: PluginContext, processes: ProcessSettings) throws -> PodBackend {
-        OutputStyle.plain = true
-        return PodBackend(try .init(context: context, processes: processes, terminal: .background), logger: context.logger)
+        PodBackend(try .init(context: context, processes: processes, terminal: .background), logger: context.logger)
     }
 
     /// Takes over the orphans (PID 1 or subreaper), starts reaping them, then starts the child.

@@ -96,7 +96,7 @@ public struct GitHubReleaseSource: BinarySource {
         releaseURL: URL, releasesAPI: URL?, platform: Platform = .current, skipChecksum: Bool = false, http: any HTTPExecutor,
         timeouts: HTTPTimeouts = HTTPTimeouts(), retries: RetryPolicy = RetryPolicy(),
         downloadTimeouts: HTTPTimeouts = Downloader.defaultTimeouts, maxDownloadBytes: Int = Downloader.defaultMaxBytes,
-        logger: Logger
+        logger: Logger, output: OutputStyle = .interactive
     ) {
         self.releaseURL = releaseURL
         self.releasesAPI = releasesAPI
@@ -105,7 +105,7 @@ public struct GitHubReleaseSource: BinarySource {
         self.http = http
         self.timeouts = timeouts
         self.retries = retries
-        self.downloader = Downloader(http: http, timeouts: downloadTimeouts, maxBytes: maxDownloadBytes, logger: logger)
+        self.downloader = Downloader(http: http, timeouts: downloadTimeouts, maxBytes: maxDownloadBytes, logger: logger, output: output)
         self.logger = logger
     }
 
@@ -127,7 +127,7 @@ public struct GitHubReleaseSource: BinarySource {
             downloadTimeouts: HTTPTimeouts(
                 connect: context.timeouts.connect, total: Downloader.defaultTimeouts.total, idle: .seconds(options.downloadIdleTimeout)),
             maxDownloadBytes: ByteCount.parse(options.maxDownloadSize) ?? Downloader.defaultMaxBytes,
-            logger: context.logger)
+            logger: context.logger, output: context.output)
     }
 
     /// The asset's file name for `version`.
