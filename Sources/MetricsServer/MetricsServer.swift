@@ -28,7 +28,7 @@ public final class MetricsServer: Sendable {
     /// Bootstraps swift-metrics with a Prometheus registry and starts serving on `address`
     /// (`HOST:PORT`); throws a clear error when the address is malformed or cannot be bound.
     public static func start(
-        at address: String, health: Health = .shared, limits: MetricsServerLimits = .standard(descriptorLimit: DescriptorLimit.current)
+        at address: String, health: Health, limits: MetricsServerLimits = .standard(descriptorLimit: DescriptorLimit.current)
     ) async throws -> MetricsServer {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

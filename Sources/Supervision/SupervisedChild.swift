@@ -34,6 +34,8 @@ public actor SupervisedChild {
         public var terminal: ChildProcess.Terminal
         /// How long a child may take to read the keyring password from its stdin; after it the pipe is closed.
         public var passwordTimeout: Duration = .seconds(30)
+        /// Told when the child starts and ends; nil: nobody asks.
+        public var health: Health?
 
         /// The configuration of a backend's `make`: the `--cmd` of `processes` on the context's store;
         /// throws `OptionError` without `--cmd`.
@@ -42,6 +44,7 @@ public actor SupervisedChild {
                 throw OptionError("this command needs --cmd 'lavap …': the lavap command line to supervise")
             }
             self.init(arguments: command.arguments, store: context.store, settings: processes, terminal: terminal)
+            health = context.health
         }
 
         /// A configuration from the shared process settings.
@@ -342,6 +345,7 @@ public actor SupervisedChild {
         }
         logger.info("started lavap \(version)", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
         Telemetry.childStarted(version)
+        configuration.health?.child(running: true)
         return process
     }
 
@@ -359,6 +363,7 @@ public actor SupervisedChild {
         }
         lastExit = exit
         Telemetry.childEnded()
+        configuration.health?.child(running: false)
         state = .waiting(pending: nil)
         let uptime = ContinuousClock.now - startedAt
         let metadata: Logger.Metadata = ["pid": "\(process.pid)", "status": "\(exit)"]
@@ -465,7 +470,10 @@ public actor SupervisedChild {
         process.signal(SIGCONT)  // a stopped child acts on the signal only once continued
         let stopTimeout = configuration.stopTimeout
         let graceful = await Task.detached { await process.wait(timeout: stopTimeout) }.value
-        defer { Telemetry.childEnded() }
+        defer {
+            Telemetry.childEnded()
+            configuration.health?.child(running: false)
+        }
         if let exit = graceful { return exit }
         logger.warning("lavap did not stop within \(stopTimeout.brief); sending SIGKILL", metadata: ["pid": "\(process.pid)"])
         process.signal(SIGKILL)

@@ -9,7 +9,7 @@ struct Runtime {
     let logger: Logger
     let store: Store
     let registry: PluginRegistry
-    private(set) var context: PluginContext
+    var context: PluginContext
 
     /// The runtime of a command that reads the chain (or of one that talks to no network, without `network`).
     init(_ common: CommonFlags, network: NetworkFlags? = nil, registry: PluginRegistry = .builtIn) {
@@ -72,7 +72,7 @@ struct Runtime {
     {
         Monitor(
             source: source, binaries: binaries, store: store, autoDownload: autoDownload, logger: logger,
-            expectedChainID: context.chainID, role: role, prefetch: prefetch)
+            expectedChainID: context.chainID, role: role, prefetch: prefetch, health: context.health)
     }
 
     /// Runs `body`; an error is logged as one line and becomes exit status 1.

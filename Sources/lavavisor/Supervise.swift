@@ -39,7 +39,9 @@ extension Runtime {
     /// The run shared by `wrap`, `pod` and `init --auto-start`: pick the plugins, ask for the
     /// password if wanted, then supervise until lavap ends; returns lavavisor's exit status.
     func supervise(_ plan: SupervisionPlan) async throws -> Int32 {
-        try await forBackend(plan.supervision.backend, default: plan.defaultBackend).superviseForBackend(plan)
+        var runtime = try forBackend(plan.supervision.backend, default: plan.defaultBackend)
+        runtime.context.health = Health(pollInterval: .seconds(plan.supervision.monitor.pollInterval))
+        return try await runtime.superviseForBackend(plan)
     }
 
     /// `supervise`, on a runtime whose plugins are made for the chosen backend.
@@ -86,9 +88,8 @@ extension Runtime {
             )
         }
         // A metrics address that cannot be served is an error before anything starts.
-        Health.shared.polling(every: .seconds(flags.monitor.pollInterval))
         var metrics: MetricsServer?
-        if let address = flags.metrics.address { metrics = try await MetricsServer.start(at: address) }
+        if let address = flags.metrics.address { metrics = try await MetricsServer.start(at: address, health: context.health ?? Health()) }
         if let metrics { logger.info("serving GET /metrics and GET /healthz", metadata: ["address": "\(metrics.address)"]) }
         let fetches = flags.monitor.autoDownload || plan.alwaysFetch
         let supervisor = Supervisor(

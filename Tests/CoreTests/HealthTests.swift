@@ -6,8 +6,7 @@ import Testing
     let start = ContinuousClock.now
 
     func health() -> Health {
-        let health = Health()
-        health.polling(every: .seconds(15))
+        let health = Health(pollInterval: .seconds(15))
         health.child(running: true)
         health.checkSucceeded(now: start)
         return health

@@ -13,8 +13,7 @@ import Testing
 @Suite struct MetricsServerLimitsTests {
     /// A health that answers 200.
     static func healthy() -> Health {
-        let health = Health()
-        health.polling(every: .seconds(3600))
+        let health = Health(pollInterval: .seconds(3600))
         health.child(running: true)
         health.checkSucceeded()
         return health

@@ -71,6 +71,8 @@ public actor Monitor {
     private var lastOfferError: String?
     /// The requirement of the last reading on the expected chain.
     var lastRequirement: VersionRequirement?
+    /// Told when a check runs and when one succeeds (`/healthz`); nil: nobody asks.
+    public nonisolated let health: Health?
     /// How long a version whose install failed is left alone.
     public nonisolated let installBackoff: InstallBackoff
     private var installFailures = InstallFailures()
@@ -82,8 +84,10 @@ public actor Monitor {
     /// Builds a monitor.
     public init(
         source: any VersionSource, binaries: any BinarySource, store: Store, autoDownload: Bool, logger: Logger,
-        expectedChainID: String? = nil, role: Role = .any, prefetch: Bool = false, installBackoff: InstallBackoff = .standard
+        expectedChainID: String? = nil, role: Role = .any, prefetch: Bool = false, installBackoff: InstallBackoff = .standard,
+        health: Health? = nil
     ) {
+        self.health = health
         self.source = source
         self.binaries = binaries
         self.store = store
@@ -125,9 +129,10 @@ public actor Monitor {
     /// Runs one check; `child` is the version this process's child runs (nil: none).
     public func check(child: SemanticVersion? = nil) async -> Outcome {
         let start = ContinuousClock.now
-        Health.shared.checking(true, now: start)
-        defer { Health.shared.checking(false) }
+        health?.checking(true, now: start)
+        defer { health?.checking(false) }
         let outcome = await checkOnce(child: child)
+        if outcome.readTheChain { health?.checkSucceeded() }
         switch outcome {
         case .waiting, .failed: break  // a failed read does not end a wait
         default: waitingFor = nil

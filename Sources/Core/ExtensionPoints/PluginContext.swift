@@ -21,6 +21,8 @@ public struct PluginContext: Sendable {
     public var workingDirectory: URL
     /// How progress is shown: the style the command's process backend declares.
     public var output: OutputStyle = .interactive
+    /// Told when the child starts and ends (`/healthz`), when the command serves it; nil: nobody asks.
+    public var health: Health?
 
     /// Builds a context; without an HTTP client, requests fail loudly.
     public init(

@@ -4,15 +4,17 @@ import Synchronization
 /// the child runs, and the last version check succeeded recently (within three poll intervals) or
 /// one is running now (a long download, for at most `longestCheck`: a stalled one ends at its idle
 /// timeout), so that a pod serving relays is not taken out of service while it fetches a release.
+///
+/// One is made by the supervising command and handed to the monitor (checks), the backend (the
+/// child, through `PluginContext.health`) and the metrics server (the probe).
 public final class Health: Sendable {
-    /// The process's health.
-    public static let shared = Health()
-
     /// How long a running check keeps lavavisor healthy without a successful one.
     public static let longestCheck: Duration = .seconds(3600)
 
-    /// A health of its own (the process uses `shared`).
-    public init() {}
+    /// A health whose checks are expected every `pollInterval`.
+    public init(pollInterval: Duration = Monitor.defaultPollInterval) {
+        state.withLock { $0.pollInterval = pollInterval }
+    }
 
     private struct State {
         var childRunning = false
@@ -22,9 +24,6 @@ public final class Health: Sendable {
         var checkingSince: ContinuousClock.Instant?
     }
     private let state = Mutex(State())
-
-    /// The poll interval the checks run at.
-    public func polling(every interval: Duration) { state.withLock { $0.pollInterval = interval } }
 
     /// A version check succeeded now.
     public func checkSucceeded(now: ContinuousClock.Instant = .now) { state.withLock { $0.lastCheck = now } }

@@ -21,7 +21,6 @@ public enum Telemetry {
         Timer(label: "lavavisor_check_duration_seconds").recordNanoseconds(duration.nanoseconds)
         if outcome.readTheChain {
             Gauge(label: "lavavisor_last_successful_check_timestamp_seconds").record(Date().timeIntervalSince1970)
-            Health.shared.checkSucceeded()
         }
     }
 
@@ -30,13 +29,11 @@ public enum Telemetry {
         info.set("lavavisor_running_version_info", key: "running", ["version": version.description])
         Gauge(label: "lavavisor_child_start_time_seconds").record(Date().timeIntervalSince1970)
         Gauge(label: "lavavisor_child_up").record(1)
-        Health.shared.child(running: true)
     }
 
     /// The child ended (by itself, or stopped).
     public static func childEnded() {
         Gauge(label: "lavavisor_child_up").record(0)
-        Health.shared.child(running: false)
     }
 
     /// The child that ended with `exit` is started again by the restart policy.
