@@ -83,7 +83,7 @@ struct VersionsReport: Report {
     /// Looks at the store: installed versions, `current`, running children, bad marks.
     static func gather(_ store: Store) -> VersionsReport {
         let current = store.currentVersion()
-        let running = PrunePlan.versions(of: store.runningChildren())
+        let running = store.runningVersions()
         var state = StoreState()
         var stateError: String?
         do { state = try store.readState() } catch { stateError = "\(error)" }

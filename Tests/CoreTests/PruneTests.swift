@@ -89,6 +89,25 @@ import Testing
         #expect(try await store.prune(keep: 1, logger: fixture.logs.logger()).removed.isEmpty)
     }
 
+    /// Found by the chaos soak (seed 7): a lavap whose record was missing (not written yet, or a
+    /// full disk) had its version removed under it.
+    @Test func aVersionWhoseBinaryAProcessExecutesStaysWithoutAnyRecord() async throws {
+        // A real executable in place of lavap: /proc/PID/exe names the binary (a script's names its shell).
+        let binary = store.binary(for: v("1.0.0"))
+        try FileManager.default.removeItem(at: binary)
+        try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: binary.path)
+        let process = try ChildProcess.spawn(executable: binary.path, arguments: ["60"], stdin: .null, output: .null)
+        try await waitUntil("the process runs its binary") { store.runningVersions()[v("1.0.0")] == [process.pid] }
+        #expect(store.runningChildren().isEmpty, "no record names it")
+        let report = try await store.prune(keep: 0, logger: fixture.logs.logger())
+        #expect(report.removed.map(\.version) == [v("1.1.0")])
+        #expect(report.kept.first == PrunePlan.Kept(v("1.0.0"), .running(pids: [process.pid])))
+        #expect(store.isInstalled(v("1.0.0")))
+        process.signal(SIGKILL)
+        _ = await process.wait()
+        #expect(try await store.prune(keep: 0, logger: fixture.logs.logger()).removed.map(\.version) == [v("1.0.0")])
+    }
+
     @Test func aVersionARealRunningChildUsesStays() async throws {
         let child = try RecordedChild(store: store, version: "1.0.0")
         let report = try await store.prune(keep: 0, logger: fixture.logs.logger())

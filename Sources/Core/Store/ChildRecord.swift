@@ -133,4 +133,29 @@ extension Store {
         return names.filter { $0.hasSuffix(".json") }.compactMap { ChildRecord.load(run.appendingPathComponent($0)) }
             .filter(\.isRunning).sorted { $0.pid < $1.pid }
     }
+
+    /// The versions in use, with the pids using them: those of the recorded children, and those
+    /// whose `upgrades/vX.Y.Z/lavap` a process executes (`/proc/PID/exe`), whoever started it: a
+    /// wrapper whose record is not written yet or could not be (a full disk), a systemd service, an
+    /// operator by hand. Processes of other users are seen only by root.
+    public func runningVersions() -> [SemanticVersion: [Int32]] {
+        var running = PrunePlan.versions(of: runningChildren())
+        for (version, pids) in executingVersions() {
+            running[version] = Array(Set(running[version, default: []] + pids)).sorted()
+        }
+        return running
+    }
+
+    /// The versions of this store whose binary a running process executes, with their pids.
+    func executingVersions() -> [SemanticVersion: [Int32]] {
+        let prefix = upgrades.resolvingSymlinksInPath().path + "/"
+        var executing: [SemanticVersion: [Int32]] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(name), let exe = Posix.readLink("/proc/\(pid)/exe"), exe.hasPrefix(prefix) else { continue }
+            let parts = exe.dropFirst(prefix.count).split(separator: "/")
+            guard parts.count == 2, parts[1] == "lavap", let version = try? SemanticVersion(parsing: String(parts[0])) else { continue }
+            executing[version, default: []].append(pid)
+        }
+        return executing
+    }
 }

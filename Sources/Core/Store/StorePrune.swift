@@ -135,7 +135,7 @@ extension Store {
             case .installed(let version): version
             case .none, .dangling, .foreign: nil
             }
-        return PrunePlan(installed: installedVersions(), current: current, running: PrunePlan.versions(of: runningChildren()), keep: keep)
+        return PrunePlan(installed: installedVersions(), current: current, running: runningVersions(), keep: keep)
     }
 
     /// Clears what killed installs and removals left in `staging/`: each leftover is deleted only
