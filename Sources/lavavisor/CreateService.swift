@@ -5,7 +5,7 @@ import SystemdBackend
 
 extension Lavavisor {
     /// `lavavisor create-service provider|consumer CONFIG`: a systemd unit per lavap process.
-    struct CreateService: AsyncParsableCommand {
+    struct CreateService: RuntimeCommand {
         static let configuration = CommandConfiguration(
             commandName: "create-service",
             abstract: "Write a systemd unit that runs lavap rpcprovider|rpcconsumer with CONFIG, and list it in config.yml.",
@@ -39,26 +39,26 @@ extension Lavavisor {
             }
         }
 
-        func run() async throws {
-            let runtime = Runtime(common)
-            try await runtime.reportingErrors {
-                try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
-                if let id = backend.id, id != SystemdBackend.id {
-                    throw OptionError("create-service writes systemd units; --backend must be \(SystemdBackend.id), got '\(id)'")
-                }
-                let context = runtime.context
-                let request = ServiceRequest(
-                    kind: kind, config: context.resolve(config), from: from, geolocation: geolocation, logLevel: logLevel,
-                    keyringBackend: keyringBackend, chainID: chainID, node: node, parallelConnections: parallelConnections,
-                    keyringPasswordFile: keyringPasswordFile.map { context.resolve($0) }, createLink: createLink)
-                let created = try await ServiceCreator(options: backend.plugins.systemd, context: context).create(request)
-                print(created.unitFile.path)
-                if created.link == nil {
-                    runtime.logger.info(
-                        "link it into systemd's unit folder with --create-link (or 'systemctl link \(created.unitFile.path)'), then run 'lavavisor start'"
-                    )
-                }
+        var runtime: Runtime { Runtime(common) }
+
+        func run(in runtime: Runtime) async throws -> Int32 {
+            try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
+            if let id = backend.id, id != SystemdBackend.id {
+                throw OptionError("create-service writes systemd units; --backend must be \(SystemdBackend.id), got '\(id)'")
             }
+            let context = runtime.context
+            let request = ServiceRequest(
+                kind: kind, config: context.resolve(config), from: from, geolocation: geolocation, logLevel: logLevel,
+                keyringBackend: keyringBackend, chainID: chainID, node: node, parallelConnections: parallelConnections,
+                keyringPasswordFile: keyringPasswordFile.map { context.resolve($0) }, createLink: createLink)
+            let created = try await ServiceCreator(options: backend.plugins.systemd, context: context).create(request)
+            print(created.unitFile.path)
+            if created.link == nil {
+                runtime.logger.info(
+                    "link it into systemd's unit folder with --create-link (or 'systemctl link \(created.unitFile.path)'), then run 'lavavisor start'"
+                )
+            }
+            return 0
         }
     }
 }

@@ -3,7 +3,7 @@ import Core
 
 extension Lavavisor {
     /// `lavavisor init`: prepare `<dir>/.lavavisor` and link the version the chain requires.
-    struct Init: AsyncParsableCommand {
+    struct Init: RuntimeCommand {
         static let configuration = CommandConfiguration(
             abstract: "Prepare <directory>/.lavavisor and install the lavap version the chain requires.",
             discussion: "Example: lavavisor init --auto-download --chain-id lava-testnet-2")
@@ -21,40 +21,38 @@ extension Lavavisor {
         )
         var autoStart = false
 
-        func run() async throws {
-            let runtime = Runtime(common, network: network)
-            let status: Int32 = try await runtime.reportingErrors {
-                let command = try supervision.command.command()
-                let monitor = runtime.monitor(
-                    source: try runtime.versionSource(versionSources),
-                    binaries: try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource),
-                    autoDownload: supervision.monitor.autoDownload, role: command?.role ?? .any)
-                try runtime.store.prepare()
-                try runtime.store.checkOwnership()
-                await runtime.store.clearStagingLeftovers(logger: runtime.logger)
-                runtime.logger.info("prepared \(runtime.store.root.path)")
-                try await prepareCurrent(monitor, store: runtime.store)
-                guard autoStart else { return 0 }
-                if command == nil {
-                    // As the original: with no --cmd, --auto-start goes on as start, with the services of config.yml.
-                    guard try !runtime.store.readConfig().services.isEmpty else {
-                        throw OptionError(
-                            "--auto-start needs --cmd 'lavap …' to supervise, or services in \(runtime.store.configFile.path) (made by 'lavavisor create-service') to start"
-                        )
-                    }
-                    if supervision.process.enterKeyringPassword || supervision.process.keyringPasswordFile != nil {
-                        throw OptionError(
-                            "--auto-start without --cmd starts the services of create-service, which take their keyring password from 'create-service --keyring-password-file'"
-                        )
-                    }
+        var runtime: Runtime { Runtime(common, network: network) }
+
+        func run(in runtime: Runtime) async throws -> Int32 {
+            let command = try supervision.command.command()
+            let monitor = runtime.monitor(
+                source: try runtime.versionSource(versionSources),
+                binaries: try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource),
+                autoDownload: supervision.monitor.autoDownload, role: command?.role ?? .any)
+            try runtime.store.prepare()
+            try runtime.store.checkOwnership()
+            await runtime.store.clearStagingLeftovers(logger: runtime.logger)
+            runtime.logger.info("prepared \(runtime.store.root.path)")
+            try await prepareCurrent(monitor, store: runtime.store)
+            guard autoStart else { return 0 }
+            if command == nil {
+                // As the original: with no --cmd, --auto-start goes on as start, with the services of config.yml.
+                guard try !runtime.store.readConfig().services.isEmpty else {
+                    throw OptionError(
+                        "--auto-start needs --cmd 'lavap …' to supervise, or services in \(runtime.store.configFile.path) (made by 'lavavisor create-service') to start"
+                    )
                 }
-                return try await runtime.supervise(
-                    SupervisionPlan(
-                        versionSources: versionSources, binarySources: binarySources, supervision: supervision,
-                        defaultSource: DefaultPlugin.binarySource,
-                        defaultBackend: command == nil ? DefaultPlugin.serviceBackend : DefaultPlugin.wrapBackend))
+                if supervision.process.enterKeyringPassword || supervision.process.keyringPasswordFile != nil {
+                    throw OptionError(
+                        "--auto-start without --cmd starts the services of create-service, which take their keyring password from 'create-service --keyring-password-file'"
+                    )
+                }
             }
-            throw ExitCode(status)
+            return try await runtime.supervise(
+                SupervisionPlan(
+                    versionSources: versionSources, binarySources: binarySources, supervision: supervision,
+                    defaultSource: DefaultPlugin.binarySource,
+                    defaultBackend: command == nil ? DefaultPlugin.serviceBackend : DefaultPlugin.wrapBackend))
         }
 
         /// Runs one check and turns every outcome without a usable `current` into an error.

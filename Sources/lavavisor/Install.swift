@@ -4,7 +4,7 @@ import Foundation
 
 extension Lavavisor {
     /// `lavavisor install VERSION`: put one version in place ahead of an upgrade, as the monitor would.
-    struct Install: AsyncParsableCommand {
+    struct Install: RuntimeCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fetch, verify and install one lavap version ahead of an upgrade, without touching current.",
             discussion:
@@ -28,49 +28,49 @@ extension Lavavisor {
             }
         }
 
-        func run() async throws {
-            let runtime = Runtime(common, chainID: nil, connection: connection)
-            try await runtime.reportingErrors {
-                let store = runtime.store
-                try store.requirePrepared()
-                try store.requireWritable()
-                try store.checkOwnership()
-                let binaries = try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource)
-                let source = "--source \(type(of: binaries).id)"
-                let wanted: SemanticVersion
-                if let requested {
-                    wanted = requested
-                } else {
-                    let listed: [SemanticVersion]
-                    do { listed = try await binaries.availableVersions() } catch {
-                        throw InstallError("cannot tell which version is the latest: \(error)")
-                    }
-                    guard let newest = listed.max() else {
-                        throw InstallError("\(source) has no versions to offer; name the version to install (X.Y.Z)")
-                    }
-                    runtime.logger.info("the latest version \(source) has is \(newest)")
-                    wanted = newest
+        var runtime: Runtime { Runtime(common, chainID: nil, connection: connection) }
+
+        func run(in runtime: Runtime) async throws -> Int32 {
+            let store = runtime.store
+            try store.requirePrepared()
+            try store.requireWritable()
+            try store.checkOwnership()
+            let binaries = try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource)
+            let source = "--source \(type(of: binaries).id)"
+            let wanted: SemanticVersion
+            if let requested {
+                wanted = requested
+            } else {
+                let listed: [SemanticVersion]
+                do { listed = try await binaries.availableVersions() } catch {
+                    throw InstallError("cannot tell which version is the latest: \(error)")
                 }
-                if store.isInstalled(wanted) {
-                    print("\(wanted) is already installed: \(store.binary(for: wanted).path)")
-                    return
+                guard let newest = listed.max() else {
+                    throw InstallError("\(source) has no versions to offer; name the version to install (X.Y.Z)")
                 }
-                runtime.logger.info("fetching \(wanted)", metadata: ["source": "\(type(of: binaries).id)"])
-                let lock = store.lockFile(for: wanted).path
-                let lockWasThere = FileManager.default.fileExists(atPath: lock)
-                do {
-                    let fresh = try await store.install(wanted, logger: runtime.logger) { staged in
-                        try await binaries.fetch(wanted, to: staged)
-                    }
-                    print(
-                        "\(wanted) \(fresh ? "installed" : "is already installed (by another lavavisor)"): \(store.binary(for: wanted).path)"
-                    )
-                } catch {
-                    // The staging folder is gone already; the lock file this attempt made goes too.
-                    if !lockWasThere { FileLock.removeIfFree(lock) }
-                    throw InstallError("cannot install \(wanted) from \(source): \(error)")
-                }
+                runtime.logger.info("the latest version \(source) has is \(newest)")
+                wanted = newest
             }
+            if store.isInstalled(wanted) {
+                print("\(wanted) is already installed: \(store.binary(for: wanted).path)")
+                return 0
+            }
+            runtime.logger.info("fetching \(wanted)", metadata: ["source": "\(type(of: binaries).id)"])
+            let lock = store.lockFile(for: wanted).path
+            let lockWasThere = FileManager.default.fileExists(atPath: lock)
+            do {
+                let fresh = try await store.install(wanted, logger: runtime.logger) { staged in
+                    try await binaries.fetch(wanted, to: staged)
+                }
+                print(
+                    "\(wanted) \(fresh ? "installed" : "is already installed (by another lavavisor)"): \(store.binary(for: wanted).path)"
+                )
+            } catch {
+                // The staging folder is gone already; the lock file this attempt made goes too.
+                if !lockWasThere { FileLock.removeIfFree(lock) }
+                throw InstallError("cannot install \(wanted) from \(source): \(error)")
+            }
+            return 0
         }
     }
 }

@@ -3,7 +3,7 @@ import Core
 
 extension Lavavisor {
     /// `lavavisor prune [--keep N] [--dry-run]`: remove installed versions nothing needs any more.
-    struct Prune: AsyncParsableCommand {
+    struct Prune: RuntimeCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove installed versions older than current, beyond the --keep newest of them.",
             discussion:
@@ -16,12 +16,11 @@ extension Lavavisor {
         @Flag(name: .customLong("dry-run"), help: "Print what would be removed and the space it would free; change nothing.")
         var dryRun = false
 
-        func run() async throws {
-            let runtime = Runtime(common)
-            let report = try await runtime.reportingErrors {
-                try await runtime.store.prune(keep: keep.count, dryRun: dryRun, logger: runtime.logger)
-            }
-            print(Self.text(report))
+        var runtime: Runtime { Runtime(common) }
+
+        func run(in runtime: Runtime) async throws -> Int32 {
+            print(Self.text(try await runtime.store.prune(keep: keep.count, dryRun: dryRun, logger: runtime.logger)))
+            return 0
         }
 
         /// One line per version, removals first, then the space freed.

@@ -5,7 +5,7 @@ import SystemdBackend
 
 extension Lavavisor {
     /// `lavavisor status [--json]`: the plan a check would make now, as text or JSON.
-    struct Status: AsyncParsableCommand {
+    struct Status: RuntimeCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the required versions, the current and installed versions, and the decision now.",
             discussion:
@@ -26,24 +26,23 @@ extension Lavavisor {
         /// How the states of the services of create-service are asked for (`systemctl show`).
         @OptionGroup(title: SystemdBackend.optionsTitle) var systemd: SystemdBackend.Options
 
-        func run() async throws {
-            let runtime = Runtime(common, network: network)
-            let report = try await runtime.reportingErrors {
-                // A mistyped --directory is an error, not the plan of an empty store.
-                let directory = runtime.store.root.deletingLastPathComponent().path
-                guard FileManager.default.fileExists(atPath: directory) else {
-                    throw StoreError(
-                        "the directory \(directory) does not exist; give the --directory that holds .lavavisor (default: your home), or create it and run 'lavavisor init --directory \(directory)'"
-                    )
-                }
-                let monitor = runtime.monitor(
-                    source: try runtime.versionSource(versionSources),
-                    binaries: try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource), autoDownload: true,
-                    role: role)
-                return await StatusReport.gather(monitor, systemctl: systemd.systemctl(in: runtime.context))
+        var runtime: Runtime { Runtime(common, network: network) }
+
+        func run(in runtime: Runtime) async throws -> Int32 {
+            // A mistyped --directory is an error, not the plan of an empty store.
+            let directory = runtime.store.root.deletingLastPathComponent().path
+            guard FileManager.default.fileExists(atPath: directory) else {
+                throw StoreError(
+                    "the directory \(directory) does not exist; give the --directory that holds .lavavisor (default: your home), or create it and run 'lavavisor init --directory \(directory)'"
+                )
             }
+            let monitor = runtime.monitor(
+                source: try runtime.versionSource(versionSources),
+                binaries: try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource), autoDownload: true,
+                role: role)
+            let report = await StatusReport.gather(monitor, systemctl: systemd.systemctl(in: runtime.context))
             try report.print(json: json)
-            if report.source.error != nil || report.configError != nil || report.currentError != nil { throw ExitCode.failure }
+            return report.source.error != nil || report.configError != nil || report.currentError != nil ? 1 : 0
         }
     }
 }

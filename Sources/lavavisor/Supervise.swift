@@ -30,12 +30,6 @@ struct SupervisionPlan {
 }
 
 extension Runtime {
-    /// Supervises, then ends the command with lavavisor's exit status; errors become one log line and status 1.
-    func superviseAndExit(_ plan: SupervisionPlan) async throws -> Never {
-        let status = try await reportingErrors { try await supervise(plan) }
-        throw ExitCode(status)
-    }
-
     /// The run shared by `wrap`, `pod` and `init --auto-start`: pick the plugins, ask for the
     /// password if wanted, then supervise until lavap ends; returns lavavisor's exit status.
     func supervise(_ plan: SupervisionPlan) async throws -> Int32 {

@@ -4,7 +4,7 @@ import Foundation
 
 extension Lavavisor {
     /// `lavavisor versions [--json]`: what is installed, without starting a monitor.
-    struct Versions: AsyncParsableCommand {
+    struct Versions: RuntimeCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the installed versions: size, install time, current, running, marked bad.",
             discussion:
@@ -27,24 +27,22 @@ extension Lavavisor {
             return selector || defaults != String(describing: versionSources.plugins)
         }
 
-        func run() async throws {
-            let runtime = Runtime(common, network: network)
-            let report = try await runtime.reportingErrors {
-                do { try runtime.store.requirePrepared() } catch  where json {
-                    // A script gets a JSON answer too: no versions, and why (the error is logged as well).
-                    try VersionsReport(store: runtime.store.root.path, current: nil, versions: [], error: "\(error)").print(json: true)
-                    throw error
-                }
-                var report = VersionsReport.gather(runtime.store)
-                if versionSourceGiven {
-                    report.mark(
-                        await VersionsReport.Chain.read(
-                            try runtime.versionSource(versionSources), role: role, expectedChainID: runtime.context.chainID))
-                }
-                return report
+        var runtime: Runtime { Runtime(common, network: network) }
+
+        func run(in runtime: Runtime) async throws -> Int32 {
+            do { try runtime.store.requirePrepared() } catch  where json {
+                // A script gets a JSON answer too: no versions, and why (the error is logged as well).
+                try VersionsReport(store: runtime.store.root.path, current: nil, versions: [], error: "\(error)").print(json: true)
+                throw error
+            }
+            var report = VersionsReport.gather(runtime.store)
+            if versionSourceGiven {
+                report.mark(
+                    await VersionsReport.Chain.read(
+                        try runtime.versionSource(versionSources), role: role, expectedChainID: runtime.context.chainID))
             }
             try report.print(json: json)
-            if report.chain?.error != nil { throw ExitCode.failure }
+            return report.chain?.error != nil ? 1 : 0
         }
     }
 }

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// A command that works through a `Runtime` built from its flags: the work answers lavavisor's
+/// exit status, and an error it throws becomes one log line and exit status 1 (`reportingErrors`),
+/// written once here instead of in every command.
+protocol RuntimeCommand: AsyncParsableCommand {
+    /// The runtime this command's flags ask for.
+    var runtime: Runtime { get }
+    /// The command's work; returns lavavisor's exit status.
+    func run(in runtime: Runtime) async throws -> Int32
+}
+
+extension RuntimeCommand {
+    func run() async throws {
+        let runtime = self.runtime
+        let status = try await runtime.reportingErrors { try await run(in: runtime) }
+        if status != 0 { throw ExitCode(status) }
+    }
+}

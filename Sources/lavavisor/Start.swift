@@ -1,0 +1,63 @@
+import ArgumentParser
+import Core
+import Foundation
+
+extension Lavavisor {
+    /// `lavavisor start`: run the services that create-service made, and the version monitor.
+    struct Start: RuntimeCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start the services made by create-service and the version monitor.",
+            discussion:
+                "Reloads systemd, enables and restarts each service in config.yml, then restarts them one by one on each upgrade. Stopping lavavisor leaves the services running under systemd."
+        )
+
+        @OptionGroup var common: CommonFlags
+        @OptionGroup var network: NetworkFlags
+        @OptionGroup var monitor: MonitorFlags
+        @OptionGroup var process: ProcessFlags
+        @OptionGroup var backend: ProcessBackendFlags
+        @OptionGroup var prune: AutoPruneFlags
+        @OptionGroup var versionSources: VersionSourceFlags
+        @OptionGroup var binarySources: BinarySourceFlags
+
+        func validate() throws {
+            if process.enterKeyringPassword || process.keyringPasswordFile != nil {
+                throw ValidationError(
+                    "start hands no password to the services: give each its keyring password with 'lavavisor create-service … --keyring-password-file PATH'"
+                )
+            }
+        }
+
+        var runtime: Runtime { Runtime(common, network: network) }
+
+        func run(in runtime: Runtime) async throws -> Int32 {
+            try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
+            try runtime.requireServices()
+            // The run wrap makes, with no --cmd: the backend runs the services of config.yml.
+            var supervision = try SupervisionFlags.parse([])
+            supervision.monitor = monitor
+            supervision.process = process
+            supervision.backend = backend
+            supervision.prune = prune
+            return try await runtime.supervise(
+                SupervisionPlan(
+                    versionSources: versionSources, binarySources: binarySources, supervision: supervision,
+                    defaultSource: DefaultPlugin.binarySource, defaultBackend: DefaultPlugin.serviceBackend))
+        }
+    }
+}
+
+extension Runtime {
+    /// Fails at once when `config.yml` lists no services, before any version check.
+    func requireServices() throws {
+        guard FileManager.default.fileExists(atPath: store.configFile.path) else {
+            throw OptionError(
+                "\(store.configFile.path) does not exist; run 'lavavisor init', then 'lavavisor create-service provider|consumer CONFIG …'")
+        }
+        guard try !store.readConfig().services.isEmpty else {
+            throw OptionError(
+                "\(store.configFile.path) lists no services; create them with 'lavavisor create-service provider|consumer CONFIG …' first"
+            )
+        }
+    }
+}
