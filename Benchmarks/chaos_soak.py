@@ -489,6 +489,16 @@ class Soak:
         if not first.alive():
             self.note(f"{wrapper} is not running: no second wrap")
             return
+        if "crash_at_start" in self.world.read_ctl(wrapper):
+            # Its lavavisor ends by itself at the crash-loop limit, and the second one then rightly takes over.
+            self.note(f"{wrapper}'s lavap is in a crash loop: no second wrap")
+            return
+        # The first must hold its claim: one just respawned may not have got as far yet, and the
+        # second would rightly win the race.
+        started = lambda: not first.alive() or any(m.startswith("started lavap") for m in first.messages())
+        if not self.wait_for(started, 10) or not first.alive():
+            self.note(f"{wrapper}'s lavavisor is not supervising yet: no second wrap")
+            return
         child = self.standin_of(wrapper)
         spec = self.spec(wrapper)
         log = os.path.join(self.world.logs, f"{wrapper}.duplicate-{self.plan.index}.log")
