@@ -21,14 +21,17 @@ struct Lavavisor: AsyncParsableCommand {
     )
 
     /// ArgumentParser's `AsyncParsableCommand.main(_:)` (1.8.2: parse, run, exit codes, help), with
-    /// the signal handlers installed before anything else, so that no SIGTERM or SIGINT is lost or
-    /// kills lavavisor while a supervising command starts. The other commands stop nothing gracefully:
-    /// they get the default actions back (`init --auto-start` installs them again when it supervises).
+    /// the signals settled here, in one place: the handlers are installed before anything else, so
+    /// that no SIGTERM or SIGINT is lost or kills lavavisor while a supervising command starts, and
+    /// the signals that would kill it for a recoverable error are ignored. The commands that do not
+    /// supervise stop nothing gracefully: they get the default actions back (`init --auto-start`
+    /// installs them again when it goes on supervising).
     static func main() async {
         Signals.install()
+        Signals.ignoreHarmful()
         do {
             var command = try await asyncParseAsRoot(nil)
-            if !(command is Wrap || command is Pod || command is Start) { Signals.restoreDefaults() }
+            if !((type(of: command) as? any RuntimeCommand.Type)?.supervises ?? false) { Signals.restoreDefaults() }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

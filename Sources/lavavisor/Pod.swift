@@ -23,6 +23,8 @@ extension Lavavisor {
             }
         }
 
+        static let supervises = true
+
         var runtime: Runtime { Runtime(common, network: network) }
 
         func run(in runtime: Runtime) async throws -> Int32 {

@@ -18,7 +18,6 @@ struct Runtime {
 
     /// The runtime of a command that follows `chainID`, if given, and makes requests as `connection` says.
     init(_ common: CommonFlags, chainID: String?, connection: ConnectionFlags?, registry: PluginRegistry = .builtIn) {
-        Signals.ignoreHarmful()
         let format = common.logFormat
         let level: Logger.Level = common.verbose ? .debug : .info
         let logger = Logger(label: "lavavisor") { _ in LavavisorLogHandler(format: format, level: level) }

@@ -8,9 +8,14 @@ protocol RuntimeCommand: AsyncParsableCommand {
     var runtime: Runtime { get }
     /// The command's work; returns lavavisor's exit status.
     func run(in runtime: Runtime) async throws -> Int32
+    /// Whether the command supervises lavap from its start, and so handles SIGTERM, SIGINT and the
+    /// signals it forwards (`wrap`, `pod`, `start`); the others get the default actions back.
+    static var supervises: Bool { get }
 }
 
 extension RuntimeCommand {
+    static var supervises: Bool { false }
+
     func run() async throws {
         let runtime = self.runtime
         let status = try await runtime.reportingErrors { try await run(in: runtime) }

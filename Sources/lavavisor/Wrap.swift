@@ -16,6 +16,8 @@ extension Lavavisor {
         @OptionGroup var versionSources: VersionSourceFlags
         @OptionGroup var binarySources: BinarySourceFlags
 
+        static let supervises = true
+
         var runtime: Runtime { Runtime(common, network: network) }
 
         func run(in runtime: Runtime) async throws -> Int32 {
