@@ -7,6 +7,9 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// swift-log, declared by every plugin that imports `Logging` (to name the context's `Logger` type).
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
 /// A plugin module: `Sources/Plugins/<extension point>/<name>`, depending on Core (and the
 /// argument parser, for its flags) only, plus what it names in `also`.
 func plugin(_ name: String, serving extensionPoint: String, also: [Target.Dependency] = []) -> Target {
@@ -92,16 +95,16 @@ let package = Package(
             "RPCVersionSource", serving: "VersionSources",
             also: [
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"), logging,
             ]),
         plugin("RESTVersionSource", serving: "VersionSources"),
         plugin("FileVersionSource", serving: "VersionSources", also: [.product(name: "Yams", package: "Yams")]),
-        plugin("GitHubReleaseSource", serving: "BinarySources"),
-        plugin("GitBinarySource", serving: "BinarySources"),
+        plugin("GitHubReleaseSource", serving: "BinarySources", also: [logging]),
+        plugin("GitBinarySource", serving: "BinarySources", also: [logging]),
         plugin("LocalBinarySource", serving: "BinarySources"),
-        plugin("ChildBackend", serving: "Backends", also: ["Supervision", .product(name: "Logging", package: "swift-log")]),
-        plugin("PodBackend", serving: "Backends", also: ["Supervision", .product(name: "Logging", package: "swift-log")]),
-        plugin("SystemdBackend", serving: "Backends", also: [.product(name: "Yams", package: "Yams")]),
+        plugin("ChildBackend", serving: "Backends", also: ["Supervision", logging]),
+        plugin("PodBackend", serving: "Backends", also: ["Supervision", logging]),
+        plugin("SystemdBackend", serving: "Backends", also: [.product(name: "Yams", package: "Yams"), logging]),
 
         // MARK: The CLI and its composition root.
         .executableTarget(
