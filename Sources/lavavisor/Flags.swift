@@ -1,9 +1,14 @@
-import ArgumentParser
+public import ArgumentParser
 import Core
 import Foundation
 
 // The flags that are not any one plugin's: each command mounts the groups it uses. Every default
 // comes from the Core type that uses it, so it is written once.
+
+// Core's values that are flags: parsed here, so that Core's API names no ArgumentParser type
+// beyond `PluginOptions`.
+extension Role: ExpressibleByArgument {}
+extension RestartPolicy.Mode: ExpressibleByArgument {}
 
 /// Where the store is and how to log: every command that touches a store.
 struct CommonFlags: ParsableArguments {

@@ -1,5 +1,3 @@
-public import ArgumentParser
-
 /// When a supervised process that ended by itself is started again, how long lavavisor waits
 /// first, and when restarting has become a crash loop.
 ///
@@ -10,7 +8,7 @@ public import ArgumentParser
 /// systemd takes over.
 public struct RestartPolicy: Sendable, Hashable {
     /// Which ends call for a restart.
-    public enum Mode: String, Sendable, Hashable, CaseIterable, ExpressibleByArgument {
+    public enum Mode: String, Sendable, Hashable, CaseIterable {
         /// Every end that lavavisor did not ask for.
         case always
         /// Every end but a clean exit (status 0).

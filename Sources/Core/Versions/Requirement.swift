@@ -1,5 +1,3 @@
-public import ArgumentParser
-
 /// The versions one role must run: the chain's target and minimum for providers, for consumers,
 /// or the higher of both when the role is not known.
 public struct VersionRequirement: Sendable, Hashable, CustomStringConvertible {
@@ -52,5 +50,3 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable, CustomStrin
         }
     }
 }
-
-extension Role: ExpressibleByArgument {}
