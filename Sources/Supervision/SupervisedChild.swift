@@ -86,6 +86,9 @@ public actor SupervisedChild {
         case finished(ProcessExit)
     }
 
+    /// Ends in a row, each soon after its start, that make a version "failing" at a switch.
+    static let failingEnds = 2
+
     /// How the child is run.
     public nonisolated let configuration: Configuration
     private let logger: Logger
@@ -174,12 +177,15 @@ public actor SupervisedChild {
     /// version puts it on probation. While a child is being started or stopped, or after a stop,
     /// it does nothing: the next check sees what runs and restarts it again if it is behind.
     public func restart() async throws {
-        // A version that was ending by itself (waiting for a restart, or restarted within the
-        // reset window) says nothing good about the machine: the new one is not blamed for failing too.
+        // A version that kept ending by itself (twice or more in a row, each soon after its start,
+        // and not up for the reset window since) says nothing good about the machine: the new one
+        // is not blamed for failing too. One crash of a version that ran well is no such sign: the
+        // chaos soak (seed 7) saw it exempt a new version that then crash-looped for good.
         let previousWasFailing: Bool
         switch state {
         case .running(let old):
-            previousWasFailing = history.failures > 0 && ContinuousClock.now - startedAt < configuration.restart.resetAfter
+            previousWasFailing =
+                history.failures >= Self.failingEnds && ContinuousClock.now - startedAt < configuration.restart.resetAfter
             state = .switching(old: old, stop: nil)
             logger.info("stopping lavap for the switch", metadata: ["pid": "\(old.pid)"])
             lastExit = await terminate(old)
@@ -189,7 +195,7 @@ public actor SupervisedChild {
             }
         case .idle, .waiting:
             if case .waiting(let pending) = state { pending?.cancel() }  // the switch starts the new version now
-            previousWasFailing = true
+            previousWasFailing = history.failures >= Self.failingEnds
         case .launching, .switching, .stopping, .finished:
             logger.debug("not restarting lavap: it is being started or stopped")
             return

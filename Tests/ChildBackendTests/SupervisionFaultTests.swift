@@ -132,6 +132,36 @@ import Testing
         #expect(await backend.waitForExit() == .exited(0))
     }
 
+    /// Found by the chaos soak (seed 7): one crash of the old version just before the switch took the
+    /// new one off probation, and the new one then crash-looped for good, never rolled back.
+    @Test func oneCrashOfTheOldVersionDoesNotExemptTheNewOneFromProbation() async throws {
+        try fixture.install("1.0.0")
+        try fixture.install("1.1.0", .exit(66))
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = child(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(200)), probation: 2)
+        let failures = Mutex<[FailedUpgrade]>([])
+        let store = store
+        await backend.onFailedUpgrade { failure in
+            failures.withLock { $0.append(failure) }
+            try? store.switchCurrent(to: failure.previous)
+            return failure.previous
+        }
+        try await backend.start()
+        let first = try await fixture.waitForEvent("start", "1.0.0")
+        #expect(kill(-(try #require(pid_t(first[2]))), SIGKILL) == 0)  // one crash; restarted at once
+        try await waitUntil("1.0.0 started again") { fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2 }
+        try store.switchCurrent(to: v("1.1.0"))
+        try await backend.restart()
+        try await waitUntil("1.1.0 rolled back to 1.0.0, logs: \(logs.text.suffix(2000))") {
+            fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 3
+        }
+        #expect(failures.withLock { $0 }.map { "\($0.failed) \($0.previous)" } == ["1.1.0 1.0.0"])
+        #expect(!logs.text.contains("is not on probation"))
+        #expect(await backend.runningVersion == v("1.0.0"))
+        await backend.stop()
+        #expect(await backend.waitForExit() == .exited(0))
+    }
+
     /// Found by the chaos soak (seed 3): `current` dangled when lavap crashed, and the restart
     /// followed it, failed, and lavavisor exited 127 with nothing running.
     @Test(arguments: ["upgrades/v0.0.1", "/elsewhere/upgrades/v1.0.0"])
@@ -165,7 +195,7 @@ import Testing
             return nil
         }
         try await backend.start()
-        try await waitUntil("1.0.0 ended twice") { fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count >= 2 }
+        try await waitUntil("1.0.0 ended twice") { fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count >= 3 }
         try store.switchCurrent(to: v("1.1.0"))
         try await backend.restart()
         try await waitUntil("1.1.0 ended twice, logs: \(logs.text.suffix(2000))") {
