@@ -74,7 +74,7 @@ import Testing
         // No restart: the outcome names no version to restart onto.
         #expect(await monitor.check(child: v("1.1.0")) == .unchanged(.keep(v("1.1.0"))))
         #expect(store.currentLink() == .installed(v("1.1.0")))
-        #expect(logs.text.contains("current could not be run, and is linked again to 1.1.0, which runs"))
+        #expect(logs.text.contains("current linked to what cannot or must not run, and is linked again to 1.1.0, which runs"))
         #expect(binaries.fetches == [v("1.1.0")])
     }
 

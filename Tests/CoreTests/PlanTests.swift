@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import TestSupport
 import Testing
 
@@ -14,6 +15,7 @@ import Testing
         var installed: [String] = []
         var offered: [String]? = nil
         var autoDownload = true
+        var bad: [String] = []
         let expected: Plan.Action
         var testDescription: String { name }
     }
@@ -55,6 +57,9 @@ import Testing
             name: "current gone or foreign, the child complies: link current to it again", running: "1.1.0", child: true,
             installed: ["1.1.0"], expected: .relink(v("1.1.0"))),
         Case(
+            name: "current marked bad, the child rolled back and complies: link current to it again", target: "1.1.0",
+            running: "1.0.0", child: true, current: "1.1.0", installed: ["1.0.0", "1.1.0"], bad: ["1.1.0"], expected: .relink(v("1.0.0"))),
+        Case(
             name: "current dangles, no child: nothing to relink (status, init)", running: "1.1.0", current: "0.0.1", installed: ["1.1.0"],
             expected: .none),
         Case(
@@ -67,7 +72,12 @@ import Testing
             reading: VersionReading(versions: required(target: example.target, min: example.min), location: "test", chainID: chainID),
             role: .any, running: example.running.map(v), childRunning: example.child, current: example.current.map(v),
             installed: example.installed.map(v), offered: example.offered?.map(v), autoDownload: example.autoDownload,
-            expectedChainID: expected)
+            expectedChainID: expected,
+            state: StoreState().holding(
+                example.bad.map {
+                    StoreState.BadVersion(
+                        version: v($0), target: v(example.target), rolledBackTo: v(example.min), reason: "a test", markedAt: Date())
+                }))
     }
 
     @Test(arguments: cases)

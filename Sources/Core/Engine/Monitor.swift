@@ -271,13 +271,16 @@ public actor Monitor {
             case .switchTo(let version):
                 return switchCurrent(to: version, plan: plan)
             case .relink(let version):
-                let problem = store.currentProblem() ?? "\(store.current.path) is missing"
+                let problem =
+                    store.currentProblem()
+                    ?? plan.current.map { "\(store.current.path) links to \($0), marked bad under the target \(plan.requirement.target)" }
+                    ?? "\(store.current.path) is missing"
                 do { try store.switchCurrent(to: version) } catch {
                     logger.error("\(problem); cannot link it again to \(version), which runs", metadata: ["error": "\(error)"])
                     return .failed("\(error)")
                 }
                 logger.warning(
-                    "current could not be run, and is linked again to \(version), which runs; lavap is not restarted",
+                    "current linked to what cannot or must not run, and is linked again to \(version), which runs; lavap is not restarted",
                     metadata: ["was": "\(problem)"])
                 return .unchanged(plan.decision)
             }

@@ -20,8 +20,9 @@ public struct Plan: Sendable, Equatable {
         case switchTo(SemanticVersion)
         /// `current` already links to this version but the child runs an older one: restart it.
         case restart(SemanticVersion)
-        /// `current` cannot be run (it dangles, links outside the store, or is gone) while the child
-        /// runs this installed version, which complies: link `current` to it again, no restart.
+        /// `current` cannot be run (it dangles, links outside the store, or is gone) or links to a
+        /// version marked bad, while the child runs this installed version, which complies: link
+        /// `current` to it again, no restart.
         case relink(SemanticVersion)
 
         /// The version the step moves to, if any.
@@ -162,8 +163,11 @@ public struct Plan: Sendable, Equatable {
         }
         guard let goal else {
             // A restart after a crash, and the next lavavisor, start what current links to: a current
-            // that cannot be run is put back onto what runs, and complies.
-            if childRunning, let running, installed.contains(running), current.map({ !installed.contains($0) }) ?? true {
+            // that cannot be run, or links to a version marked bad (a rollback that could not switch
+            // it back on a full disk), is put back onto what runs, and complies.
+            if childRunning, let running, installed.contains(running), running != current,
+                current.map({ !installed.contains($0) || bad.contains($0) }) ?? true
+            {
                 action = .relink(running)
             } else {
                 action = .none
