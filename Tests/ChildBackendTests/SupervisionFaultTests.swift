@@ -30,6 +30,19 @@ import Testing
         return ChildBackend(configuration, logger: logs.logger())
     }
 
+    /// Rolls every failed upgrade of `backend` back to the version before it (switching `current`
+    /// back, as the monitor does), and keeps what it was told.
+    func rollingBack(_ backend: ChildBackend) async -> FailedUpgrades {
+        let failures = FailedUpgrades()
+        let store = store
+        await backend.onFailedUpgrade { failure in
+            failures.record(failure)
+            try? store.switchCurrent(to: failure.previous)
+            return failure.previous
+        }
+        return failures
+    }
+
     @Test func aRefusedSecondSupervisorLeavesTheFirstOnesRecord() async throws {
         try fixture.install("1.0.0")
         try store.switchCurrent(to: v("1.0.0"))
@@ -109,13 +122,7 @@ import Testing
         try fixture.install("1.1.0")
         try store.switchCurrent(to: v("1.0.0"))
         let backend = child()
-        let failures = Mutex<[FailedUpgrade]>([])
-        let store = store
-        await backend.onFailedUpgrade { failure in
-            failures.withLock { $0.append(failure) }
-            try? store.switchCurrent(to: failure.previous)
-            return failure.previous
-        }
+        let failures = await rollingBack(backend)
         try await backend.start()
         let first = try await fixture.waitForEvent("start", "1.0.0")
         try store.switchCurrent(to: v("1.1.0"))
@@ -124,8 +131,8 @@ import Testing
         try await backend.restart()
         try await waitUntil("1.0.0 started again") { fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2 }
         #expect(fixture.recorded.first { $0.prefix(3) == ["sigterm", "1.0.0", first[2]] } != nil)
-        #expect(failures.withLock { $0 }.map { "\($0.failed) \($0.previous)" } == ["1.1.0 1.0.0"])
-        #expect(failures.withLock { $0 }.first?.reason.contains("cannot be started") == true)
+        #expect(failures.seen.map { "\($0.failed) \($0.previous)" } == ["1.1.0 1.0.0"])
+        #expect(failures.seen.first?.reason.contains("cannot be started") == true)
         #expect(await backend.runningVersion == v("1.0.0"))
         #expect(store.currentVersion() == v("1.0.0"))
         await backend.stop()
@@ -139,13 +146,7 @@ import Testing
         try fixture.install("1.1.0", .exit(66))
         try store.switchCurrent(to: v("1.0.0"))
         let backend = child(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(200)), probation: 2)
-        let failures = Mutex<[FailedUpgrade]>([])
-        let store = store
-        await backend.onFailedUpgrade { failure in
-            failures.withLock { $0.append(failure) }
-            try? store.switchCurrent(to: failure.previous)
-            return failure.previous
-        }
+        let failures = await rollingBack(backend)
         try await backend.start()
         let first = try await fixture.waitForEvent("start", "1.0.0")
         #expect(kill(-(try #require(pid_t(first[2]))), SIGKILL) == 0)  // one crash; restarted at once
@@ -155,7 +156,7 @@ import Testing
         try await waitUntil("1.1.0 rolled back to 1.0.0, logs: \(logs.text.suffix(2000))") {
             fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 3
         }
-        #expect(failures.withLock { $0 }.map { "\($0.failed) \($0.previous)" } == ["1.1.0 1.0.0"])
+        #expect(failures.seen.map { "\($0.failed) \($0.previous)" } == ["1.1.0 1.0.0"])
         #expect(!logs.text.contains("is not on probation"))
         #expect(await backend.runningVersion == v("1.0.0"))
         await backend.stop()
@@ -206,6 +207,13 @@ import Testing
         await backend.stop()
         _ = await backend.waitForExit()
     }
+}
+
+/// The failed upgrades a rollback handler was told about.
+final class FailedUpgrades: Sendable {
+    private let list = Mutex<[FailedUpgrade]>([])
+    func record(_ failure: FailedUpgrade) { list.withLock { $0.append(failure) } }
+    var seen: [FailedUpgrade] { list.withLock { $0 } }
 }
 
 /// The state letter of a process (`R`, `S`, `T`, `Z`…) from `/proc/<pid>/stat`; nil when it is gone.
