@@ -416,13 +416,9 @@ class Soak:
         if not self.wait_for(lambda: not run.alive(), bound):
             self.checks.violation("liveness", f"{run.name} run {run.number} (pid {run.pid}) did not exit within "
                                   f"{bound:g} s of {self.signal_names(run)}; killing it", runs=[run])
-            run.killed = True
-            try:
-                os.killpg(run.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            run.popen.wait()
-        self.checks.poll_runs()
+            self.kill9(run, group=True)
+        else:
+            self.checks.poll_runs()
 
     @staticmethod
     def signal_names(run):
@@ -459,10 +455,11 @@ class Soak:
         self.wait(respawn_after)
         self.respawn_dead()
 
-    def kill9(self, run):
+    def kill9(self, run, group=False):
+        """SIGKILL to `run`'s lavavisor (with `group`, to its whole session's group), then the checks of its end."""
         run.killed = True
         try:
-            os.kill(run.pid, signal.SIGKILL)
+            (os.killpg if group else os.kill)(run.pid, signal.SIGKILL)
         except OSError:
             pass
         run.popen.wait()
