@@ -12,7 +12,7 @@ the soak's event list never depends on it.
 import base64, hashlib, json, random, socket, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from detection_delay import WS_GUID, WebSocketClient, field
+from detection_delay import field, upgrade_to_websocket
 
 PARAMS_PATH = "/lavanet.lava.protocol.Query/Params"
 PROPOSALS_PATH = "/cosmos.gov.v1.Query/Proposals"
@@ -214,20 +214,8 @@ def node_handler(chain, request_timeout):
                 if time.monotonic() < chain.ws_refused_until:
                     self.send_body(503, "text/plain", b"websocket refused while the node restarts\n")
                     return
-                key = self.headers.get("Sec-WebSocket-Key")
-                if "websocket" not in self.headers.get("Upgrade", "").lower() or not key:
+                if not upgrade_to_websocket(self, chain):
                     self.send_body(400, "text/plain", b"websocket upgrade expected\n")
-                    return
-                accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
-                self.send_response(101, "Switching Protocols")
-                self.send_header("Upgrade", "websocket")
-                self.send_header("Connection", "Upgrade")
-                self.send_header("Sec-WebSocket-Accept", accept)
-                self.end_headers()
-                self.wfile.flush()
-                self.close_connection = True
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                WebSocketClient(chain, self.connection, self.rfile).serve()
                 return
             if self.faulted():
                 return

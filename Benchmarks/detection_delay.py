@@ -213,6 +213,25 @@ class WebSocketClient:
                 "events": {"tm.event": [kind], "block.height": [str(height)]}}})
 
 
+def upgrade_to_websocket(handler, chain):
+    """Answers the websocket upgrade asked of `handler` (101) and serves `chain`'s new blocks on it
+    until the client goes; False, with nothing sent, when the request is no websocket upgrade."""
+    key = handler.headers.get("Sec-WebSocket-Key")
+    if "websocket" not in handler.headers.get("Upgrade", "").lower() or not key:
+        return False
+    accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+    handler.send_response(101, "Switching Protocols")
+    handler.send_header("Upgrade", "websocket")
+    handler.send_header("Connection", "Upgrade")
+    handler.send_header("Sec-WebSocket-Accept", accept)
+    handler.end_headers()
+    handler.wfile.flush()
+    handler.close_connection = True
+    handler.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    WebSocketClient(chain, handler.connection, handler.rfile).serve()
+    return True
+
+
 def handler_for(chain):
     class Node(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -240,20 +259,8 @@ def handler_for(chain):
 
         def do_GET(self):
             if self.path.split("?")[0].rstrip("/").endswith("/websocket"):
-                key = self.headers.get("Sec-WebSocket-Key")
-                if "websocket" not in self.headers.get("Upgrade", "").lower() or not key:
+                if not upgrade_to_websocket(self, chain):
                     self.reply({"error": "websocket upgrade expected"}, status=400)
-                    return
-                accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
-                self.send_response(101, "Switching Protocols")
-                self.send_header("Upgrade", "websocket")
-                self.send_header("Connection", "Upgrade")
-                self.send_header("Sec-WebSocket-Accept", accept)
-                self.end_headers()
-                self.wfile.flush()
-                self.close_connection = True
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                WebSocketClient(chain, self.connection, self.rfile).serve()
                 return
             if self.path.startswith("/download/"):
                 body = chain.assets.get(self.path)
