@@ -200,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SystemdBackendTests",
-            dependencies: ["SystemdBackend", "Core", "TestSupport"],
+            dependencies: ["SystemdBackend", "Core", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -52,6 +52,18 @@ struct Runtime {
         }
     }
 
+    /// The states of `services` as the process backend `id` sees them, from its flags in `options`;
+    /// each says why when that backend cannot tell.
+    func serviceStates(of services: [String], backend id: String, options: ProcessBackendPlugins) async -> [ServiceState] {
+        do {
+            let states = try await registry.serviceStates(
+                id, of: services, options: PluginOptionValues(collecting: options), context: context)
+            return states ?? services.map { ServiceState(name: $0, error: "the \(id) backend cannot tell the states of services") }
+        } catch {
+            return services.map { ServiceState(name: $0, error: "\(error)") }
+        }
+    }
+
     /// Checks that the backend chosen by `--backend` (or the command's default) is in this build.
     func requireBackend(_ flags: ProcessBackendFlags, default id: String) throws {
         _ = try choosing(.processBackend) { try registry.processBackend(flags.id ?? id) }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Core
 import Foundation
-import SystemdBackend
 
 extension Lavavisor {
     /// `lavavisor status [--json]`: the plan a check would make now, as text or JSON.
@@ -23,8 +22,8 @@ extension Lavavisor {
 
         @Flag(help: "Print one JSON object.") var json = false
 
-        /// How the states of the services of create-service are asked for (`systemctl show`).
-        @OptionGroup(title: SystemdBackend.optionsTitle) var systemd: SystemdBackend.Options
+        /// The backends' flags: the service backend's say how its services' states are asked for.
+        @OptionGroup var backends: ProcessBackendPlugins
 
         var runtime: Runtime { Runtime(common, network: network) }
 
@@ -40,7 +39,9 @@ extension Lavavisor {
                 source: try runtime.versionSource(versionSources),
                 binaries: try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource), autoDownload: true,
                 role: role)
-            let report = await StatusReport.gather(monitor, systemctl: systemd.systemctl(in: runtime.context))
+            let report = await StatusReport.gather(monitor) { services in
+                await runtime.serviceStates(of: services, backend: DefaultPlugin.serviceBackend, options: backends)
+            }
             try report.print(json: json)
             return report.source.error != nil || report.configError != nil || report.currentError != nil ? 1 : 0
         }

@@ -1,6 +1,5 @@
 import Core
 import Foundation
-import SystemdBackend
 
 /// Everything `status` shows, as one value that renders as text or JSON: the monitor's own plan.
 struct StatusReport: Report {
@@ -99,7 +98,7 @@ struct StatusReport: Report {
 
     /// Makes the plan a wrapper with `--auto-download` would make now (no child runs here, so what
     /// `current/lavap` reports stands for what runs).
-    static func gather(_ monitor: Monitor, systemctl: Systemctl) async -> StatusReport {
+    static func gather(_ monitor: Monitor, serviceStates: ([String]) async -> [ServiceState]) async -> StatusReport {
         let store = monitor.store
         var report = StatusReport(
             source: Source(id: type(of: monitor.source).id), role: monitor.role.rawValue, store: store.root.path,
@@ -138,9 +137,7 @@ struct StatusReport: Report {
         if FileManager.default.fileExists(atPath: store.configFile.path) {
             do { services = try store.readConfig().services } catch { report.configError = "\(error)" }
         }
-        for service in services {
-            report.services.append(await systemctl.state(of: service))
-        }
+        if !services.isEmpty { report.services = await serviceStates(services) }
         return report
     }
 

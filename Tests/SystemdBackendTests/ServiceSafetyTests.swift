@@ -1,3 +1,4 @@
+import ArgumentParser
 import Core
 import Foundation
 import SystemdBackend
@@ -61,4 +62,26 @@ import Testing
         #expect(state.error == nil && state.active == "active", "\(state)")
         #expect(systemctl.calls.last == ["show", "--property=LoadState,ActiveState,SubState", "--", "--global.service"])
     }
+
+    /// What `status` needs of systemd comes through the extension point: the registry asks the
+    /// backend by id, from its parsed flags; a failing `systemctl` is kept in the state, not thrown.
+    @Test func theServicesStatesComeThroughTheExtensionPoint() async throws {
+        let registry = try PluginRegistry(versionSources: [], binarySources: [], processBackends: [SystemdBackend.self])
+        let context = PluginContext(store: store, logger: CapturedLogs().logger())
+        let options = PluginOptionValues(collecting: try MountedSystemd.parse(["--systemctl", systemctl.url.path]))
+        let states = try #require(
+            try await registry.serviceStates("systemd", of: ["a.service", "b.service"], options: options, context: context))
+        #expect(states.map(\.name) == ["a.service", "b.service"])
+        #expect(states.allSatisfy { $0.error == nil && $0.load != nil }, "\(states)")
+        #expect(systemctl.calls.map { $0.last } == ["a.service", "b.service"])
+
+        try systemctl.fail("show", unit: "b.service", message: "Failed to connect to bus")
+        let failing = try #require(try await registry.serviceStates("systemd", of: ["b.service"], options: options, context: context))
+        #expect(failing.first?.error?.contains("Failed to connect to bus") == true, "\(failing)")
+    }
+}
+
+/// The systemd backend's flags mounted as a command mounts them.
+private struct MountedSystemd: ParsableArguments {
+    @OptionGroup var systemd: SystemdBackend.Options
 }

@@ -136,6 +136,10 @@ public protocol ProcessBackend: Plugin, AnyObject {
     func onFailedUpgrade(_ handler: @escaping RollbackHandler) async
     /// How lavavisor may write while this backend runs (the default: a progress bar on a terminal).
     static var outputStyle: OutputStyle { get }
+    /// The states of `services` (the names in `config.yml`) as this backend's manager sees them, for
+    /// `status`, which runs no backend. An optional capability: nil, the default, from a backend
+    /// whose processes are its own children and end with it.
+    static func serviceStates(of services: [String], options: Options, context: PluginContext) async -> [ServiceState]?
 }
 
 extension ProcessBackend {
@@ -147,6 +151,11 @@ extension ProcessBackend {
 
     /// A progress bar on a terminal, log lines otherwise.
     public static var outputStyle: OutputStyle { .interactive }
+
+    /// None: this backend's processes are its own children; nothing outlives it to be asked about.
+    public static func serviceStates(of services: [String], options: Options, context: PluginContext) async -> [ServiceState]? {
+        nil
+    }
 }
 
 extension VersionSource {

@@ -120,6 +120,16 @@ public struct PluginRegistry: Sendable {
         return try make(processBackend(id))
     }
 
+    /// The states of `services` as the process backend `id` sees them (`ProcessBackend.serviceStates`).
+    public func serviceStates(
+        _ id: String, of services: [String], options: PluginOptionValues, context: PluginContext
+    ) async throws -> [ServiceState]? {
+        func states<P: ProcessBackend>(_ plugin: P.Type) async throws -> [ServiceState]? {
+            await P.serviceStates(of: services, options: try options.of(P.Options.self), context: context)
+        }
+        return try await states(processBackend(id))
+    }
+
     /// Every registered plugin, sorted by extension point then id.
     public var entries: [(point: ExtensionPoint, id: String, summary: String)] {
         versionSources.values.map { (ExtensionPoint.versionSource, $0.id, $0.summary) }.sorted { $0.1 < $1.1 }

@@ -93,26 +93,6 @@ public struct SystemctlFailed: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// A service's states as `systemctl show` gives them, for `status`.
-public struct ServiceState: Sendable, Hashable, Encodable {
-    /// The unit's name.
-    public var name: String
-    /// `LoadState` (loaded, not-found, …).
-    public var load: String?
-    /// `ActiveState` (active, activating, failed, inactive, …).
-    public var active: String?
-    /// `SubState` (running, dead, auto-restart, …).
-    public var sub: String?
-    /// Why the states could not be read.
-    public var error: String?
-
-    /// One line: `a.service: active (running), loaded`, or the error.
-    public var summary: String {
-        if let error { return "\(name): unknown (\(error))" }
-        return "\(name): \(active ?? "?") (\(sub ?? "?")), \(load ?? "?")"
-    }
-}
-
 extension Systemctl {
     /// The states of `service` (`systemctl show -p LoadState,ActiveState,SubState -- SERVICE`); a failure is kept in `error`.
     public func state(of service: String) async -> ServiceState {

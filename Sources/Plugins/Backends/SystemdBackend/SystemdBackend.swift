@@ -112,6 +112,14 @@ public final class SystemdBackend: ProcessBackend {
         self.activePoll = activePoll
     }
 
+    /// The services' states under systemd (`systemctl show`), each failure kept in its state.
+    public static func serviceStates(of services: [String], options: Options, context: PluginContext) async -> [ServiceState]? {
+        let systemctl = options.systemctl(in: context)
+        var states: [ServiceState] = []
+        for service in services { states.append(await systemctl.state(of: service)) }
+        return states
+    }
+
     public static func make(options: Options, context: PluginContext, processes: ProcessSettings) throws -> SystemdBackend {
         if processes.command != nil {
             throw OptionError(
