@@ -377,8 +377,13 @@ class Checks:
         disk = any(s <= time.monotonic() and e >= begun for s, e in self.soak.disk_windows)
         if status != 0 and not disk:
             self.violation("prune removes only what it may", f"prune --keep {keep} failed with {status}: {tail(log)}")
+        text = tail(log, n=1 << 20)
         for version in removed:
             currents = [c for c in (before["current"], after["current"])]
+            # A wrapper may repair a broken current while prune starts: prune then decides under the
+            # repaired one, and says so ("kept V: current").
+            if before["current"] is None and after["current"] is not None and f"kept {after['current']}: current" in text:
+                currents = [after["current"]]
             problem = None
             if None in currents:
                 problem = f"current was '{before['link']}' then '{after['link']}', no installed version"
@@ -387,7 +392,7 @@ class Checks:
             elif version in before["running"] | after["running"]:
                 problem = "a lavap runs it"
             else:
-                kept = [v for v in before["installed"] if vkey(version) < vkey(v) < vkey(before["current"])]
+                kept = [v for v in before["installed"] if vkey(version) < vkey(v) < vkey(min(currents, key=vkey))]
                 if len(kept) < keep:
                     problem = f"only {len(kept)} newer older-than-current versions stayed ({kept})"
             if problem:
