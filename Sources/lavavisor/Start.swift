@@ -36,15 +36,11 @@ extension Lavavisor {
             try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
             try runtime.requireServices()
             // The run wrap makes, with no --cmd: the backend runs the services of config.yml.
-            var supervision = try SupervisionFlags.parse([])
-            supervision.monitor = monitor
-            supervision.process = process
-            supervision.backend = backend
-            supervision.prune = prune
             return try await runtime.supervise(
                 SupervisionPlan(
-                    versionSources: versionSources, binarySources: binarySources, supervision: supervision,
-                    defaultSource: DefaultPlugin.binarySource, defaultBackend: DefaultPlugin.serviceBackend))
+                    versionSources: versionSources, binarySources: binarySources, monitor: monitor, command: nil, process: process,
+                    backend: backend, prune: prune, metrics: nil, defaultSource: DefaultPlugin.binarySource,
+                    defaultBackend: DefaultPlugin.serviceBackend))
         }
     }
 }

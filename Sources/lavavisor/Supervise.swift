@@ -18,39 +18,75 @@ struct SupervisionFlags: ParsableArguments {
     @OptionGroup var metrics: MetricsFlags
 }
 
-/// What `supervise` runs: the plugins' flags and the command's defaults.
+/// What `supervise` runs: the flags of the supervision and the plugins, and the command's defaults.
 struct SupervisionPlan {
     var versionSources: VersionSourceFlags
     var binarySources: BinarySourceFlags
-    var supervision: SupervisionFlags
+    var monitor: MonitorFlags
+    /// `--cmd`; nil for the services of `config.yml` (`start`, `init --auto-start` without it).
+    var command: CommandFlag?
+    var process: ProcessFlags
+    var backend: ProcessBackendFlags
+    var prune: AutoPruneFlags
+    /// `--metrics-address`, for the commands that have it.
+    var metrics: MetricsFlags?
     var defaultSource: String
     var defaultBackend: String
     /// A pod has nobody else to fetch for it: it fetches whatever `--auto-download` says.
     var alwaysFetch = false
+
+    /// The plan of a command that mounts every supervision flag (`wrap`, `pod`, `init`).
+    init(
+        versionSources: VersionSourceFlags, binarySources: BinarySourceFlags, supervision: SupervisionFlags, defaultSource: String,
+        defaultBackend: String, alwaysFetch: Bool = false
+    ) {
+        self.init(
+            versionSources: versionSources, binarySources: binarySources, monitor: supervision.monitor, command: supervision.command,
+            process: supervision.process, backend: supervision.backend, prune: supervision.prune, metrics: supervision.metrics,
+            defaultSource: defaultSource, defaultBackend: defaultBackend, alwaysFetch: alwaysFetch)
+    }
+
+    /// A plan from its parts (`start`: no `--cmd`, no metrics server).
+    init(
+        versionSources: VersionSourceFlags, binarySources: BinarySourceFlags, monitor: MonitorFlags, command: CommandFlag?,
+        process: ProcessFlags, backend: ProcessBackendFlags, prune: AutoPruneFlags, metrics: MetricsFlags?, defaultSource: String,
+        defaultBackend: String, alwaysFetch: Bool = false
+    ) {
+        self.versionSources = versionSources
+        self.binarySources = binarySources
+        self.monitor = monitor
+        self.command = command
+        self.process = process
+        self.backend = backend
+        self.prune = prune
+        self.metrics = metrics
+        self.defaultSource = defaultSource
+        self.defaultBackend = defaultBackend
+        self.alwaysFetch = alwaysFetch
+    }
 }
 
 extension Runtime {
     /// The run shared by `wrap`, `pod` and `init --auto-start`: pick the plugins, ask for the
     /// password if wanted, then supervise until lavap ends; returns lavavisor's exit status.
     func supervise(_ plan: SupervisionPlan) async throws -> Int32 {
-        var runtime = try forBackend(plan.supervision.backend, default: plan.defaultBackend)
-        runtime.context.health = Health(pollInterval: .seconds(plan.supervision.monitor.pollInterval))
+        var runtime = try forBackend(plan.backend, default: plan.defaultBackend)
+        runtime.context.health = Health(pollInterval: .seconds(plan.monitor.pollInterval))
         return try await runtime.superviseForBackend(plan)
     }
 
     /// `supervise`, on a runtime whose plugins are made for the chosen backend.
     private func superviseForBackend(_ plan: SupervisionPlan) async throws -> Int32 {
         Signals.install()  // again for `init --auto-start`, whose preparation kept the default actions
-        let flags = plan.supervision
-        let command = try flags.command.command()
+        let command = try plan.command?.command()
         let source = try versionSource(plan.versionSources)
         let binaries = try binarySource(plan.binarySources, default: plan.defaultSource)
         var processes = ProcessSettings(
-            command: command, stopTimeout: .seconds(flags.process.stopTimeout), restart: flags.process.restartPolicy,
-            upgradeProbation: flags.process.upgradeProbation)
-        if let file = flags.process.keyringPasswordFile {
+            command: command, stopTimeout: .seconds(plan.process.stopTimeout), restart: plan.process.restartPolicy,
+            upgradeProbation: plan.process.upgradeProbation)
+        if let file = plan.process.keyringPasswordFile {
             processes.keyringPassword = try KeyringPasswordFile.read(context.resolve(file))
-        } else if flags.process.enterKeyringPassword {
+        } else if plan.process.enterKeyringPassword {
             do {
                 processes.keyringPassword = try await PasswordPrompt.read(logger: logger)
             } catch let interrupted as PromptInterrupted {
@@ -60,7 +96,7 @@ extension Runtime {
         }
         // The password's memory is zeroed whichever way supervision ends.
         defer { processes.keyringPassword?.wipe() }
-        let backend = try backend(flags.backend, default: plan.defaultBackend, processes: processes)
+        let backend = try backend(plan.backend, default: plan.defaultBackend, processes: processes)
         // Every handled signal: SIGTERM and SIGINT stop lavap, the others are forwarded to it.
         let signals = Signals.stream()
         try store.prepare()
@@ -83,14 +119,14 @@ extension Runtime {
         }
         // A metrics address that cannot be served is an error before anything starts.
         var metrics: MetricsServer?
-        if let address = flags.metrics.address { metrics = try await MetricsServer.start(at: address, health: context.health ?? Health()) }
+        if let address = plan.metrics?.address { metrics = try await MetricsServer.start(at: address, health: context.health ?? Health()) }
         if let metrics { logger.info("serving GET /metrics and GET /healthz", metadata: ["address": "\(metrics.address)"]) }
-        let fetches = flags.monitor.autoDownload || plan.alwaysFetch
+        let fetches = plan.monitor.autoDownload || plan.alwaysFetch
         let supervisor = Supervisor(
             monitor: monitor(
-                source: source, binaries: binaries, autoDownload: fetches, role: role, prefetch: fetches && !flags.monitor.noPrefetch),
-            backend: backend, pollInterval: .seconds(flags.monitor.pollInterval), logger: logger,
-            afterUpgrade: flags.prune.afterUpgrade(
+                source: source, binaries: binaries, autoDownload: fetches, role: role, prefetch: fetches && !plan.monitor.noPrefetch),
+            backend: backend, pollInterval: .seconds(plan.monitor.pollInterval), logger: logger,
+            afterUpgrade: plan.prune.afterUpgrade(
                 store: store, wait: processes.restart.resetAfter, running: { await backend.runningVersion }, logger: logger),
             // Once lavap runs, this process only checks and waits: the pages start-up touched go
             // back, a few seconds later, so that the page-out never competes with lavap's own start
