@@ -1,7 +1,6 @@
 import ArgumentParser
 import Core
 import Foundation
-import SystemdBackend
 
 extension Lavavisor {
     /// `lavavisor create-service provider|consumer CONFIG`: a systemd unit per lavap process.
@@ -43,15 +42,12 @@ extension Lavavisor {
 
         func run(in runtime: Runtime) async throws -> Int32 {
             try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
-            if let id = backend.id, id != SystemdBackend.id {
-                throw OptionError("create-service writes systemd units; --backend must be \(SystemdBackend.id), got '\(id)'")
-            }
             let context = runtime.context
             let request = ServiceRequest(
                 kind: kind, config: context.resolve(config), from: from, geolocation: geolocation, logLevel: logLevel,
                 keyringBackend: keyringBackend, chainID: chainID, node: node, parallelConnections: parallelConnections,
                 keyringPasswordFile: keyringPasswordFile.map { context.resolve($0) }, createLink: createLink)
-            let created = try await ServiceCreator(options: backend.plugins.systemd, context: context).create(request)
+            let created = try await runtime.createService(request, backend: backend, default: DefaultPlugin.serviceBackend)
             print(created.unitFile.path)
             if created.link == nil {
                 runtime.logger.info(

@@ -9,6 +9,7 @@ import Foundation
 // beyond `PluginOptions`.
 extension Role: ExpressibleByArgument {}
 extension RestartPolicy.Mode: ExpressibleByArgument {}
+extension ServiceRequest.Kind: ExpressibleByArgument {}
 
 /// Where the store is and how to log: every command that touches a store.
 struct CommonFlags: ParsableArguments {

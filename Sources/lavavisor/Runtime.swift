@@ -64,6 +64,16 @@ struct Runtime {
         }
     }
 
+    /// Makes the service `request` asks for with the backend chosen by `--backend` (or `id`).
+    func createService(_ request: ServiceRequest, backend flags: ProcessBackendFlags, default id: String) async throws -> CreatedService {
+        do {
+            return try await registry.createService(
+                flags.id ?? id, request, options: PluginOptionValues(collecting: flags.plugins), context: context)
+        } catch let cannot as BackendCannot {
+            throw BackendCannot(backend: cannot.backend, what: cannot.what, instead: id)
+        }
+    }
+
     /// Checks that the backend chosen by `--backend` (or the command's default) is in this build.
     func requireBackend(_ flags: ProcessBackendFlags, default id: String) throws {
         _ = try choosing(.processBackend) { try registry.processBackend(flags.id ?? id) }

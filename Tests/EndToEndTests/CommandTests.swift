@@ -146,7 +146,7 @@ import Testing
         #expect(badGeolocation.logs.contains("--geolocation must be a positive number, got 0"))
         let otherBackend = try await CLI.run(arguments + ["--backend", "child"], in: temp)
         #expect(otherBackend.exit == .exited(1))
-        #expect(otherBackend.logs.contains("create-service writes systemd units; --backend must be systemd, got 'child'"))
+        #expect(otherBackend.logs.contains("the child backend cannot create services; choose --backend systemd"))
     }
 
     @Test(arguments: [

@@ -66,6 +66,7 @@ import Testing
         OptionError("this command needs --cmd 'lavap …': the lavap command line to supervise"),
         OptionError("--cmd must start with lavap (it is replaced by the managed binary); got 'lavad'"),
         ListingUnavailable(source: "local"),
+        BackendCannot(backend: "child", what: "create services", instead: "systemd"),
         SpawnError(executable: "/home/u/.lavavisor/upgrades/v6.2.5/lavap", code: ENOENT),
         SupervisedChildError(
             "another lavavisor (pid 4242) already supervises 'lavap rpcprovider p.yml' on /home/u/.lavavisor; stop it first, or run this one with another --directory"

@@ -140,6 +140,9 @@ public protocol ProcessBackend: Plugin, AnyObject {
     /// `status`, which runs no backend. An optional capability: nil, the default, from a backend
     /// whose processes are its own children and end with it.
     static func serviceStates(of services: [String], options: Options, context: PluginContext) async -> [ServiceState]?
+    /// Makes the service `request` asks for and lists it in `config.yml` (`create-service`), for
+    /// the backend's manager to run. An optional capability: the default throws `BackendCannot`.
+    static func createService(_ request: ServiceRequest, options: Options, context: PluginContext) async throws -> CreatedService
 }
 
 extension ProcessBackend {
@@ -151,6 +154,11 @@ extension ProcessBackend {
 
     /// A progress bar on a terminal, log lines otherwise.
     public static var outputStyle: OutputStyle { .interactive }
+
+    /// None: this backend runs its processes itself, it makes no services for another manager.
+    public static func createService(_ request: ServiceRequest, options: Options, context: PluginContext) async throws -> CreatedService {
+        throw BackendCannot(backend: id, what: "create services")
+    }
 
     /// None: this backend's processes are its own children; nothing outlives it to be asked about.
     public static func serviceStates(of services: [String], options: Options, context: PluginContext) async -> [ServiceState]? {

@@ -130,6 +130,16 @@ public struct PluginRegistry: Sendable {
         return try await states(processBackend(id))
     }
 
+    /// Makes the service `request` asks for with the process backend `id` (`ProcessBackend.createService`).
+    public func createService(
+        _ id: String, _ request: ServiceRequest, options: PluginOptionValues, context: PluginContext
+    ) async throws -> CreatedService {
+        func create<P: ProcessBackend>(_ plugin: P.Type) async throws -> CreatedService {
+            try await P.createService(request, options: try options.of(P.Options.self), context: context)
+        }
+        return try await create(processBackend(id))
+    }
+
     /// Every registered plugin, sorted by extension point then id.
     public var entries: [(point: ExtensionPoint, id: String, summary: String)] {
         versionSources.values.map { (ExtensionPoint.versionSource, $0.id, $0.summary) }.sorted { $0.1 < $1.1 }

@@ -1,4 +1,3 @@
-public import ArgumentParser
 public import Core
 public import Foundation
 public import Logging
@@ -7,73 +6,6 @@ import Yams
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// What `lavavisor create-service` is asked to make: one `lavap rpcprovider|rpcconsumer` service.
-public struct ServiceRequest: Sendable, Hashable {
-    /// A provider or a consumer.
-    public enum Kind: String, Sendable, CaseIterable {
-        case provider, consumer
-
-        /// The lavap subcommand that runs it.
-        public var subcommand: String { self == .provider ? "rpcprovider" : "rpcconsumer" }
-    }
-
-    /// Provider or consumer.
-    public var kind: Kind
-    /// The provider or consumer config file.
-    public var config: URL
-    /// lavap's `--from`: the account it signs with.
-    public var from: String
-    /// lavap's `--geolocation`.
-    public var geolocation: UInt64
-    /// lavap's `--log_level`.
-    public var logLevel: String
-    /// lavap's `--keyring-backend`.
-    public var keyringBackend: String
-    /// lavap's `--chain-id` (the Lava chain), when given.
-    public var chainID: String?
-    /// lavap's `--node`, when given.
-    public var node: String?
-    /// lavap's `--parallel-connections`.
-    public var parallelConnections: UInt
-    /// The file systemd hands to lavap as the keyring password (a credential); nil: none.
-    public var keyringPasswordFile: URL?
-    /// Whether to link the unit into the unit folder.
-    public var createLink: Bool
-
-    /// A request with lavap's defaults for what is not given.
-    public init(
-        kind: Kind, config: URL, from: String, geolocation: UInt64 = 1, logLevel: String = "info", keyringBackend: String = "test",
-        chainID: String? = nil, node: String? = nil, parallelConnections: UInt = 4, keyringPasswordFile: URL? = nil,
-        createLink: Bool = false
-    ) {
-        self.kind = kind
-        self.config = config
-        self.from = from
-        self.geolocation = geolocation
-        self.logLevel = logLevel
-        self.keyringBackend = keyringBackend
-        self.chainID = chainID
-        self.node = node
-        self.parallelConnections = parallelConnections
-        self.keyringPasswordFile = keyringPasswordFile
-        self.createLink = createLink
-    }
-}
-
-extension ServiceRequest.Kind: ExpressibleByArgument {}
-
-/// What `create-service` made.
-public struct CreatedService: Sendable, Hashable {
-    /// The service's name, `<from>-<chain-id>.service`.
-    public var name: String
-    /// `.lavavisor/services/<name>`.
-    public var unitFile: URL
-    /// The copy of the config the service runs with.
-    public var config: URL
-    /// The link in the unit folder, with `--create-link`.
-    public var link: URL?
-}
 
 /// Makes the services of `create-service`: copies the config into the store, writes the unit,
 /// links it when asked, and lists it in `config.yml`. Every input is checked before anything is

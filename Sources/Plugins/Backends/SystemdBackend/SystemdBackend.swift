@@ -112,6 +112,11 @@ public final class SystemdBackend: ProcessBackend {
         self.activePoll = activePoll
     }
 
+    /// Writes the unit (`ServiceCreator`), lists it in `config.yml` and links it when asked.
+    public static func createService(_ request: ServiceRequest, options: Options, context: PluginContext) async throws -> CreatedService {
+        try await ServiceCreator(options: options, context: context).create(request)
+    }
+
     /// The services' states under systemd (`systemctl show`), each failure kept in its state.
     public static func serviceStates(of services: [String], options: Options, context: PluginContext) async -> [ServiceState]? {
         let systemctl = options.systemctl(in: context)
