@@ -201,7 +201,8 @@ public actor SupervisedChild {
             return
         }
         let previous = version
-        do { try await launch() } catch {
+        // `current` may have been broken while the old child stopped: then the old version again.
+        do { try await launch(versionToRestart()) } catch {
             try await recoverFromFailedStart(error, previous: previous)
         }
         guard case .running = state, let previous, let version, version > previous else { return }
@@ -454,10 +455,10 @@ public actor SupervisedChild {
         }
     }
 
-    /// The version a child that ended by itself is started on: the one `current` links to (another
-    /// lavavisor on the store may have switched it), or, when `current` cannot be run (it dangles,
-    /// links elsewhere, or is gone), the version that just ran, if it is still installed; nil leaves
-    /// the choice, and the error, to `launch`.
+    /// The version a child is started on after a switch or an end by itself: the one `current`
+    /// links to (another lavavisor on the store may have switched it), or, when `current` cannot be
+    /// run (it dangles, links elsewhere, or is gone), the version that just ran, if it is still
+    /// installed; nil leaves the choice, and the error, to `launch`.
     private func versionToRestart() -> SemanticVersion? {
         if case .installed(let version) = store.currentLink() { return version }
         guard let last = version, store.isInstalled(last) else { return nil }

@@ -185,6 +185,27 @@ import Testing
         #expect(await backend.waitForExit() == .exited(0))
     }
 
+    /// Found by the chaos soak (seed 7): `current` was broken while the old lavap stopped for a
+    /// switch; the switch started nothing and lavavisor exited 127.
+    @Test func aSwitchWhoseCurrentBrokeMeanwhileStartsWhatRanAgain() async throws {
+        try fixture.install("1.0.0")
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = child()
+        try await backend.start()
+        let first = try await fixture.waitForEvent("start", "1.0.0")
+        try FileManager.default.removeItem(at: store.current)
+        try FileManager.default.createSymbolicLink(atPath: store.current.path, withDestinationPath: "/nowhere")
+        try await backend.restart()
+        try await waitUntil("1.0.0 started again, logs: \(logs.text.suffix(2000))") {
+            fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2
+        }
+        #expect(fixture.recorded.first { $0.prefix(3) == ["sigterm", "1.0.0", first[2]] } != nil)
+        #expect(await backend.runningVersion == v("1.0.0"))
+        #expect(!logs.text.contains("lavavisor exits"))
+        await backend.stop()
+        #expect(await backend.waitForExit() == .exited(0))
+    }
+
     @Test func anUpgradeFromAVersionThatWasFailingIsNotBlamedForFailingToo() async throws {
         try fixture.install("1.0.0", .exit(1))
         try fixture.install("1.1.0", .exit(1))
