@@ -179,8 +179,7 @@ public actor SupervisedChild {
     public func restart() async throws {
         // A version that kept ending by itself (twice or more in a row, each soon after its start,
         // and not up for the reset window since) says nothing good about the machine: the new one
-        // is not blamed for failing too. One crash of a version that ran well is no such sign: the
-        // chaos soak (seed 7) saw it exempt a new version that then crash-looped for good.
+        // is not blamed for failing too. One crash of a version that ran well is no such sign.
         let previousWasFailing: Bool
         switch state {
         case .running(let old):
