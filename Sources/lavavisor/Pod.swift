@@ -4,7 +4,7 @@ import Foundation
 
 extension Lavavisor {
     /// `lavavisor pod --cmd 'lavap …'`: like wrap, in lean pods, with released binaries.
-    struct Pod: RuntimeCommand {
+    struct Pod: ChildSupervisingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Like wrap, for lean pods that cannot build: released binaries, PID 1 duties.",
             discussion: "Needs no 'lavavisor init'. Example: lavavisor pod --cmd 'lavap rpcprovider config.yml --from alice'")
@@ -23,15 +23,8 @@ extension Lavavisor {
             }
         }
 
-        static let supervises = true
-
-        var runtime: Runtime { Runtime(common, network: network) }
-
-        func run(in runtime: Runtime) async throws -> Int32 {
-            try await runtime.supervise(
-                SupervisionPlan(
-                    versionSources: versionSources, binarySources: binarySources, supervision: supervision,
-                    defaultSource: DefaultPlugin.podBinarySource, defaultBackend: DefaultPlugin.podBackend, alwaysFetch: true))
-        }
+        static let defaultSource = DefaultPlugin.podBinarySource
+        static let defaultBackend = DefaultPlugin.podBackend
+        static let alwaysFetch = true
     }
 }
