@@ -103,6 +103,9 @@ public actor SupervisedChild {
     private var history = RestartHistory()
     private var probation: Probation?
     private var rollback: RollbackHandler?
+    private var crashLoop: CrashLoopHandler?
+    /// Set once a crash loop was answered with another version: a second one ends the run.
+    private var fellBack = false
     /// Set when a failed upgrade could not be rolled back: restarting goes on, with backoff, past the crash-loop limit.
     private var noWayBack = false
     private var claim: FileLock?
@@ -125,6 +128,9 @@ public actor SupervisedChild {
 
     /// Sets who decides about rolling back a version that failed on probation.
     public func onFailedUpgrade(_ handler: @escaping RollbackHandler) { rollback = handler }
+
+    /// Sets who decides about replacing a version in a crash loop that no probation judged.
+    public func onCrashLoop(_ handler: @escaping CrashLoopHandler) { crashLoop = handler }
 
     /// Claims the command on this store (one lavavisor per command and directory), stops a `lavap`
     /// that a killed lavavisor left running for it, then starts the child.
@@ -387,6 +393,13 @@ public actor SupervisedChild {
             logger.warning("lavap ended by itself", metadata: metadata)
             finish(exit)
         case .crashLoop(let failures) where !noWayBack:
+            let reason =
+                "ended \(failures) times in a row, each within \(configuration.restart.resetAfter.brief) of its start, the last with \(exit)"
+            if !fellBack, let version, let back = await crashLoop?(version, reason) {
+                fellBack = true
+                await rollBack(to: back)
+                return
+            }
             logger.error(
                 "lavap is in a crash loop: it ended \(failures) times in a row, each within \(configuration.restart.resetAfter.brief) of its start, the last with \(exit); lavavisor stops restarting it and exits non-zero",
                 metadata: metadata)

@@ -15,6 +15,7 @@ extension SupervisingChild {
     public func waitForExit() async -> ProcessExit { await supervised.waitForExit() }
     public var runningVersion: SemanticVersion? { get async { await supervised.runningVersion } }
     public func onFailedUpgrade(_ handler: @escaping RollbackHandler) async { await supervised.onFailedUpgrade(handler) }
+    public func onCrashLoop(_ handler: @escaping CrashLoopHandler) async { await supervised.onCrashLoop(handler) }
 }
 
 /// The supervised child cannot run this command.

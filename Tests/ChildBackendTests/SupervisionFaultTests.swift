@@ -185,6 +185,27 @@ import Testing
         #expect(await backend.waitForExit() == .exited(0))
     }
 
+    /// A crash loop that no probation judged is offered to the crash-loop handler once; the version
+    /// it answers runs, and a second crash loop ends the run as before.
+    @Test func aCrashLoopIsAnsweredOnceWithAnotherVersion() async throws {
+        try fixture.install("1.0.0", .exit(3))
+        try fixture.install("1.1.0", .exit(66))
+        try store.switchCurrent(to: v("1.1.0"))
+        let backend = child(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(100), crashLoopLimit: 1))
+        let asked = FailedUpgrades()
+        let store = store
+        await backend.onCrashLoop { version, reason in
+            asked.record(FailedUpgrade(failed: version, previous: v("1.0.0"), reason: reason))
+            try? store.switchCurrent(to: v("1.0.0"))
+            return v("1.0.0")
+        }
+        try await backend.start()
+        #expect(await backend.waitForExit() == .exited(3), "\(logs.text.suffix(2000))")
+        #expect(asked.seen.map { "\($0.failed)" } == ["1.1.0"], "asked once, about 1.1.0")
+        #expect(asked.seen.first?.reason.contains("the last with exit status 66") == true)
+        #expect(fixture.recorded.contains { $0.prefix(2) == ["start", "1.0.0"] })
+    }
+
     /// Found by the chaos soak (seed 7): `current` was broken while the old lavap stopped for a
     /// switch; the switch started nothing and lavavisor exited 127.
     @Test func aSwitchWhoseCurrentBrokeMeanwhileStartsWhatRanAgain() async throws {

@@ -62,6 +62,29 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.staging.path).isEmpty)
     }
 
+    /// Found by the chaos soak (seed 7, 30 minutes): a version above the chain's target that passed
+    /// its probation and later crashed at every start kept every new lavavisor in a crash loop,
+    /// although the target was installed.
+    @Test func aCrashLoopAboveTheTargetFallsBackToTheBestInstalledVersionAndMarksIt() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("1.2.0")])
+        let source = ScriptedVersionSource(required(target: "1.2.0", min: "1.0.0"))
+        let monitor = monitor(source, binaries)
+        #expect(await monitor.check() == .switched(v("1.2.0")))
+        for version in ["1.0.0", "1.1.0"] {
+            try await store.install(v(version), logger: logs.logger()) { try StandIn.install(version: version, at: $0, events: nil) }
+        }
+        // At the target, a crash loop says nothing about the version: nothing changes.
+        #expect(await monitor.fallBack(from: v("1.2.0"), reason: "ended 3 times") == nil)
+        #expect(store.currentVersion() == v("1.2.0"))
+
+        source.set(.success(required(target: "1.1.0", min: "1.0.0")))
+        #expect(await monitor.fallBack(from: v("1.2.0"), reason: "ended 3 times") == v("1.1.0"))
+        #expect(store.currentVersion() == v("1.1.0"))
+        #expect(try store.readState().badVersions(whileTargetIs: v("1.1.0")) == [v("1.2.0")])
+        // The next check keeps what it fell back to.
+        #expect(await monitor.check(child: v("1.1.0")) == .unchanged(.keep(v("1.1.0"))))
+    }
+
     /// Found by the chaos soak (seed 2): a dangling `current` stayed dangling while the child ran,
     /// so its next crash, or the next lavavisor, had nothing to start.
     @Test func aCurrentThatCannotBeRunIsLinkedAgainToTheCompliantChildWithoutARestart() async throws {

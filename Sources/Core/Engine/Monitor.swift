@@ -337,7 +337,7 @@ public actor Monitor {
 
     /// The store's state with the marks this process holds in memory; an unreadable file is logged
     /// and taken as empty, so upgrades go on.
-    private func readState() -> StoreState {
+    func readState() -> StoreState {
         let held = heldMarks
         do { return try store.readState().holding(held) } catch {
             logger.warning(

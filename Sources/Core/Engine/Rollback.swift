@@ -25,7 +25,36 @@ public struct FailedUpgrade: Sendable, Equatable, CustomStringConvertible {
 /// instead, or nil when there is none (the backend then keeps restarting the failed one).
 public typealias RollbackHandler = @Sendable (FailedUpgrade) async -> SemanticVersion?
 
+/// Who decides whether a version in a crash loop that no probation judged is replaced, and does
+/// it: gets the version and how it failed, returns the version to run instead, or nil.
+public typealias CrashLoopHandler = @Sendable (_ version: SemanticVersion, _ reason: String) async -> SemanticVersion?
+
 extension Monitor {
+    /// After a crash loop of `version` that no probation judged (it had run well, or lavavisor was
+    /// started on it): when `version` is above the chain's target for the role, it is rolled back
+    /// from (marked bad until the target changes, `current` switched) to the newest installed
+    /// version in [minimum, target] that is not marked, which is returned. Nil otherwise: a crash
+    /// loop at or below the target says nothing about the version (a config, the machine).
+    public func fallBack(from version: SemanticVersion, reason: String) async -> SemanticVersion? {
+        let requirement: VersionRequirement
+        do {
+            requirement = role.requirement(try await source.read().versions)
+        } catch {
+            guard let last = lastRequirement else { return nil }
+            requirement = last
+        }
+        guard version > requirement.target else { return nil }
+        let bad = readState().badVersions(whileTargetIs: requirement.target)
+        let candidates = store.installedVersions().filter { $0 >= requirement.minimum && $0 <= requirement.target && !bad.contains($0) }
+        guard let back = candidates.max() else {
+            logger.error(
+                "lavap \(version), above the chain's target \(requirement.target), is in a crash loop, and no installed version in [\(requirement.minimum), \(requirement.target)] can replace it"
+            )
+            return nil
+        }
+        return await rollBack(FailedUpgrade(failed: version, previous: back, reason: reason))
+    }
+
     /// Rolls back from a failed upgrade when the previous version still satisfies the chain's
     /// minimum for the role: marks the failed version bad in the store's state (until the chain's
     /// target changes), switches `current` back (unless another lavavisor moved it elsewhere), and

@@ -92,6 +92,7 @@ public struct Supervisor: Sendable {
                 case .installed:
                     guard !stopping else { continue }
                     await backend.onFailedUpgrade { failed in await monitor.rollBack(failed) }
+                    await backend.onCrashLoop { version, reason in await monitor.fallBack(from: version, reason: reason) }
                     try await backend.start()
                     started = true
                     afterStart?()

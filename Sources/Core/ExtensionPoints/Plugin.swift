@@ -134,6 +134,9 @@ public protocol ProcessBackend: Plugin, AnyObject {
     /// Sets who decides about rolling back when the version just upgraded to keeps failing; a
     /// backend that cannot tell (it does not watch its processes) ignores it.
     func onFailedUpgrade(_ handler: @escaping RollbackHandler) async
+    /// Sets who decides about replacing a version in a crash loop that no probation judged; a
+    /// backend that does not watch its processes ignores it.
+    func onCrashLoop(_ handler: @escaping CrashLoopHandler) async
     /// How lavavisor may write while this backend runs (the default: a progress bar on a terminal).
     static var outputStyle: OutputStyle { get }
     /// The states of `services` (the names in `config.yml`) as this backend's manager sees them, for
@@ -151,6 +154,9 @@ extension ProcessBackend {
 
     /// Ignores the handler: this backend does not judge upgrades.
     public func onFailedUpgrade(_ handler: @escaping RollbackHandler) async {}
+
+    /// Ignores the handler: this backend does not watch its processes end.
+    public func onCrashLoop(_ handler: @escaping CrashLoopHandler) async {}
 
     /// A progress bar on a terminal, log lines otherwise.
     public static var outputStyle: OutputStyle { .interactive }
