@@ -81,6 +81,7 @@ import Testing
         #expect(await monitor.fallBack(from: v("1.2.0"), reason: "ended 3 times") == v("1.1.0"))
         #expect(store.currentVersion() == v("1.1.0"))
         #expect(try store.readState().badVersions(whileTargetIs: v("1.1.0")) == [v("1.2.0")])
+        #expect(logs.text.contains("lavap 1.2.0 (above the chain's target, in a crash loop) ended 3 times; rolled back to 1.1.0"))
         // The next check keeps what it fell back to.
         #expect(await monitor.check(child: v("1.1.0")) == .unchanged(.keep(v("1.1.0"))))
     }

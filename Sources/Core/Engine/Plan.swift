@@ -42,7 +42,7 @@ public struct Plan: Sendable, Equatable {
             case .wait(let version): "wait for a lavavisor with --auto-download to install \(version)"
             case .switchTo(let version): "switch current to the installed \(version) and restart lavap"
             case .restart(let version): "restart lavap on \(version), which current already links to"
-            case .relink(let version): "link current again to \(version), which runs (current cannot be run); no restart"
+            case .relink(let version): "link current again to \(version), which runs (current cannot be run, or is marked bad); no restart"
             }
         }
     }

@@ -10,15 +10,22 @@ public struct FailedUpgrade: Sendable, Equatable, CustomStringConvertible {
     public var previous: SemanticVersion
     /// How it failed, for people: the exits and how soon.
     public var reason: String
+    /// Whether `previous` did not run before: a crash loop above the chain's target falls back to it.
+    public var fallback: Bool
 
     /// A failed upgrade.
-    public init(failed: SemanticVersion, previous: SemanticVersion, reason: String) {
+    public init(failed: SemanticVersion, previous: SemanticVersion, reason: String, fallback: Bool = false) {
         self.failed = failed
         self.previous = previous
         self.reason = reason
+        self.fallback = fallback
     }
 
-    public var description: String { "lavap \(failed) (upgraded from \(previous)) \(reason)" }
+    public var description: String {
+        fallback
+            ? "lavap \(failed) (above the chain's target, in a crash loop) \(reason)"
+            : "lavap \(failed) (upgraded from \(previous)) \(reason)"
+    }
 }
 
 /// Who decides whether a failed upgrade is rolled back, and does it: returns the version to run
@@ -52,7 +59,7 @@ extension Monitor {
             )
             return nil
         }
-        return await rollBack(FailedUpgrade(failed: version, previous: back, reason: reason))
+        return await rollBack(FailedUpgrade(failed: version, previous: back, reason: reason, fallback: true))
     }
 
     /// Rolls back from a failed upgrade when the previous version still satisfies the chain's
