@@ -43,14 +43,7 @@ extension Monitor {
     /// version in [minimum, target] that is not marked, which is returned. Nil otherwise: a crash
     /// loop at or below the target says nothing about the version (a config, the machine).
     public func fallBack(from version: SemanticVersion, reason: String) async -> SemanticVersion? {
-        let requirement: VersionRequirement
-        do {
-            requirement = role.requirement(try await source.read().versions)
-        } catch {
-            guard let last = lastRequirement else { return nil }
-            requirement = last
-        }
-        guard version > requirement.target else { return nil }
+        guard let requirement = try? await requirementNow(), version > requirement.target else { return nil }
         let bad = readState().badVersions(whileTargetIs: requirement.target)
         let candidates = store.installedVersions().filter { $0 >= requirement.minimum && $0 <= requirement.target && !bad.contains($0) }
         guard let back = candidates.max() else {
@@ -59,7 +52,16 @@ extension Monitor {
             )
             return nil
         }
-        return await rollBack(FailedUpgrade(failed: version, previous: back, reason: reason, fallback: true))
+        return await rollBack(FailedUpgrade(failed: version, previous: back, reason: reason, fallback: true), under: requirement)
+    }
+
+    /// The chain's requirement for the role now, or the last one read when the source fails now;
+    /// throws the source's error when none was ever read.
+    private func requirementNow() async throws -> VersionRequirement {
+        do { return role.requirement(try await source.read().versions) } catch {
+            guard let last = lastRequirement else { throw error }
+            return last
+        }
     }
 
     /// Rolls back from a failed upgrade when the previous version still satisfies the chain's
@@ -68,16 +70,16 @@ extension Monitor {
     /// returns the previous version. Returns nil, saying why, when it cannot.
     public func rollBack(_ failure: FailedUpgrade) async -> SemanticVersion? {
         let requirement: VersionRequirement
-        do {
-            requirement = role.requirement(try await source.read().versions)
-        } catch {
-            guard let last = lastRequirement else {
-                logger.error(
-                    "\(failure); cannot roll back: the chain's minimum is unknown (\(error)); lavap keeps being restarted with backoff")
-                return nil
-            }
-            requirement = last
+        do { requirement = try await requirementNow() } catch {
+            logger.error(
+                "\(failure); cannot roll back: the chain's minimum is unknown (\(error)); lavap keeps being restarted with backoff")
+            return nil
         }
+        return await rollBack(failure, under: requirement)
+    }
+
+    /// `rollBack(_:)` once the chain's requirement is known.
+    private func rollBack(_ failure: FailedUpgrade, under requirement: VersionRequirement) async -> SemanticVersion? {
         guard failure.previous >= requirement.minimum else {
             logger.error(
                 "\(failure); cannot roll back: \(failure.previous) is below the chain's minimum \(requirement.minimum); lavap \(failure.failed) keeps being restarted with backoff"
