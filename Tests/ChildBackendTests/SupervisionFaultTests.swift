@@ -172,8 +172,7 @@ import Testing
         let backend = child(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(200)))
         try await backend.start()
         let first = try await fixture.waitForEvent("start", "1.0.0")
-        try FileManager.default.removeItem(at: store.current)
-        try FileManager.default.createSymbolicLink(atPath: store.current.path, withDestinationPath: link)
+        try store.breakCurrent(linkingTo: link)
         #expect(kill(-(try #require(pid_t(first[2]))), SIGKILL) == 0)
         try await waitUntil("1.0.0 started again, logs: \(logs.text.suffix(2000))") {
             fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2
@@ -214,8 +213,7 @@ import Testing
         let backend = child()
         try await backend.start()
         let first = try await fixture.waitForEvent("start", "1.0.0")
-        try FileManager.default.removeItem(at: store.current)
-        try FileManager.default.createSymbolicLink(atPath: store.current.path, withDestinationPath: "/nowhere")
+        try store.breakCurrent(linkingTo: "/nowhere")
         try await backend.restart()
         try await waitUntil("1.0.0 started again, logs: \(logs.text.suffix(2000))") {
             fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2

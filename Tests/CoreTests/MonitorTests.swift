@@ -92,8 +92,7 @@ import Testing
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let monitor = monitor(ScriptedVersionSource(required(target: "1.1.0", min: "1.0.0")), binaries)
         #expect(await monitor.check() == .switched(v("1.1.0")))
-        try FileManager.default.removeItem(at: store.current)
-        try FileManager.default.createSymbolicLink(atPath: store.current.path, withDestinationPath: "upgrades/v99.99.99")
+        try store.breakCurrent(linkingTo: "upgrades/v99.99.99")
         #expect(store.currentLink() == .dangling(v("99.99.99")))
         // No restart: the outcome names no version to restart onto.
         #expect(await monitor.check(child: v("1.1.0")) == .unchanged(.keep(v("1.1.0"))))

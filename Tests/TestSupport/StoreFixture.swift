@@ -60,3 +60,12 @@ public final class StoreFixture: Sendable {
         return found
     }
 }
+
+extension Store {
+    /// Replaces `current` with a link to `target` as someone other than lavavisor would (dangling,
+    /// outside the store): for the tests of what lavavisor does with a broken `current`.
+    public func breakCurrent(linkingTo target: String) throws {
+        try FileManager.default.removeItem(at: current)
+        try FileManager.default.createSymbolicLink(atPath: current.path, withDestinationPath: target)
+    }
+}
