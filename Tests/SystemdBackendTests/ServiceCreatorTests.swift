@@ -166,6 +166,13 @@ import Testing
         #expect(try add("b", to: "x: 1\n").contains("x: 1"))
         #expect(throws: StoreConfigEditError.self) { try add("a", to: "services: a\n") }
         #expect(throws: StoreConfigEditError.self) { try add("a", to: "- a\n- b\n") }
+        // Found by FuzzStoreConfig: a tagged key spelled `services` is another key to YAML, and
+        // written back without its tag it made the file one that no longer reads.
+        let tagged = try #require(#expect(throws: StoreConfigEditError.self) { try add("a", to: "!!map services:\n- b\n") })
+        #expect(tagged.description == "config.yml has a 'services' key with a YAML tag; write it as a plain 'services:'")
+        let collide = try #require(#expect(throws: StoreConfigEditError.self) { try add("a", to: "!!map x: 1\nx: 2\n") })
+        #expect(collide.description == "config.yml cannot be written back as the same YAML (its keys carry tags); remove the tags")
+        #expect(try StoreConfig.decode(Data(add("a", to: "!!str services: [b]\n").utf8)).services == ["b", "a"])
     }
 }
 

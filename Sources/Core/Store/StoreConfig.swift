@@ -47,6 +47,11 @@ extension StoreConfig {
         guard var mapping = root.mapping else {
             throw StoreConfigEditError(problem: "is not a YAML mapping of keys to values")
         }
+        // A key spelled `services` with a tag (`!!map services:`) is a different key to YAML and
+        // to the decoder, but written back it loses the tag and collides with the list added.
+        if mapping.keys.contains(where: { $0.scalar?.string == "services" && $0 != Node("services") }) {
+            throw StoreConfigEditError(problem: "has a 'services' key with a YAML tag; write it as a plain 'services:'")
+        }
         var names: [Node] = []
         // `services:` with nothing after it (null) is an empty list, as the decoder reads it.
         if let existing = mapping["services"], !(existing.scalar.map { ["", "null", "~"].contains($0.string) } ?? false) {
@@ -58,11 +63,18 @@ extension StoreConfig {
         guard !names.contains(where: { $0.string == service }) else { return data }
         names.append(Node(service))
         mapping["services"] = Node(names)
-        do {
-            return Data(try Yams.serialize(node: Node.mapping(mapping)).utf8)
-        } catch {
+        let written: String
+        do { written = try Yams.serialize(node: Node.mapping(mapping)) } catch {
             throw StoreConfigEditError(problem: "cannot be written back as YAML (\(error))")
         }
+        // Tags the emitter drops can make two keys one: what is written must read back as the
+        // same keys and the same list, or the edit would lose or break the operator's file.
+        guard let reread = (try? Yams.compose(yaml: written))?.mapping, reread.count == mapping.count,
+            reread["services"]?.sequence.map(Array.init) == names
+        else {
+            throw StoreConfigEditError(problem: "cannot be written back as the same YAML (its keys carry tags); remove the tags")
+        }
+        return Data(written.utf8)
     }
 }
 
