@@ -112,6 +112,51 @@ import Testing
         #expect(binaries.fetches.isEmpty)
     }
 
+    /// Found by the chaos soak (seed 7, 30 minutes): the only downloader ran above the chain's
+    /// target, so it never fetched the target that a wrapper without --auto-download (fallen back
+    /// below it) waited for, forever.
+    @Test func theDownloaderFetchesWhatAWaitingWrapperNeedsEvenWhenItsOwnLavapIsAboveTheTarget() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("1.2.0")])
+        let source = ScriptedVersionSource(required(target: "1.2.0", min: "1.0.0"))
+        let downloader = monitor(source, binaries)
+        #expect(await downloader.check() == .switched(v("1.2.0")))
+        try await store.install(v("1.0.0"), logger: logs.logger()) { try StandIn.install(version: "1.0.0", at: $0, events: nil) }
+        source.set(.success(required(target: "1.1.0", min: "1.0.0")))
+        let waiter = monitor(source, binaries, autoDownload: false)
+        // The waiter's lavap crash-looped on 1.2.0: it fell back to 1.0.0, marking 1.2.0.
+        #expect(await waiter.fallBack(from: v("1.2.0"), reason: "ended 3 times") == v("1.0.0"))
+        #expect(await waiter.check(child: v("1.0.0")) == .waiting(v("1.1.0")))
+        #expect(store.wantedVersions() == [v("1.1.0")])
+
+        // Its own lavap (1.2.0) is above the target: its plan needs nothing, the wish is fetched.
+        #expect(await downloader.check(child: v("1.2.0")) == .unchanged(.keep(v("1.2.0"))))
+        #expect(binaries.fetches == [v("1.2.0"), v("1.1.0")])
+        #expect(store.currentVersion() == v("1.0.0"))
+        #expect(store.wantedVersions().isEmpty)
+        #expect(logs.text.contains("a lavavisor without --auto-download on this store waits for 1.1.0; fetching it, current stays"))
+        #expect(await waiter.check(child: v("1.0.0")) == .switched(v("1.1.0")))
+        #expect(await downloader.check(child: v("1.2.0")) == .unchanged(.keep(v("1.2.0"))))
+        #expect(binaries.fetches == [v("1.2.0"), v("1.1.0")])
+    }
+
+    /// `run/wanted/` is a file anyone with the store can write: only versions some role of the
+    /// chain may run now are fetched, a wish no waiter renewed within the hour is old, and a name
+    /// that is not a version's is ignored.
+    @Test func onlyFreshWishesTheChainAllowsAreFetched() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("9.9.9")])
+        let downloader = monitor(ScriptedVersionSource(required(target: "1.1.0", min: "1.0.0")), binaries)
+        #expect(await downloader.check() == .switched(v("1.1.0")))
+        try store.want(v("9.9.9"))
+        try store.want(v("1.0.0"))
+        let old = Date(timeIntervalSinceNow: -Store.wantFreshness - 60)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: store.wanted.appendingPathComponent("v1.0.0").path)
+        try Data().write(to: store.wanted.appendingPathComponent("v1.0.0.tmp"))
+        #expect(store.wantedVersions() == [v("9.9.9")])
+        #expect(await downloader.check(child: v("1.1.0")) == .unchanged(.keep(v("1.1.0"))))
+        #expect(binaries.fetches == [v("1.1.0")])
+        #expect(logs.text.contains("a lavavisor here waits for 9.9.9, which no role of the chain runs now; not fetched"))
+    }
+
     @Test func cannotComplyKeepsWhatRuns() async throws {
         let binaries = StandInBinarySource([v("1.0.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))

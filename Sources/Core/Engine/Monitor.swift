@@ -71,6 +71,8 @@ public actor Monitor {
     private var lastOfferError: String?
     /// The requirement of the last reading on the expected chain.
     var lastRequirement: VersionRequirement?
+    /// The versions of the last reading on the expected chain (every role's).
+    private var lastVersions: ProtocolVersion?
     /// Told when a check runs and when one succeeds (`/healthz`); nil: nobody asks.
     public nonisolated let health: Health?
     /// How long a version whose install failed is left alone.
@@ -115,6 +117,7 @@ public actor Monitor {
         let plan = make(offered: nil, error: nil)
         if plan.chainMismatch == nil {
             lastRequirement = plan.requirement
+            lastVersions = reading.versions
             Telemetry.required(plan.requirement)
         }
         guard listing == .always || (plan.needsOffers && plan.chainMismatch == nil) else { return plan }
@@ -139,7 +142,42 @@ public actor Monitor {
         }
         Telemetry.checked(outcome, duration: .now - start)
         if prefetch, outcome.readTheChain { await prefetchPending(child: child) }
+        if autoDownload, outcome.readTheChain { await fetchWanted() }
         return outcome
+    }
+
+    /// Fetches and installs, without switching `current`, one version that a lavavisor without
+    /// `--auto-download` on this store waits for (`run/wanted/`), when some role of the chain's
+    /// last reading may run it (between that role's minimum and target): this process's own plan
+    /// may never need it (its lavap runs above the target, or follows the other role). A failed
+    /// install waits out the same backoff as the plan's own.
+    private func fetchWanted() async {
+        guard let versions = lastVersions else { return }
+        let allowed = Role.allCases.map { $0.requirement(versions) }
+        for version in store.wantedVersions() {
+            guard allowed.contains(where: { $0.minimum <= version && version <= $0.target }) else {
+                logger.debug(
+                    "a lavavisor here waits for \(version), which no role of the chain runs now; not fetched",
+                    metadata: ["versions": "\(versions)"])
+                continue
+            }
+            guard installFailures.remaining(for: version, at: .now) == nil else { continue }
+            logger.info("a lavavisor without --auto-download on this store waits for \(version); fetching it, current stays")
+            do {
+                try await store.install(version, logger: logger) { [binaries] staged in try await binaries.fetch(version, to: staged) }
+                installFailures.entries.removeValue(forKey: version)
+                store.forgetWant(version)
+                logger.info("\(version) is installed for the lavavisor that waits for it")
+            } catch is CancellationError {
+                return
+            } catch {
+                let delay = installFailures.failed(version, at: .now, backoff: installBackoff)
+                logger.error(
+                    "cannot install \(version), which a lavavisor here waits for; next attempt in \(delay.brief) at \(Self.wallClock(in: delay))",
+                    metadata: ["error": "\(error)"])
+            }
+            return  // one per check: a store full of wishes must not turn into a burst of downloads
+        }
     }
 
     /// Fetches and installs, without switching `current`, the target that a proposal in its voting
@@ -288,13 +326,20 @@ public actor Monitor {
     }
 
     /// Logs the wait for `version` at info when it begins or changes, then at debug: a wrapper
-    /// without `--auto-download` may wait for hours.
+    /// without `--auto-download` may wait for hours. Leaves the wish in `run/wanted/` for the
+    /// lavavisor that downloads.
     private func logWait(for version: SemanticVersion) {
         let changed = waitingFor != version
         waitingFor = version
         logger.log(
             level: changed ? .info : .debug, "\(version) is needed; waiting for a lavavisor with --auto-download to install it",
             metadata: ["path": "\(store.binary(for: version).path)"])
+        do { try store.want(version) } catch {
+            logger.log(
+                level: changed ? .warning : .debug,
+                "cannot tell the lavavisor with --auto-download on this store that \(version) is needed; it fetches it only when its own lavap needs it",
+                metadata: ["error": "\(error)"])
+        }
     }
 
     /// Says so when the plan takes a version marked bad because nothing else meets the chain's minimum.
