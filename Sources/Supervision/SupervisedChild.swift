@@ -14,7 +14,7 @@ public import Logging
 /// stdin pipe at every start. Restart and stop are graceful: SIGTERM (or the SIGINT an operator
 /// sent) to the group, then SIGKILL after the stop timeout. A child that ends by itself is started
 /// again as the restart policy says (backoff, crash loop). A version that fails on probation right
-/// after an upgrade to it is rolled back from when the rollback handler finds a version to go back to.
+/// after an upgrade to it is rolled back from when the supervisor answers `upgradeFailed` with a version to go back to.
 public actor SupervisedChild {
     /// An upgrade whose new version is still on probation.
     private struct Probation {
@@ -59,8 +59,8 @@ public actor SupervisedChild {
     private var lastExit: ProcessExit?
     private var history = RestartHistory()
     private var probation: Probation?
-    private var rollback: RollbackHandler?
-    private var crashLoop: CrashLoopHandler?
+    /// Who is told what happens, and answers failed upgrades and crash loops.
+    private var events: BackendEvents?
     /// Set once a crash loop was answered with another version: a second one ends the run.
     private var fellBack = false
     /// Set when a failed upgrade could not be rolled back: restarting goes on, with backoff, past the crash-loop limit.
@@ -83,11 +83,41 @@ public actor SupervisedChild {
         if case .running = state { version } else { nil }
     }
 
-    /// Sets who decides about rolling back a version that failed on probation.
-    public func onFailedUpgrade(_ handler: @escaping RollbackHandler) { rollback = handler }
+    /// Sets who is told what happens (`BackendEvent`): the supervisor, which answers failed
+    /// upgrades and crash loops with the version to run instead.
+    public func report(to events: @escaping BackendEvents) { self.events = events }
 
-    /// Sets who decides about replacing a version in a crash loop that no probation judged.
-    public func onCrashLoop(_ handler: @escaping CrashLoopHandler) { crashLoop = handler }
+    /// The backend contract (`ProcessBackend.run`): starts the child, carries out each command in a
+    /// task of its own (a `kill` must not wait behind a graceful `stop`), and returns how the child
+    /// ended for good.
+    public func run(commands: AsyncStream<BackendCommand>, events: @escaping BackendEvents) async throws -> ProcessExit {
+        self.events = events
+        try await start()
+        return await withTaskGroup(of: ProcessExit?.self) { group in
+            group.addTask {
+                await withDiscardingTaskGroup { carried in
+                    for await command in commands { carried.addTask { await self.carryOut(command) } }
+                }
+                return nil
+            }
+            group.addTask { await self.waitForExit() }
+            var exit: ProcessExit?
+            while exit == nil, let next = await group.next() { exit = next }
+            group.cancelAll()
+            return exit ?? .exited(0)
+        }
+    }
+
+    private func carryOut(_ command: BackendCommand) async {
+        switch command {
+        case .restart:
+            // A failed start after the switch ends the supervision (and says why); the exit tells.
+            try? await restart()
+        case .stop(let signal): await stop(with: signal)
+        case .kill: await kill()
+        case .forward(let number): await signal(number)
+        }
+    }
 
     /// Claims the command on this store (one lavavisor per command and directory), stops a `lavap`
     /// that a killed lavavisor left running for it, then starts the child.
@@ -151,6 +181,7 @@ public actor SupervisedChild {
             state = .switching(old: old, stop: nil)
             logger.info("stopping lavap for the switch", metadata: ["pid": "\(old.pid)"])
             lastExit = await terminate(old)
+            _ = await events?(.ended(lastExit ?? .exited(0)))
             if case .switching(_, stop: .some) = state {
                 finish(lastExit ?? .exited(0))
                 return
@@ -182,10 +213,11 @@ public actor SupervisedChild {
 
     /// After a switch whose version cannot be started (not a runnable file, refused by the kernel):
     /// rolled back, as from an upgrade that failed on probation, to the version that ran just before,
-    /// when the rollback handler allows it; otherwise lavavisor exits 127 with the error.
+    /// when the supervisor answers `upgradeFailed` with it; otherwise lavavisor exits 127 with the error.
     private func recoverFromFailedStart(_ error: any Error, previous: SemanticVersion?) async throws {
         if let previous, let failed = store.currentVersion(), failed != previous,
-            let back = await rollback?(FailedUpgrade(failed: failed, previous: previous, reason: "cannot be started: \(error)"))
+            let back = await events?(
+                .upgradeFailed(FailedUpgrade(failed: failed, previous: previous, reason: "cannot be started: \(error)")))
         {
             logger.error(
                 "cannot start lavap \(failed) after the switch; starting \(back) again", metadata: ["error": "\(error)"])
@@ -202,6 +234,9 @@ public actor SupervisedChild {
         finish(.exited(127))
         throw error
     }
+
+    /// Stops the child gracefully with SIGTERM, then SIGKILL after the stop timeout.
+    public func stop() async { await stop(with: SIGTERM) }
 
     /// Stops the child gracefully, asking with `signal`, then SIGKILL after the stop timeout.
     public func stop(with signal: Int32) async {
@@ -315,6 +350,7 @@ public actor SupervisedChild {
         logger.info("started lavap \(version)", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
         Telemetry.childStarted(version)
         configuration.health?.child(running: true)
+        _ = await events?(.started(version))
         return process
     }
 
@@ -334,10 +370,11 @@ public actor SupervisedChild {
         Telemetry.childEnded()
         configuration.health?.child(running: false)
         state = .waiting(pending: nil)
+        _ = await events?(.ended(exit))
         let uptime = ContinuousClock.now - startedAt
         let metadata: Logger.Metadata = ["pid": "\(process.pid)", "status": "\(exit)"]
         if let failed = judgeProbation(exit: exit) {
-            if let back = await rollback?(failed) {
+            if let back = await events?(.upgradeFailed(failed)) {
                 await rollBack(to: back)
                 return
             }
@@ -352,7 +389,7 @@ public actor SupervisedChild {
         case .crashLoop(let failures) where !noWayBack:
             let reason =
                 "ended \(failures) times in a row, each within \(configuration.restart.resetAfter.brief) of its start, the last with \(exit)"
-            if !fellBack, let version, let back = await crashLoop?(version, reason) {
+            if !fellBack, let version, let back = await events?(.crashLoop(version, reason: reason)) {
                 fellBack = true
                 await rollBack(to: back)
                 return

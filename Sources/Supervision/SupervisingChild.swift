@@ -1,21 +1,18 @@
 public import Core
 
-/// A backend whose processes are one `SupervisedChild`: every `ProcessBackend` call goes to it.
+/// A backend whose processes are one `SupervisedChild`: `run` is the child's.
 public protocol SupervisingChild: ProcessBackend {
     /// The child.
     var supervised: SupervisedChild { get }
 }
 
 extension SupervisingChild {
-    public func start() async throws { try await supervised.start() }
-    public func restart() async throws { try await supervised.restart() }
-    public func stop(with signal: Int32) async { await supervised.stop(with: signal) }
-    public func kill() async { await supervised.kill() }
-    public func signal(_ number: Int32) async { await supervised.signal(number) }
-    public func waitForExit() async -> ProcessExit { await supervised.waitForExit() }
-    public var runningVersion: SemanticVersion? { get async { await supervised.runningVersion } }
-    public func onFailedUpgrade(_ handler: @escaping RollbackHandler) async { await supervised.onFailedUpgrade(handler) }
-    public func onCrashLoop(_ handler: @escaping CrashLoopHandler) async { await supervised.onCrashLoop(handler) }
+    /// A direct child: stopped with lavavisor, signals passed on, its ends watched and judged.
+    public static var capabilities: BackendCapabilities { [.stopsProcesses, .forwardsSignals, .watchesProcesses, .judgesUpgrades] }
+
+    public func run(commands: AsyncStream<BackendCommand>, events: @escaping BackendEvents) async throws -> ProcessExit {
+        try await supervised.run(commands: commands, events: events)
+    }
 }
 
 /// The supervised child cannot run this command.

@@ -122,12 +122,13 @@ extension Runtime {
         if let address = plan.metrics?.address { metrics = try await MetricsServer.start(at: address, health: context.health ?? Health()) }
         if let metrics { logger.info("serving GET /metrics and GET /healthz", metadata: ["address": "\(metrics.address)"]) }
         let fetches = plan.monitor.autoDownload || plan.alwaysFetch
+        let status = BackendStatus()
         let supervisor = Supervisor(
             monitor: monitor(
                 source: source, binaries: binaries, autoDownload: fetches, role: role, prefetch: fetches && !plan.monitor.noPrefetch),
-            backend: backend, pollInterval: .seconds(plan.monitor.pollInterval), logger: logger,
+            backend: backend, status: status, pollInterval: .seconds(plan.monitor.pollInterval), logger: logger,
             afterUpgrade: plan.prune.afterUpgrade(
-                store: store, wait: processes.restart.resetAfter, running: { await backend.runningVersion }, logger: logger),
+                store: store, wait: processes.restart.resetAfter, running: { await status.running }, logger: logger),
             // Once lavap runs, this process only checks and waits: the pages start-up touched go
             // back, a few seconds later, so that the page-out never competes with lavap's own start
             // for the CPU (on one core it slowed a child's first 500 MB of output by a fifth).

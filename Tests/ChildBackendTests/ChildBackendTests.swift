@@ -38,19 +38,19 @@ import Testing
         try install("1.1.0")
         try store.switchCurrent(to: v("1.0.0"))
         let backend = backend()
-        try await backend.start()
+        try await backend.supervised.start()
         let first = try await waitForEvent("start", "1.0.0")
         #expect(first.last == "rpcprovider p.yml")
 
         try store.switchCurrent(to: v("1.1.0"))
-        try await backend.restart()
+        try await backend.supervised.restart()
         _ = try await waitForEvent("sigterm", "1.0.0", first[2])
         let second = try await waitForEvent("start", "1.1.0")
         #expect(second[2] != first[2])
 
-        await backend.stop()
+        await backend.supervised.stop()
         _ = try await waitForEvent("sigterm", "1.1.0", second[2])
-        #expect(await backend.waitForExit() == .exited(0))
+        #expect(await backend.supervised.waitForExit() == .exited(0))
         #expect(StandIn.events(events).map { $0[0] } == ["start", "sigterm", "start", "sigterm"])
     }
 
@@ -62,8 +62,8 @@ import Testing
         try store.switchCurrent(to: v("1.0.0"))
         let arguments = try SupervisedCommand(parsing: #"lavap rpcprovider "my config.yml" --from 'alice bob' --node $NODE"#).arguments
         let backend = backend(arguments)
-        try await backend.start()
-        #expect(await backend.waitForExit() == .exited(0))
+        try await backend.supervised.start()
+        #expect(await backend.supervised.waitForExit() == .exited(0))
         #expect(try String(contentsOf: events, encoding: .utf8) == "rpcprovider\nmy config.yml\n--from\nalice bob\n--node\n$NODE\n")
     }
 
@@ -71,15 +71,15 @@ import Testing
         try install("1.0.0", .slowStop)
         try store.switchCurrent(to: v("1.0.0"))
         let backend = backend()
-        try await backend.start()
+        try await backend.supervised.start()
         let started = try await waitForEvent("start", "1.0.0")
         let stopper = Task {
             try? await Task.sleep(for: .seconds(3600))  // ends at once: the task is cancelled below
-            await backend.stop()
+            await backend.supervised.stop()
         }
         stopper.cancel()
         await stopper.value
-        #expect(await backend.waitForExit() == .exited(0))
+        #expect(await backend.supervised.waitForExit() == .exited(0))
         _ = try await waitForEvent("sigterm", "1.0.0", started[2])
     }
 
@@ -87,10 +87,10 @@ import Testing
         try install("1.0.0", .ignoreTerm)
         try store.switchCurrent(to: v("1.0.0"))
         let backend = backend(stopTimeout: .milliseconds(300))
-        try await backend.start()
+        try await backend.supervised.start()
         _ = try await waitForEvent("start", "1.0.0")
-        await backend.stop()
-        #expect(await backend.waitForExit() == .signaled(SIGKILL))
+        await backend.supervised.stop()
+        #expect(await backend.supervised.waitForExit() == .signaled(SIGKILL))
         #expect(StandIn.events(events).contains { $0.first == "ignored-sigterm" })
         #expect(logs.text.contains("did not stop within"))
     }
@@ -99,8 +99,8 @@ import Testing
         try install("1.0.0", .exit(3))
         try store.switchCurrent(to: v("1.0.0"))
         let backend = backend()
-        try await backend.start()
-        #expect(await backend.waitForExit() == .exited(3))
+        try await backend.supervised.start()
+        #expect(await backend.supervised.waitForExit() == .exited(3))
         #expect(logs.text.contains("lavap ended by itself"))
     }
 
@@ -110,7 +110,7 @@ import Testing
         try store.switchCurrent(to: v("1.0.0"))
         let password = "s3cret pass-\(UUID().uuidString)"
         let backend = backend(password: Secret(password))
-        try await backend.start()
+        try await backend.supervised.start()
         let started = try await waitForEvent("start", "1.0.0")
         #expect(try await waitForEvent("stdin", "1.0.0").last == password)
         let pid = started[2]
@@ -119,10 +119,10 @@ import Testing
             #expect(!String(decoding: bytes, as: UTF8.self).contains(password), "password found in /proc/\(pid)/\(file)")
         }
         try store.switchCurrent(to: v("1.1.0"))
-        try await backend.restart()
+        try await backend.supervised.restart()
         #expect(try await waitForEvent("stdin", "1.1.0").last == password)
-        await backend.stop()
-        _ = await backend.waitForExit()
+        await backend.supervised.stop()
+        _ = await backend.supervised.waitForExit()
         #expect(!logs.text.contains(password))
     }
 
@@ -151,30 +151,30 @@ import Testing
         try install("1.1.0")
         try store.switchCurrent(to: v("1.0.0"))
         let backend = backend()
-        #expect(await backend.runningVersion == nil)
-        try await backend.start()
+        #expect(await backend.supervised.runningVersion == nil)
+        try await backend.supervised.start()
         let started = try await waitForEvent("start", "1.0.0")
         try store.switchCurrent(to: v("1.1.0"))  // another lavavisor on the same directory switched
-        #expect(await backend.runningVersion == v("1.0.0"))
+        #expect(await backend.supervised.runningVersion == v("1.0.0"))
         #expect(try String(contentsOfFile: "/proc/\(started[2])/cmdline", encoding: .utf8).contains("upgrades/v1.0.0/lavap"))
-        try await backend.restart()
+        try await backend.supervised.restart()
         _ = try await waitForEvent("start", "1.1.0")
-        #expect(await backend.runningVersion == v("1.1.0"))
-        await backend.stop()
-        #expect(await backend.runningVersion == nil)
+        #expect(await backend.supervised.runningVersion == v("1.1.0"))
+        await backend.supervised.stop()
+        #expect(await backend.supervised.runningVersion == nil)
     }
 
     @Test func killEndsAGracefulStopAtOnce() async throws {
         try install("1.0.0", .ignoreTerm)
         try store.switchCurrent(to: v("1.0.0"))
         let backend = backend(stopTimeout: .seconds(3600))
-        try await backend.start()
+        try await backend.supervised.start()
         _ = try await waitForEvent("start", "1.0.0")
-        let stopping = Task { await backend.stop() }
+        let stopping = Task { await backend.supervised.stop() }
         try await waitUntil("the child to ignore SIGTERM") { StandIn.events(events).contains { $0.first == "ignored-sigterm" } }
-        await backend.kill()
+        await backend.supervised.kill()
         await stopping.value
-        #expect(await backend.waitForExit() == .signaled(SIGKILL))
+        #expect(await backend.supervised.waitForExit() == .signaled(SIGKILL))
     }
 
     @Test func aRestartAfterTheChildEndedStartsNothing() async throws {
@@ -182,20 +182,20 @@ import Testing
         try install("1.1.0")
         try store.switchCurrent(to: v("1.0.0"))
         let backend = backend()
-        try await backend.start()
-        #expect(await backend.waitForExit() == .exited(3))
+        try await backend.supervised.start()
+        #expect(await backend.supervised.waitForExit() == .exited(3))
         try store.switchCurrent(to: v("1.1.0"))
-        try await backend.restart()
+        try await backend.supervised.restart()
         #expect(!StandIn.events(events).contains { $0.prefix(2) == ["start", "1.1.0"] })
-        #expect(await backend.runningVersion == nil)
+        #expect(await backend.supervised.runningVersion == nil)
     }
 
     @Test func aChildThatKeepsFailingIsRestartedThenCalledACrashLoop() async throws {
         try install("1.0.0", .exit(3))
         try store.switchCurrent(to: v("1.0.0"))
         let backend = backend(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(50), crashLoopLimit: 2))
-        try await backend.start()
-        #expect(await backend.waitForExit() == .exited(3))
+        try await backend.supervised.start()
+        #expect(await backend.supervised.waitForExit() == .exited(3))
         #expect(fixture.recorded.filter { $0.first == "start" }.count == 3, "the first start and two restarts: \(fixture.recorded)")
         #expect(logs.text.contains("lavap ended by itself with exit status 3; restarting it now"))
         #expect(logs.text.contains("lavap is in a crash loop: it ended 3 times in a row"))
@@ -205,8 +205,8 @@ import Testing
         try install("1.0.0", .exit(0))
         try store.switchCurrent(to: v("1.0.0"))
         let backend = backend(restart: RestartPolicy(mode: .onFailure, maxDelay: .milliseconds(50)))
-        try await backend.start()
-        #expect(await backend.waitForExit() == .exited(0))
+        try await backend.supervised.start()
+        #expect(await backend.supervised.waitForExit() == .exited(0))
         #expect(fixture.recorded.filter { $0.first == "start" }.count == 1)
     }
 
@@ -214,14 +214,14 @@ import Testing
         try install("1.0.0", .exit(3))
         try store.switchCurrent(to: v("1.0.0"))
         let backend = backend(restart: RestartPolicy(mode: .always, maxDelay: .seconds(3600)))
-        try await backend.start()
+        try await backend.supervised.start()
         // The first restart is at once; the second waits 1 s: stop inside that wait.
         try await waitUntil("two starts and a backoff") {
             fixture.recorded.filter { $0.first == "start" }.count == 2 && logs.text.contains("restarting it in")
         }
-        await backend.stop()
-        #expect(await backend.waitForExit() == .exited(3))
-        #expect(await backend.runningVersion == nil)
+        await backend.supervised.stop()
+        #expect(await backend.supervised.waitForExit() == .exited(3))
+        #expect(await backend.supervised.runningVersion == nil)
         #expect(fixture.recorded.filter { $0.first == "start" }.count == 2)
     }
 }

@@ -35,7 +35,8 @@ import Testing
     func rollingBack(_ backend: ChildBackend) async -> FailedUpgrades {
         let failures = FailedUpgrades()
         let store = store
-        await backend.onFailedUpgrade { failure in
+        await backend.supervised.report { event in
+            guard case .upgradeFailed(let failure) = event else { return nil }
             failures.record(failure)
             try? store.switchCurrent(to: failure.previous)
             return failure.previous
@@ -47,19 +48,19 @@ import Testing
         try fixture.install("1.0.0")
         try store.switchCurrent(to: v("1.0.0"))
         let first = child()
-        try await first.start()
+        try await first.supervised.start()
         let started = try await fixture.waitForEvent("start", "1.0.0")
         #expect(store.runningChildren().map { "\($0.pid)" } == [started[2]])
 
         let second = child()
-        await expectError(containing: "already supervises 'lavap rpcprovider p.yml'") { try await second.start() }
-        await second.stop()  // what the CLI does with a backend whose start failed
-        #expect(await second.waitForExit() == .exited(0))
+        await expectError(containing: "already supervises 'lavap rpcprovider p.yml'") { try await second.supervised.start() }
+        await second.supervised.stop()  // what the CLI does with a backend whose start failed
+        #expect(await second.supervised.waitForExit() == .exited(0))
         // The record is the first supervisor's: a lavavisor started after it is killed finds its lavap by it.
         #expect(store.runningChildren().map { "\($0.pid)" } == [started[2]], "\(logs.text)")
 
-        await first.stop()
-        #expect(await first.waitForExit() == .exited(0))
+        await first.supervised.stop()
+        #expect(await first.supervised.waitForExit() == .exited(0))
         #expect(store.runningChildren().isEmpty)
     }
 
@@ -67,7 +68,7 @@ import Testing
         try fixture.install("1.0.0")
         try store.switchCurrent(to: v("1.0.0"))
         let backend = child()
-        try await backend.start()
+        try await backend.supervised.start()
         let started = try await fixture.waitForEvent("start", "1.0.0")
         let files = ChildRecordFile(store: store, arguments: ["rpcprovider", "p.yml"])
         #expect(files.markedProcesses().isEmpty, "this process's own child is not a leftover")
@@ -76,8 +77,8 @@ import Testing
         #expect(ChildRecordFile(store: store, arguments: ["rpcconsumer", "p.yml"]).mark != files.mark)
         #expect(
             ChildRecordFile(store: Store(directory: fixture.temp.path("other")), arguments: ["rpcprovider", "p.yml"]).mark != files.mark)
-        await backend.stop()
-        _ = await backend.waitForExit()
+        await backend.supervised.stop()
+        _ = await backend.supervised.waitForExit()
     }
 
     @Test func aPasswordTheChildDoesNotReadNeverBlocksTheSupervisor() async throws {
@@ -88,7 +89,7 @@ import Testing
         let backend = child(password: Secret(password), passwordTimeout: .milliseconds(400))
         let returned = Mutex(false)
         Task {
-            try await backend.start()
+            try await backend.supervised.start()
             returned.withLock { $0 = true }
         }
         try await waitUntil("start() returned while the password waits in the pipe") { returned.withLock { $0 } }
@@ -96,8 +97,8 @@ import Testing
         try await waitUntil("the hand-off gives up, logs: \(logs.text.suffix(2000))") {
             logs.text.contains("lavap did not read the keyring password from its stdin within 0.4 s")
         }
-        await backend.stop()
-        #expect(await backend.waitForExit() == .exited(0))
+        await backend.supervised.stop()
+        #expect(await backend.supervised.waitForExit() == .exited(0))
         #expect(!logs.text.contains("pppp"))
     }
 
@@ -105,14 +106,14 @@ import Testing
         try fixture.install("1.0.0")
         try store.switchCurrent(to: v("1.0.0"))
         let backend = child(stopTimeout: .seconds(60))
-        try await backend.start()
+        try await backend.supervised.start()
         let started = try await fixture.waitForEvent("start", "1.0.0")
         let pid = try #require(pid_t(started[2]))
         #expect(kill(-pid, SIGSTOP) == 0)
         try await waitUntil("the child stopped") { processState(pid) == "T" }
-        await backend.stop()
+        await backend.supervised.stop()
         // Without SIGCONT the SIGTERM waits for the stop timeout, and SIGKILL ends it.
-        #expect(await backend.waitForExit() == .exited(0))
+        #expect(await backend.supervised.waitForExit() == .exited(0))
         try await fixture.waitForEvent("sigterm", "1.0.0", started[2])
         #expect(!logs.text.contains("sending SIGKILL"))
     }
@@ -123,20 +124,20 @@ import Testing
         try store.switchCurrent(to: v("1.0.0"))
         let backend = child()
         let failures = await rollingBack(backend)
-        try await backend.start()
+        try await backend.supervised.start()
         let first = try await fixture.waitForEvent("start", "1.0.0")
         try store.switchCurrent(to: v("1.1.0"))
         // Installed and verified, then damaged on disk: the kernel refuses to run it (ENOEXEC).
         try Data([0x00, 0x01, 0x02, 0x03]).write(to: store.binary(for: v("1.1.0")))
-        try await backend.restart()
+        try await backend.supervised.restart()
         try await waitUntil("1.0.0 started again") { fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2 }
         #expect(fixture.recorded.first { $0.prefix(3) == ["sigterm", "1.0.0", first[2]] } != nil)
         #expect(failures.seen.map { "\($0.failed) \($0.previous)" } == ["1.1.0 1.0.0"])
         #expect(failures.seen.first?.reason.contains("cannot be started") == true)
-        #expect(await backend.runningVersion == v("1.0.0"))
+        #expect(await backend.supervised.runningVersion == v("1.0.0"))
         #expect(store.currentVersion() == v("1.0.0"))
-        await backend.stop()
-        #expect(await backend.waitForExit() == .exited(0))
+        await backend.supervised.stop()
+        #expect(await backend.supervised.waitForExit() == .exited(0))
     }
 
     /// Found by the chaos soak (seed 7): one crash of the old version just before the switch took the
@@ -147,20 +148,20 @@ import Testing
         try store.switchCurrent(to: v("1.0.0"))
         let backend = child(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(200)), probation: 2)
         let failures = await rollingBack(backend)
-        try await backend.start()
+        try await backend.supervised.start()
         let first = try await fixture.waitForEvent("start", "1.0.0")
         #expect(kill(-(try #require(pid_t(first[2]))), SIGKILL) == 0)  // one crash; restarted at once
         try await waitUntil("1.0.0 started again") { fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2 }
         try store.switchCurrent(to: v("1.1.0"))
-        try await backend.restart()
+        try await backend.supervised.restart()
         try await waitUntil("1.1.0 rolled back to 1.0.0, logs: \(logs.text.suffix(2000))") {
             fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 3
         }
         #expect(failures.seen.map { "\($0.failed) \($0.previous)" } == ["1.1.0 1.0.0"])
         #expect(!logs.text.contains("is not on probation"))
-        #expect(await backend.runningVersion == v("1.0.0"))
-        await backend.stop()
-        #expect(await backend.waitForExit() == .exited(0))
+        #expect(await backend.supervised.runningVersion == v("1.0.0"))
+        await backend.supervised.stop()
+        #expect(await backend.supervised.waitForExit() == .exited(0))
     }
 
     /// Found by the chaos soak (seed 3): `current` dangled when lavap crashed, and the restart
@@ -170,18 +171,18 @@ import Testing
         try fixture.install("1.0.0")
         try store.switchCurrent(to: v("1.0.0"))
         let backend = child(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(200)))
-        try await backend.start()
+        try await backend.supervised.start()
         let first = try await fixture.waitForEvent("start", "1.0.0")
         try store.breakCurrent(linkingTo: link)
         #expect(kill(-(try #require(pid_t(first[2]))), SIGKILL) == 0)
         try await waitUntil("1.0.0 started again, logs: \(logs.text.suffix(2000))") {
             fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2
         }
-        #expect(await backend.runningVersion == v("1.0.0"))
+        #expect(await backend.supervised.runningVersion == v("1.0.0"))
         #expect(logs.text.contains("current cannot be run; starting 1.0.0 again, which ran before"))
         #expect(!logs.text.contains("lavavisor exits"))
-        await backend.stop()
-        #expect(await backend.waitForExit() == .exited(0))
+        await backend.supervised.stop()
+        #expect(await backend.supervised.waitForExit() == .exited(0))
     }
 
     /// A crash loop that no probation judged is offered to the crash-loop handler once; the version
@@ -193,13 +194,14 @@ import Testing
         let backend = child(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(100), crashLoopLimit: 1))
         let asked = FailedUpgrades()
         let store = store
-        await backend.onCrashLoop { version, reason in
+        await backend.supervised.report { event in
+            guard case .crashLoop(let version, let reason) = event else { return nil }
             asked.record(FailedUpgrade(failed: version, previous: v("1.0.0"), reason: reason))
             try? store.switchCurrent(to: v("1.0.0"))
             return v("1.0.0")
         }
-        try await backend.start()
-        #expect(await backend.waitForExit() == .exited(3), "\(logs.text.suffix(2000))")
+        try await backend.supervised.start()
+        #expect(await backend.supervised.waitForExit() == .exited(3), "\(logs.text.suffix(2000))")
         #expect(asked.seen.map { "\($0.failed)" } == ["1.1.0"], "asked once, about 1.1.0")
         #expect(asked.seen.first?.reason.contains("the last with exit status 66") == true)
         #expect(fixture.recorded.contains { $0.prefix(2) == ["start", "1.0.0"] })
@@ -211,18 +213,18 @@ import Testing
         try fixture.install("1.0.0")
         try store.switchCurrent(to: v("1.0.0"))
         let backend = child()
-        try await backend.start()
+        try await backend.supervised.start()
         let first = try await fixture.waitForEvent("start", "1.0.0")
         try store.breakCurrent(linkingTo: "/nowhere")
-        try await backend.restart()
+        try await backend.supervised.restart()
         try await waitUntil("1.0.0 started again, logs: \(logs.text.suffix(2000))") {
             fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2
         }
         #expect(fixture.recorded.first { $0.prefix(3) == ["sigterm", "1.0.0", first[2]] } != nil)
-        #expect(await backend.runningVersion == v("1.0.0"))
+        #expect(await backend.supervised.runningVersion == v("1.0.0"))
         #expect(!logs.text.contains("lavavisor exits"))
-        await backend.stop()
-        #expect(await backend.waitForExit() == .exited(0))
+        await backend.supervised.stop()
+        #expect(await backend.supervised.waitForExit() == .exited(0))
     }
 
     @Test func anUpgradeFromAVersionThatWasFailingIsNotBlamedForFailingToo() async throws {
@@ -231,21 +233,22 @@ import Testing
         try store.switchCurrent(to: v("1.0.0"))
         let backend = child(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(200)), probation: 1)
         let blamed = Mutex(0)
-        await backend.onFailedUpgrade { _ in
+        await backend.supervised.report { event in
+            guard case .upgradeFailed = event else { return nil }
             blamed.withLock { $0 += 1 }
             return nil
         }
-        try await backend.start()
+        try await backend.supervised.start()
         try await waitUntil("1.0.0 ended twice") { fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count >= 3 }
         try store.switchCurrent(to: v("1.1.0"))
-        try await backend.restart()
+        try await backend.supervised.restart()
         try await waitUntil("1.1.0 ended twice, logs: \(logs.text.suffix(2000))") {
             fixture.recorded.filter { $0.prefix(2) == ["start", "1.1.0"] }.count >= 2
         }
         #expect(blamed.withLock { $0 } == 0, "the machine, not 1.1.0, is failing: no mark, no rollback")
         #expect(logs.text.contains("lavap 1.1.0 is not on probation: 1.0.0 was ending by itself before the switch"))
-        await backend.stop()
-        _ = await backend.waitForExit()
+        await backend.supervised.stop()
+        _ = await backend.supervised.waitForExit()
     }
 }
 

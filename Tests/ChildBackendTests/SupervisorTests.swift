@@ -45,12 +45,12 @@ import Testing
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
         try await waitUntil("the fetch of 1.1.0 to wait at the gate") { gate.arrivals == 1 }
         kill(-pid_t(started[2])!, SIGKILL)  // the child (its whole group) ends by itself while the switch is in progress
-        #expect(await backend.waitForExit() == .signaled(SIGKILL))
+        #expect(await backend.supervised.waitForExit() == .signaled(SIGKILL))
         gate.open()
 
         #expect(try await run.value == 128 + SIGKILL)
         #expect(recorded("start", "1.1.0").isEmpty, "an orphan lavap 1.1.0 was started: \(StandIn.events(events))")
-        #expect(await backend.runningVersion == nil)
+        #expect(await backend.supervised.runningVersion == nil)
     }
 
     @Test func aChildOlderThanCurrentIsMovedOntoCurrent() async throws {
@@ -67,7 +67,7 @@ import Testing
         try store.switchCurrent(to: v("1.1.0"))
         _ = try await waitForEvent("start", "1.1.0")
         // The stand-in may record its start before the backend has noted the version it spawned.
-        try await waitUntil("the backend to know its child runs 1.1.0") { await backend.runningVersion == v("1.1.0") }
+        try await waitUntil("the backend to know its child runs 1.1.0") { await backend.supervised.runningVersion == v("1.1.0") }
         #expect(binaries.fetches == [v("1.0.0")])
         stop.yield(SIGTERM)
         #expect(try await run.value == 0)
@@ -109,7 +109,7 @@ import Testing
         _ = try await waitForEvent("hup")
         send.yield(SIGUSR1)
         _ = try await waitForEvent("usr1")
-        #expect(await backend.runningVersion == v("1.0.0"))
+        #expect(await backend.supervised.runningVersion == v("1.0.0"))
         send.yield(SIGTERM)
         #expect(try await run.value == 0)
     }

@@ -268,7 +268,7 @@ extension MonitorTests {
             source: source, binaries: StandInBinarySource([v("1.0.0")]), store: store, autoDownload: true, logger: logs.logger())
         let (first, second) = (source.prepareFeed(), source.prepareFeed())
         // An hour between polls: every check below comes from a block.
-        let run = Task { await monitor.run(every: .seconds(3600), child: { nil }, restart: { _ in }) }
+        let run = Task { await monitor.run(every: .seconds(3600), child: { nil }, then: { _ in }) }
         try await waitUntil("the feed opened") { source.feedsOpened == 1 }
         first.yield(10)
         try await waitUntil("a check on block 10 installing 1.0.0") { store.currentVersion() == v("1.0.0") }

@@ -73,6 +73,10 @@ import Testing
         expectRolling(Array(round(1).dropFirst()))
         try await lavavisor.waitForLog("every service restarted on 1.1.0")
 
+        // The backend declares what it cannot do: no signal is passed on, no upgrade judged.
+        lavavisor.process.signal(SIGHUP)
+        try await lavavisor.waitForLog("signal 1 is not forwarded: the systemd backend's processes are not lavavisor's children")
+        #expect(lavavisor.logs.contains("the systemd backend does not judge upgrades"))
         // SIGTERM ends lavavisor only: systemd keeps the services, nothing is stopped.
         lavavisor.process.signal(SIGTERM)
         #expect(try await lavavisor.exit() == .exited(0))

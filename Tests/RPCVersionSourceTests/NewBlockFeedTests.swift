@@ -104,7 +104,7 @@ extension NewBlockFeedTests {
             feed: NewBlockFeed(node: URL(string: websocket.url)!))
         let monitor = Monitor(
             source: source, binaries: StandInBinarySource([v("6.2.5")]), store: store, autoDownload: true, logger: logs.logger())
-        let run = Task { await monitor.run(every: .milliseconds(200), child: { nil }, restart: { _ in }) }
+        let run = Task { await monitor.run(every: .milliseconds(200), child: { nil }, then: { _ in }) }
         try await waitUntil("the subscription") { websocket.subscribers == 1 }
         await websocket.publish(height: 5)
         try await waitUntil("a check") { store.currentVersion() == v("6.2.5") }

@@ -50,18 +50,18 @@ struct ServiceOwnershipTests {
         try store.switchCurrent(to: v("1.0.0"))
         let before = safety.systemctl.calls.count
         try OtherUser.chmod(created.unitFile, 0o666)
-        let unit = await #expect(throws: OwnershipError.self) { try await safety.backend().start() }
+        let unit = await #expect(throws: OwnershipError.self) { try await safety.backend().runWithoutCommands() }
         #expect(
             unit?.description
                 == "lavavisor runs as root and refuses the unit \(created.link?.path ?? ""): \(created.unitFile.path) may be written by its group or others (mode 666); run 'chmod go-w \(created.unitFile.path)'"
         )
         try OtherUser.chmod(created.unitFile, 0o644)
         try OtherUser.give(store.binary(for: v("1.0.0")))
-        let binary = await #expect(throws: OwnershipError.self) { try await safety.backend().start() }
+        let binary = await #expect(throws: OwnershipError.self) { try await safety.backend().runWithoutCommands() }
         #expect(binary?.checked == store.currentBinary.path && binary?.path == store.binary(for: v("1.0.0")).path)
         #expect(safety.systemctl.calls.count == before, "\(safety.systemctl.calls)")
         _ = lchown(store.binary(for: v("1.0.0")).path, 0, gid_t.max)
-        try await safety.backend().start()
+        try await safety.backend().runWithoutCommands()
         #expect(safety.systemctl.calls.contains(["restart", "--", created.name]))
     }
 }

@@ -53,7 +53,7 @@ import Testing
         try store.prepare()
         let services = ["--global.service", "-H.service", "a.service"]
         try store.writeConfig(StoreConfig(services: services))
-        try await backend().start()
+        try await backend().runWithoutCommands()
         #expect(
             systemctl.calls
                 == [["daemon-reload"]] + services.map { ["enable", "--", $0] }

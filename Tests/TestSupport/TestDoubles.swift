@@ -177,3 +177,17 @@ public final class Gate: Sendable {
         for continuation in waiting { continuation.resume() }
     }
 }
+
+extension ProcessBackend {
+    /// Runs the backend with no commands, keeping what it reports: it starts its processes, and
+    /// `run` returns when they end (at once, for a backend that does not watch them).
+    @discardableResult
+    public func runWithoutCommands() async throws -> (exit: ProcessExit, events: [BackendEvent]) {
+        let events = Mutex<[BackendEvent]>([])
+        let exit = try await run(commands: AsyncStream { $0.finish() }) { event in
+            events.withLock { $0.append(event) }
+            return nil
+        }
+        return (exit, events.withLock { $0 })
+    }
+}

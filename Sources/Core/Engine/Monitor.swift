@@ -30,6 +30,11 @@ public actor Monitor {
             default: nil
             }
         }
+
+        /// Whether the version source is on another chain than `--chain-id`.
+        public var isWrongChain: Bool {
+            if case .wrongChain = self { true } else { false }
+        }
     }
 
     /// Whether the binary source is asked on every plan or only when something may be fetched.
@@ -354,15 +359,15 @@ public actor Monitor {
     }
 
     /// Checks when `CheckScheduler` says (on every new block, and every `interval` with backoff
-    /// after failed checks), until cancelled; after a check that needs it, calls `restart` with the
-    /// version. `child` tells the version the child runs at the time of each check.
+    /// after failed checks), until cancelled, and hands each outcome to `then`: the monitor only
+    /// decides, the supervisor acts. `child` tells the version the child runs at each check.
     public nonisolated func run(
-        every interval: Duration, child: @Sendable () async -> SemanticVersion?, restart: @Sendable (SemanticVersion) async -> Void
+        every interval: Duration, child: @Sendable () async -> SemanticVersion?, then react: @Sendable (Outcome) async -> Void
     ) async {
         await CheckScheduler(source: source, interval: interval, logger: logger).run {
             let outcome = await check(child: await child())
             guard !Task.isCancelled else { return false }
-            if let version = outcome.restartVersion { await restart(version) }
+            await react(outcome)
             if case .failed = outcome { return true }
             return false
         }

@@ -28,14 +28,6 @@ public struct FailedUpgrade: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Who decides whether a failed upgrade is rolled back, and does it: returns the version to run
-/// instead, or nil when there is none (the backend then keeps restarting the failed one).
-public typealias RollbackHandler = @Sendable (FailedUpgrade) async -> SemanticVersion?
-
-/// Who decides whether a version in a crash loop that no probation judged is replaced, and does
-/// it: gets the version and how it failed, returns the version to run instead, or nil.
-public typealias CrashLoopHandler = @Sendable (_ version: SemanticVersion, _ reason: String) async -> SemanticVersion?
-
 extension Monitor {
     /// After a crash loop of `version` that no probation judged (it had run well, or lavavisor was
     /// started on it): when `version` is above the chain's target for the role, it is rolled back

@@ -5,30 +5,35 @@ public import Logging
     import Glibc
 #endif
 
-/// The `wrap` engine: make sure a binary is installed, start the backend, then check the versions
-/// every poll and restart on a switch, until the processes end or a signal asks lavavisor to stop.
+/// The supervising engine (`wrap`, `pod`, `start`): makes sure a binary is installed, runs the
+/// backend, checks the versions every poll and asks the backend for a restart when a check says
+/// so, and reacts to what the backend reports (a failed upgrade is rolled back, a crash loop above
+/// the target falls back), until the processes end or a signal asks lavavisor to stop.
 public struct Supervisor: Sendable {
     /// The version checks.
     public let monitor: Monitor
     /// The processes.
     public let backend: any ProcessBackend
+    /// What the backend reported: the version its processes run.
+    public let status: BackendStatus
     /// The time between two checks.
     public let pollInterval: Duration
     /// The logger.
     public let logger: Logger
     /// Called after each restart onto a new version (`--auto-prune`), which checks what then runs.
     public let afterUpgrade: (@Sendable (SemanticVersion) async -> Void)?
-    /// Called once lavap has started and after each restart: the command-line tool releases its
-    /// start-up pages there (`Footprint`), which a process hosting other work must not do.
+    /// Called each time lavap has started: the command-line tool releases its start-up pages there
+    /// (`Footprint`), which a process hosting other work must not do.
     public let afterStart: (@Sendable () -> Void)?
 
     /// Builds a supervisor.
     public init(
-        monitor: Monitor, backend: any ProcessBackend, pollInterval: Duration, logger: Logger,
-        afterUpgrade: (@Sendable (SemanticVersion) async -> Void)? = nil, afterStart: (@Sendable () -> Void)? = nil
+        monitor: Monitor, backend: any ProcessBackend, status: BackendStatus = BackendStatus(), pollInterval: Duration,
+        logger: Logger, afterUpgrade: (@Sendable (SemanticVersion) async -> Void)? = nil, afterStart: (@Sendable () -> Void)? = nil
     ) {
         self.monitor = monitor
         self.backend = backend
+        self.status = status
         self.pollInterval = pollInterval
         self.logger = logger
         self.afterUpgrade = afterUpgrade
@@ -39,103 +44,140 @@ public struct Supervisor: Sendable {
         case installed
         case refused(SupervisorError)
         case exited(ProcessExit)
+        case failed(any Error)
         case signal(Int32)
+    }
+
+    /// The backend's run, its commands and the checks, once a binary is installed.
+    private struct Session {
+        let commands: AsyncStream<BackendCommand>.Continuation
+        let backend: Task<Void, Never>
+        let checks: Task<Void, Never>
+
+        /// No check may restart anything any more, and the backend has stopped.
+        func end() async {
+            checks.cancel()
+            await checks.value
+            commands.yield(.stop(SIGTERM))
+            await backend.value
+            commands.finish()
+        }
     }
 
     /// Runs until the managed processes end; returns the exit status lavavisor should end with.
     ///
     /// SIGTERM and SIGINT stop the processes gracefully; a second one during the grace period kills
-    /// them at once; other signals are forwarded as they are. When this returns, no version check
-    /// runs any more and no process is left running.
+    /// them at once; other signals are forwarded as they are (by a backend that can). When this
+    /// returns, no version check runs any more and the backend's `run` has returned.
     public func run(signals: AsyncStream<Int32>) async throws -> Int32 {
         let (events, sink) = AsyncStream.makeStream(of: Event.self)
-        var checks: Task<Void, Never>?
-        // No check may restart anything once the supervisor is done, and nothing may be left running.
-        func finish() async {
-            checks?.cancel()
-            await checks?.value
-            await backend.stop()
+        let (monitor, pollInterval, logger) = (self.monitor, self.pollInterval, self.logger)
+        let forwarding = Task { for await number in signals { sink.yield(.signal(number)) } }
+        let installing = Task {
+            do {
+                try await Self.waitUntilInstalled(monitor: monitor, pollInterval: pollInterval, logger: logger)
+                sink.yield(.installed)
+            } catch let error as SupervisorError {
+                sink.yield(.refused(error))
+            } catch {}
         }
+        defer {
+            forwarding.cancel()
+            installing.cancel()
+        }
+        var session: Session?
         do {
-            let status = try await loop(events, sink: sink, signals: signals, checks: &checks)
-            await finish()
+            let status = try await loop(events, sink: sink, session: &session)
+            await session?.end()
             return status
         } catch {
-            await finish()
+            await session?.end()
             throw error
         }
     }
 
-    private func loop(
-        _ events: AsyncStream<Event>, sink: AsyncStream<Event>.Continuation, signals: AsyncStream<Int32>,
-        checks: inout Task<Void, Never>?
-    ) async throws -> Int32 {
-        let (monitor, backend, pollInterval, logger) = (self.monitor, self.backend, self.pollInterval, self.logger)
-        let (afterUpgrade, afterStart) = (self.afterUpgrade, self.afterStart)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            defer { group.cancelAll() }
-            group.addTask {
-                for await number in signals { sink.yield(.signal(number)) }
-            }
-            group.addTask {
-                do {
-                    try await Self.waitUntilInstalled(monitor: monitor, pollInterval: pollInterval, logger: logger)
-                    sink.yield(.installed)
-                } catch let error as SupervisorError {
-                    sink.yield(.refused(error))
-                } catch {}
-            }
-            var started = false
-            var stopping = false
-            for await event in events {
-                switch event {
-                case .installed:
-                    guard !stopping else { continue }
-                    await backend.onFailedUpgrade { failed in await monitor.rollBack(failed) }
-                    await backend.onCrashLoop { version, reason in await monitor.fallBack(from: version, reason: reason) }
-                    try await backend.start()
-                    started = true
-                    afterStart?()
-                    group.addTask { sink.yield(.exited(await backend.waitForExit())) }
-                    checks = Task {
-                        await monitor.run(every: pollInterval, child: { await backend.runningVersion }) { version in
-                            do {
-                                try await backend.restart()
-                                afterStart?()
-                                await afterUpgrade?(version)
-                            } catch {
-                                logger.error("cannot restart lavap on \(version)", metadata: ["error": "\(error)"])
-                            }
-                        }
-                    }
-                case .refused(let error):
-                    throw error
-                case .signal(let number) where number == SIGTERM || number == SIGINT:
-                    guard started else {
-                        logger.info("received signal \(number) before lavap started; exiting")
-                        return 128 + number
-                    }
-                    checks?.cancel()
-                    if stopping {
-                        logger.warning("received signal \(number) again while stopping; killing lavap now")
-                        await backend.kill()
-                    } else {
-                        stopping = true
-                        // The child is asked first and the log line written after: the signal does not wait for the log.
-                        group.addTask { await backend.stop(with: number) }
+    private func loop(_ events: AsyncStream<Event>, sink: AsyncStream<Event>.Continuation, session: inout Session?) async throws -> Int32 {
+        let capabilities = type(of: backend).capabilities
+        var stopping = false
+        for await event in events {
+            switch event {
+            case .installed:
+                session = begin(sink: sink)
+            case .refused(let error):
+                throw error
+            case .failed(let error):
+                throw error
+            case .signal(let number) where number == SIGTERM || number == SIGINT:
+                guard let running = session else {
+                    logger.info("received signal \(number) before lavap started; exiting")
+                    return 128 + number
+                }
+                running.checks.cancel()
+                if stopping {
+                    logger.warning("received signal \(number) again while stopping; killing lavap now")
+                    running.commands.yield(.kill)
+                } else {
+                    stopping = true
+                    // The backend is asked first and the log line written after: the signal does not wait for the log.
+                    running.commands.yield(.stop(number))
+                    if capabilities.contains(.stopsProcesses) {
                         logger.info("received signal \(number); stopping lavap gracefully (send it again to kill at once)")
                     }
-                case .signal(let number):
-                    guard started else { continue }
-                    await backend.signal(number)
-                    logger.info("forwarded signal \(number) to lavap")
-                case .exited(let exit):
-                    logger.info("lavap ended with \(exit); lavavisor exits with status \(exit.shellStatus)")
-                    return exit.shellStatus
                 }
+            case .signal(let number):
+                guard let running = session else { continue }
+                if capabilities.contains(.forwardsSignals) {
+                    running.commands.yield(.forward(number))
+                    logger.info("forwarded signal \(number) to lavap")
+                } else {
+                    logger.warning(
+                        "signal \(number) is not forwarded: the \(type(of: backend).id) backend's processes are not lavavisor's children")
+                }
+            case .exited(let exit):
+                logger.info("lavap ended with \(exit); lavavisor exits with status \(exit.shellStatus)")
+                return exit.shellStatus
             }
-            return 0
         }
+        return 0
+    }
+
+    /// Runs the backend and the checks: a check that wants a restart asks the backend for one (one
+    /// at a time), and a backend's report gets the supervisor's reaction.
+    private func begin(sink: AsyncStream<Event>.Continuation) -> Session {
+        let backendType = type(of: backend)
+        if !backendType.capabilities.contains(.judgesUpgrades) {
+            logger.info(
+                "the \(backendType.id) backend does not judge upgrades: a version that fails after an upgrade is not rolled back by lavavisor"
+            )
+        }
+        let (commands, send) = AsyncStream.makeStream(of: BackendCommand.self)
+        let (monitor, backend, status, pollInterval) = (self.monitor, self.backend, self.status, self.pollInterval)
+        let (afterUpgrade, afterStart) = (self.afterUpgrade, self.afterStart)
+        let react: BackendEvents = { event in
+            switch event {
+            case .started(let version):
+                afterStart?()
+                if await status.started(version) { await afterUpgrade?(version) }
+            case .ended:
+                await status.ended()
+            case .startFailed:
+                await status.startFailed()
+            case .upgradeFailed(let failed):
+                return await monitor.rollBack(failed)
+            case .crashLoop(let version, let reason):
+                return await monitor.fallBack(from: version, reason: reason)
+            }
+            return nil
+        }
+        let running = Task {
+            do { sink.yield(.exited(try await backend.run(commands: commands, events: react))) } catch { sink.yield(.failed(error)) }
+        }
+        let checks = Task {
+            await monitor.run(every: pollInterval, child: { await status.running }) { outcome in
+                if await status.restart(after: outcome) { send.yield(.restart) }
+            }
+        }
+        return Session(commands: send, backend: running, checks: checks)
     }
 
     /// Checks once, then every poll until `current/lavap` exists; refuses a node on another chain.
@@ -151,6 +193,57 @@ public struct Supervisor: Sendable {
             level = .debug
             try await Task.sleep(for: pollInterval)
         }
+    }
+}
+
+/// What the supervisor knows of its backend's processes, from the backend's events, and whether a
+/// restart it asked for is still unanswered.
+public actor BackendStatus {
+    /// The version the processes run; nil when nothing runs, or what runs is not known.
+    public private(set) var running: SemanticVersion?
+    /// A restart was asked for and not answered yet: no second one is asked for meanwhile.
+    private var restarting = false
+    /// The version a check asked to restart onto, until the processes have started on it.
+    private var upgrading: SemanticVersion?
+    /// The last start failed: the next check asks for a restart whatever it found.
+    private var failedStart = false
+
+    /// Nothing known yet.
+    public init() {}
+
+    /// The processes run `version`; returns whether this start is the upgrade a check asked for.
+    func started(_ version: SemanticVersion) -> Bool {
+        running = version
+        restarting = false
+        failedStart = false
+        defer { upgrading = nil }
+        return upgrading != nil
+    }
+
+    /// The processes ended (a restart or a backoff may start them again).
+    func ended() { running = nil }
+
+    /// A start failed; what runs is not known.
+    func startFailed() {
+        running = nil
+        restarting = false
+        upgrading = nil
+        failedStart = true
+    }
+
+    /// Whether a check's `outcome` asks for a restart now: it names a version to restart onto, or
+    /// the last start failed (unless the node is on another chain); never while one is unanswered.
+    func restart(after outcome: Monitor.Outcome) -> Bool {
+        guard !restarting else { return false }
+        if let version = outcome.restartVersion {
+            upgrading = version
+        } else if failedStart, !outcome.isWrongChain {
+            upgrading = nil
+        } else {
+            return false
+        }
+        restarting = true
+        return true
     }
 }
 

@@ -105,38 +105,29 @@ public struct ListingUnavailable: Error, Sendable, Equatable, CustomStringConver
     public var description: String { "--source \(source) cannot list the versions it has; name the version (X.Y.Z)" }
 }
 
-/// Extension point: how `lavap` processes are run and restarted.
+/// Extension point: how `lavap` processes are run and restarted, in the shape of a service: one
+/// `run` that starts the processes on the store's `current`, carries out the supervisor's commands
+/// as they come, reports what happens, and returns how the processes ended.
 ///
-/// Contract: `start` launches on the store's `current` binary and remembers the version it
-/// started (`runningVersion`); `restart` stops gracefully and starts on the (new) `current`;
-/// `stop` ends everything gracefully; `kill` ends everything at once (a second Ctrl-C);
-/// `signal` forwards other signals;
-/// `waitForExit` returns when the managed processes end by themselves or after `stop`/`kill`,
-/// never because of a `restart`. Once `waitForExit` has returned, `restart` starts nothing.
+/// Contract of `run`:
+/// - It starts the processes on what `current` links to and reports `started(V)`; when that first
+///   start cannot happen at all (no services, a binary another user could change), it throws.
+/// - `restart` stops gracefully and starts on the (new) `current`; every `restart` is answered by
+///   `started`, `startFailed` or the end of `run`. `stop` and `kill` end `run`; `forward` passes a
+///   signal on. Commands may come while another one is carried out (a `kill` during a `stop`).
+/// - What the backend cannot do is declared in `capabilities`, not faked: a backend without
+///   `stopsProcesses` leaves its processes running when `run` ends; one without
+///   `watchesProcesses` never reports `ended`, `upgradeFailed` or `crashLoop`, and its `run`
+///   returns only after `stop` or `kill`.
+/// - Once `run` has returned, the backend starts nothing.
 public protocol ProcessBackend: Plugin, AnyObject {
     /// Builds the backend from its parsed flags and what the command asks it to run.
     static func make(options: Options, context: PluginContext, processes: ProcessSettings) throws -> Self
-    /// Launches the managed process(es).
-    func start() async throws
-    /// Stops the managed process(es) gracefully and starts them again on the current binary.
-    func restart() async throws
-    /// Stops the managed process(es) gracefully, asking with `signal` (SIGTERM, or the SIGINT an
-    /// operator sent), then SIGKILL after the stop timeout.
-    func stop(with signal: Int32) async
-    /// Kills the managed process(es) at once (SIGKILL), e.g. during a graceful stop that takes too long.
-    func kill() async
-    /// Forwards a signal that is not a stop request (SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2) to the processes as it is.
-    func signal(_ number: Int32) async
-    /// Waits until the managed process(es) end; returns how they ended.
-    func waitForExit() async -> ProcessExit
-    /// The version the running process(es) were started on; nil when nothing runs.
-    var runningVersion: SemanticVersion? { get async }
-    /// Sets who decides about rolling back when the version just upgraded to keeps failing; a
-    /// backend that cannot tell (it does not watch its processes) ignores it.
-    func onFailedUpgrade(_ handler: @escaping RollbackHandler) async
-    /// Sets who decides about replacing a version in a crash loop that no probation judged; a
-    /// backend that does not watch its processes ignores it.
-    func onCrashLoop(_ handler: @escaping CrashLoopHandler) async
+    /// What this backend can do.
+    static var capabilities: BackendCapabilities { get }
+    /// Runs the processes until they end for good or a `stop`/`kill` ends them; returns how they
+    /// ended. `events` is told what happens, and answers what the supervisor decided.
+    func run(commands: AsyncStream<BackendCommand>, events: @escaping BackendEvents) async throws -> ProcessExit
     /// How lavavisor may write while this backend runs (the default: a progress bar on a terminal).
     static var outputStyle: OutputStyle { get }
     /// The states of `services` (the names in `config.yml`) as this backend's manager sees them, for
@@ -149,15 +140,6 @@ public protocol ProcessBackend: Plugin, AnyObject {
 }
 
 extension ProcessBackend {
-    /// Stops the managed process(es) gracefully with SIGTERM.
-    public func stop() async { await stop(with: SIGTERM) }
-
-    /// Ignores the handler: this backend does not judge upgrades.
-    public func onFailedUpgrade(_ handler: @escaping RollbackHandler) async {}
-
-    /// Ignores the handler: this backend does not watch its processes end.
-    public func onCrashLoop(_ handler: @escaping CrashLoopHandler) async {}
-
     /// A progress bar on a terminal, log lines otherwise.
     public static var outputStyle: OutputStyle { .interactive }
 

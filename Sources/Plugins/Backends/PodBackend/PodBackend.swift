@@ -46,8 +46,8 @@ public final class PodBackend: SupervisingChild {
         PodBackend(try .init(context: context, processes: processes, terminal: .background), logger: context.logger)
     }
 
-    /// Takes over the orphans (PID 1 or subreaper), starts reaping them, then starts the child.
-    public func start() async throws {
+    /// Takes over the orphans (PID 1 or subreaper), starts reaping them, then runs the child.
+    public func run(commands: AsyncStream<BackendCommand>, events: @escaping BackendEvents) async throws -> ProcessExit {
         if getpid() == 1 {
             logger.info("running as PID 1: orphaned processes are reaped here")
         } else if OrphanReaper.adoptOrphans() {
@@ -56,6 +56,6 @@ public final class PodBackend: SupervisingChild {
             logger.warning("cannot register as child subreaper; processes lavap leaves behind go to the system's init")
         }
         OrphanReaper.start()
-        try await supervised.start()
+        return try await supervised.run(commands: commands, events: events)
     }
 }

@@ -13,7 +13,9 @@ import Synchronization
 /// and on an upgrade restarts them one after another, each active before the next goes down.
 ///
 /// systemd owns the services: when lavavisor is asked to stop (SIGTERM, Ctrl-C), it ends its
-/// version monitor only and leaves the services running.
+/// version monitor only and leaves the services running. It declares no capability: it stops no
+/// process, forwards no signal, does not watch the services end (systemd restarts them) and judges
+/// no upgrade.
 public final class SystemdBackend: ProcessBackend {
     public static let id = "systemd"
     public static let summary =
@@ -76,9 +78,8 @@ public final class SystemdBackend: ProcessBackend {
 
     /// The default `--service-start-timeout`.
     public static let defaultStartTimeout: Duration = .seconds(60)
-    /// What `runningVersion` says when the services could not be started: below every version, so
-    /// the next check restarts them.
-    public static let notStarted = SemanticVersion(0, 0, 0)
+    /// The services outlive lavavisor, systemd forwards their signals and restarts them.
+    public static let capabilities: BackendCapabilities = []
 
     /// How `systemctl` is run.
     public let systemctl: Systemctl
@@ -91,13 +92,10 @@ public final class SystemdBackend: ProcessBackend {
     /// Where units are linked (`--unit-dir`): a unit found there is the one systemd loads.
     public let unitFolder: URL?
     private let logger: Logger
-    private let state = Mutex(State())
-
-    private struct State {
-        var running: SemanticVersion?
-        var exit: ProcessExit?
-        var waiters: [CheckedContinuation<ProcessExit, Never>] = []
-    }
+    /// The version `current` linked to when the services were last restarted successfully.
+    private let running = Mutex<SemanticVersion?>(nil)
+    /// Whether every service was enabled (once, at the first start that got so far).
+    private let enabled = Mutex(false)
 
     /// A backend driving the services of `store` with `systemctl`.
     public init(
@@ -146,46 +144,73 @@ public final class SystemdBackend: ProcessBackend {
         return services
     }
 
-    /// Reloads the units, enables every service and restarts them one by one on `current`. A failing
-    /// `systemctl` is logged with its output; the next check then tries again.
-    public func start() async throws {
+    /// Reloads the units, enables every service and restarts them one by one on `current`, then
+    /// restarts them again on each `restart`, until `stop` or `kill`, which leave them running. A
+    /// failing `systemctl` is logged with its output and reported (`startFailed`); the supervisor
+    /// asks again at its next check. Throws when `config.yml` lists no services or, as root, when
+    /// another user could change a unit or the binary.
+    public func run(commands: AsyncStream<BackendCommand>, events: @escaping BackendEvents) async throws -> ProcessExit {
         let services = try services()
-        let version = store.currentVersion()
         try checkOwnership(of: services)
         logger.info(
             "starting the services of config.yml",
-            metadata: ["services": "\(services.joined(separator: " "))", "current": "\(describe(version))"])
-        do {
-            try await systemctl.require(["daemon-reload"])
-            for service in services { try await systemctl.require(["enable", "--", service]) }
-            try await rollingRestart(services, on: version)
-            state.withLock { $0.running = version }
-            logger.info("every service restarted on \(describe(version))", metadata: ["services": "\(services.joined(separator: " "))"])
-        } catch {
-            state.withLock { $0.running = $0.running ?? Self.notStarted }
-            logger.error(
-                "cannot start the services; current links to \(describe(version)) but they may run another version or none; trying again on the next check",
-                metadata: ["error": "\(error)"])
+            metadata: ["services": "\(services.joined(separator: " "))", "current": "\(describe(store.currentVersion()))"])
+        await restartAll(events: events)
+        var restarting: Task<Void, Never>?
+        for await command in commands {
+            switch command {
+            case .restart:
+                // One rolling restart at a time, in order; a stop cancels the one under way.
+                let previous = restarting
+                restarting = Task {
+                    await previous?.value
+                    await self.restartAll(events: events)
+                }
+            case .stop, .kill:
+                restarting?.cancel()
+                await restarting?.value
+                logger.info("lavavisor stops watching versions; the services keep running under systemd (systemctl stop SERVICE stops one)")
+                return .exited(0)
+            case .forward:
+                break  // not declared: the supervisor says so
+            }
         }
+        await restarting?.value
+        return .exited(0)
     }
 
-    /// Restarts the services one after another on the (new) `current`, each active before the next.
-    public func restart() async throws {
-        guard state.withLock({ $0.exit == nil }) else { return }
-        let services = try services()
+    /// Reloads the units, enables every service (until that succeeded once), and restarts them
+    /// one by one on `current`; reports `started` or `startFailed`.
+    private func restartAll(events: BackendEvents) async {
         let version = store.currentVersion()
+        let started = running.withLock { $0 } != nil
+        var services: [String] = []
         do {
+            services = try self.services()
             try checkOwnership(of: services)
             try await systemctl.require(["daemon-reload"])
+            if !enabled.withLock({ $0 }) {
+                for service in services { try await systemctl.require(["enable", "--", service]) }
+                enabled.withLock { $0 = true }
+            }
             try await rollingRestart(services, on: version)
         } catch {
             logger.error(
-                "current links to \(describe(version)) but not every service runs it; trying again on the next check",
+                started
+                    ? "current links to \(describe(version)) but not every service runs it; trying again on the next check"
+                    : "cannot start the services; current links to \(describe(version)) but they may run another version or none; trying again on the next check",
                 metadata: ["error": "\(error)"])
-            throw error
+            _ = await events(.startFailed(version, reason: "\(error)"))
+            return
         }
-        state.withLock { $0.running = version }
-        logger.info("every service restarted on \(describe(version))", metadata: ["services": "\(services.joined(separator: " "))"])
+        guard let version else {
+            // Every restart is answered: services restarted on no `current` run nothing known.
+            _ = await events(.startFailed(nil, reason: "\(store.current.path) links to no installed version"))
+            return
+        }
+        running.withLock { $0 = version }
+        logger.info("every service restarted on \(version)", metadata: ["services": "\(services.joined(separator: " "))"])
+        _ = await events(.started(version))
     }
 
     /// Restarts `services` in order, waiting for each to be active; on a failure says which ones run what.
@@ -196,7 +221,7 @@ public final class SystemdBackend: ProcessBackend {
                 try await waitUntilActive(service)
             } catch {
                 throw RollingRestartFailed(
-                    version: describe(version), previous: state.withLock { $0.running }.map(\.description),
+                    version: describe(version), previous: running.withLock { $0 }.map(\.description),
                     restarted: Array(services[..<index]), failed: service, untouched: Array(services[(index + 1)...]), cause: "\(error)")
             }
             logger.info("restarted \(service) on \(describe(version))")
@@ -238,44 +263,6 @@ public final class SystemdBackend: ProcessBackend {
     private static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
-    }
-
-    /// Ends the monitor's hold on the services: they keep running under systemd.
-    public func stop(with signal: Int32) async { end() }
-
-    /// Like `stop`: systemd owns the services, lavavisor kills none of them.
-    public func kill() async { end() }
-
-    /// Signals are not forwarded: the services are systemd's.
-    public func signal(_ number: Int32) async {
-        logger.warning("signal \(number) is not forwarded: the services run under systemd; use systemctl kill --signal=\(number) SERVICE")
-    }
-
-    /// Returns once lavavisor is asked to stop; the services go on running.
-    public func waitForExit() async -> ProcessExit {
-        await withCheckedContinuation { continuation in
-            let exit: ProcessExit? = state.withLock { state in
-                if let exit = state.exit { return exit }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let exit { continuation.resume(returning: exit) }
-        }
-    }
-
-    /// The version `current` linked to when the services were last restarted successfully.
-    public var runningVersion: SemanticVersion? { state.withLock { $0.running } }
-
-    private func end() {
-        let waiters: [CheckedContinuation<ProcessExit, Never>]? = state.withLock { state in
-            guard state.exit == nil else { return nil }
-            state.exit = .exited(0)
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        guard let waiters else { return }
-        logger.info("lavavisor stops watching versions; the services keep running under systemd (systemctl stop SERVICE stops one)")
-        for waiter in waiters { waiter.resume(returning: .exited(0)) }
     }
 
     private func describe(_ version: SemanticVersion?) -> String { version.map(\.description) ?? "nothing" }
