@@ -37,16 +37,7 @@ extension Lavavisor {
             guard autoStart else { return 0 }
             if command == nil {
                 // As the original: with no --cmd, --auto-start goes on as start, with the services of config.yml.
-                guard try !runtime.store.readConfig().services.isEmpty else {
-                    throw OptionError(
-                        "--auto-start needs --cmd 'lavap …' to supervise, or services in \(runtime.store.configFile.path) (made by 'lavavisor create-service') to start"
-                    )
-                }
-                if supervision.process.enterKeyringPassword || supervision.process.keyringPasswordFile != nil {
-                    throw OptionError(
-                        "--auto-start without --cmd starts the services of create-service, which take their keyring password from 'create-service --keyring-password-file'"
-                    )
-                }
+                try runtime.requireServices(process: supervision.process, starting: "init --auto-start without --cmd")
             }
             return try await runtime.supervise(
                 SupervisionPlan(

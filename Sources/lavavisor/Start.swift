@@ -20,21 +20,13 @@ extension Lavavisor {
         @OptionGroup var versionSources: VersionSourceFlags
         @OptionGroup var binarySources: BinarySourceFlags
 
-        func validate() throws {
-            if process.enterKeyringPassword || process.keyringPasswordFile != nil {
-                throw ValidationError(
-                    "start hands no password to the services: give each its keyring password with 'lavavisor create-service … --keyring-password-file PATH'"
-                )
-            }
-        }
-
         static let supervises = true
 
         var runtime: Runtime { Runtime(common, network: network) }
 
         func run(in runtime: Runtime) async throws -> Int32 {
             try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
-            try runtime.requireServices()
+            try runtime.requireServices(process: process, starting: "start")
             // The run wrap makes, with no --cmd: the backend runs the services of config.yml.
             return try await runtime.supervise(
                 SupervisionPlan(
@@ -46,15 +38,22 @@ extension Lavavisor {
 }
 
 extension Runtime {
-    /// Fails at once when `config.yml` lists no services, before any version check.
-    func requireServices() throws {
+    /// What running the services of `config.yml` needs (`start`, `init --auto-start` without
+    /// `--cmd`), checked before any version check: services listed, and no keyring password flag
+    /// (the services take theirs from `create-service`). `who` names the command in the errors.
+    func requireServices(process: ProcessFlags, starting who: String) throws {
+        if process.enterKeyringPassword || process.keyringPasswordFile != nil {
+            throw OptionError(
+                "\(who) starts the services of create-service, which take their keyring password from 'lavavisor create-service … --keyring-password-file PATH', not from this command"
+            )
+        }
         guard FileManager.default.fileExists(atPath: store.configFile.path) else {
             throw OptionError(
                 "\(store.configFile.path) does not exist; run 'lavavisor init', then 'lavavisor create-service provider|consumer CONFIG …'")
         }
         guard try !store.readConfig().services.isEmpty else {
             throw OptionError(
-                "\(store.configFile.path) lists no services; create them with 'lavavisor create-service provider|consumer CONFIG …' first"
+                "\(who) starts the services of \(store.configFile.path), which lists none; create them with 'lavavisor create-service provider|consumer CONFIG …' first"
             )
         }
     }

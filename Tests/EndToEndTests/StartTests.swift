@@ -134,8 +134,19 @@ import Testing
         #expect(finished.exit == .exited(1))
         #expect(
             finished.logs.contains(
-                "\(setup.store.configFile.path) lists no services; create them with 'lavavisor create-service provider|consumer CONFIG …' first"
+                "start starts the services of \(setup.store.configFile.path), which lists none; create them with 'lavavisor create-service provider|consumer CONFIG …' first"
             ))
+        #expect(systemctl.calls.isEmpty)
+        // The services take their password from create-service: start and init --auto-start refuse one.
+        let refusal =
+            "starts the services of create-service, which take their keyring password from 'lavavisor create-service … --keyring-password-file PATH', not from this command"
+        let password = try setup.temp.write("pw\n", to: "password")
+        for (words, who) in [(["start"], "start"), (["init", "--auto-download", "--auto-start"], "init --auto-start without --cmd")] {
+            let refused = try await CLI.run(
+                words + setup.flags + ["--systemctl", systemctl.url.path, "--keyring-password-file", password.path], in: setup.temp)
+            #expect(refused.exit == .exited(1))
+            #expect(refused.logs.contains("\(who) \(refusal)"), "\(refused.logs)")
+        }
         #expect(systemctl.calls.isEmpty)
     }
 
