@@ -18,6 +18,15 @@ public enum ExtensionPoint: String, Sendable, CaseIterable {
         }
     }
 
+    /// Whether `plugin` serves this extension point (conforms to its protocol).
+    public func isServed(by plugin: any Plugin.Type) -> Bool {
+        switch self {
+        case .versionSource: plugin is any VersionSource.Type
+        case .binarySource: plugin is any BinarySource.Type
+        case .processBackend: plugin is any ProcessBackend.Type
+        }
+    }
+
     /// The name of the extension point in help titles ("github binary source").
     public var title: String {
         switch self {
@@ -28,14 +37,10 @@ public enum ExtensionPoint: String, Sendable, CaseIterable {
     }
 }
 
-/// The plugins known to one run of lavavisor, by id; an immutable value passed down, not a global.
+/// The plugins known to one run of lavavisor, by extension point and id; an immutable value passed
+/// down, not a global. One table and one path serve every extension point.
 public struct PluginRegistry: Sendable {
-    /// The version sources by id.
-    public private(set) var versionSources: [String: any VersionSource.Type] = [:]
-    /// The binary sources by id.
-    public private(set) var binarySources: [String: any BinarySource.Type] = [:]
-    /// The process backends by id.
-    public private(set) var processBackends: [String: any ProcessBackend.Type] = [:]
+    private var tables: [ExtensionPoint: [String: any Plugin.Type]] = [:]
 
     /// An empty registry.
     public init() {}
@@ -45,39 +50,8 @@ public struct PluginRegistry: Sendable {
         versionSources: [any VersionSource.Type], binarySources: [any BinarySource.Type],
         processBackends: [any ProcessBackend.Type]
     ) throws(RegistryError) {
-        for plugin in versionSources { try register(plugin) }
-        for plugin in binarySources { try register(plugin) }
-        for plugin in processBackends { try register(plugin) }
-    }
-
-    /// Adds a version source.
-    public mutating func register(_ plugin: any VersionSource.Type) throws(RegistryError) {
-        try Self.insert(plugin, plugin.id, into: &versionSources, point: .versionSource)
-    }
-
-    /// Adds a binary source.
-    public mutating func register(_ plugin: any BinarySource.Type) throws(RegistryError) {
-        try Self.insert(plugin, plugin.id, into: &binarySources, point: .binarySource)
-    }
-
-    /// Adds a process backend.
-    public mutating func register(_ plugin: any ProcessBackend.Type) throws(RegistryError) {
-        try Self.insert(plugin, plugin.id, into: &processBackends, point: .processBackend)
-    }
-
-    /// The version source with this id, or an error listing the known ids.
-    public func versionSource(_ id: String) throws(RegistryError) -> any VersionSource.Type {
-        try Self.lookup(id, in: versionSources, point: .versionSource)
-    }
-
-    /// The binary source with this id, or an error listing the known ids.
-    public func binarySource(_ id: String) throws(RegistryError) -> any BinarySource.Type {
-        try Self.lookup(id, in: binarySources, point: .binarySource)
-    }
-
-    /// The process backend with this id, or an error listing the known ids.
-    public func processBackend(_ id: String) throws(RegistryError) -> any ProcessBackend.Type {
-        try Self.lookup(id, in: processBackends, point: .processBackend)
+        let plugins: [any Plugin.Type] = versionSources + binarySources + processBackends
+        for plugin in plugins { try register(plugin: plugin) }
     }
 
     /// Builds a registry from the plugin option groups that `groups` mount (`@OptionGroup var x:
@@ -91,11 +65,33 @@ public struct PluginRegistry: Sendable {
         }
     }
 
-    /// Adds a plugin of any extension point.
+    /// Adds a plugin under the extension point it serves; throws when that point has its id.
     public mutating func register(plugin: any Plugin.Type) throws(RegistryError) {
-        if let source = plugin as? any VersionSource.Type { try register(source) }
-        if let source = plugin as? any BinarySource.Type { try register(source) }
-        if let backend = plugin as? any ProcessBackend.Type { try register(backend) }
+        for point in ExtensionPoint.allCases where point.isServed(by: plugin) {
+            guard tables[point]?[plugin.id] == nil else { throw .duplicate(point: point, id: plugin.id) }
+            tables[point, default: [:]][plugin.id] = plugin
+        }
+    }
+
+    /// The plugin `id` of `point` as `Kind`, or an error listing the known ids.
+    private func lookup<Kind>(_ id: String, _ point: ExtensionPoint, as kind: Kind.Type) throws(RegistryError) -> Kind {
+        guard let plugin = tables[point]?[id] as? Kind else { throw .unknown(point: point, id: id, available: ids(point)) }
+        return plugin
+    }
+
+    /// The version source with this id, or an error listing the known ids.
+    public func versionSource(_ id: String) throws(RegistryError) -> any VersionSource.Type {
+        try lookup(id, .versionSource, as: (any VersionSource.Type).self)
+    }
+
+    /// The binary source with this id, or an error listing the known ids.
+    public func binarySource(_ id: String) throws(RegistryError) -> any BinarySource.Type {
+        try lookup(id, .binarySource, as: (any BinarySource.Type).self)
+    }
+
+    /// The process backend with this id, or an error listing the known ids.
+    public func processBackend(_ id: String) throws(RegistryError) -> any ProcessBackend.Type {
+        try lookup(id, .processBackend, as: (any ProcessBackend.Type).self)
     }
 
     /// Builds the version source `id` from its parsed flags.
@@ -142,30 +138,14 @@ public struct PluginRegistry: Sendable {
 
     /// Every registered plugin, sorted by extension point then id.
     public var entries: [(point: ExtensionPoint, id: String, summary: String)] {
-        versionSources.values.map { (ExtensionPoint.versionSource, $0.id, $0.summary) }.sorted { $0.1 < $1.1 }
-            + binarySources.values.map { (ExtensionPoint.binarySource, $0.id, $0.summary) }.sorted { $0.1 < $1.1 }
-            + processBackends.values.map { (ExtensionPoint.processBackend, $0.id, $0.summary) }.sorted { $0.1 < $1.1 }
+        ExtensionPoint.allCases.flatMap { point in
+            ids(point).compactMap { id in tables[point]?[id].map { (point, id, $0.summary) } }
+        }
     }
 
     /// The ids registered for one extension point, sorted.
     public func ids(_ point: ExtensionPoint) -> [String] {
-        switch point {
-        case .versionSource: versionSources.keys.sorted()
-        case .binarySource: binarySources.keys.sorted()
-        case .processBackend: processBackends.keys.sorted()
-        }
-    }
-
-    private static func insert<T>(_ plugin: T, _ id: String, into table: inout [String: T], point: ExtensionPoint)
-        throws(RegistryError)
-    {
-        guard table[id] == nil else { throw .duplicate(point: point, id: id) }
-        table[id] = plugin
-    }
-
-    private static func lookup<T>(_ id: String, in table: [String: T], point: ExtensionPoint) throws(RegistryError) -> T {
-        guard let plugin = table[id] else { throw .unknown(point: point, id: id, available: table.keys.sorted()) }
-        return plugin
+        tables[point, default: [:]].keys.sorted()
     }
 }
 
