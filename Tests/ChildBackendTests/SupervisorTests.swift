@@ -73,6 +73,26 @@ import Testing
         #expect(try await run.value == 0)
     }
 
+    /// Found by the chaos soak (seed 7, 30 minutes): a wrapper started while `current` linked to a
+    /// binary outside the store took it for installed, probed its version, and then exited 1 when
+    /// the child was to be started on it. A link made by hand is repaired, never run.
+    @Test func aWrapperStartedWhileCurrentLinksOutsideTheStoreLinksItAgainAndStarts() async throws {
+        try fixture.install("1.0.0")
+        let elsewhere = try StandIn.install(version: "9.9.9", at: temp.path("elsewhere/lavap"), events: events)
+        try FileManager.default.createSymbolicLink(
+            atPath: store.current.path, withDestinationPath: elsewhere.deletingLastPathComponent().path)
+        #expect(await store.currentBinaryVersion() == nil)
+        let (supervisor, backend) = supervisor(ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0")), StandInBinarySource([]))
+        let (signals, send) = AsyncStream.makeStream(of: Int32.self)
+        let run = Task { try await supervisor.run(signals: signals) }
+        try await waitForEvent("start", "1.0.0")
+        try await waitUntil("the child to run 1.0.0") { await backend.supervised.runningVersion == v("1.0.0") }
+        #expect(store.currentLink() == .installed(v("1.0.0")))
+        #expect(recorded("start", "9.9.9").isEmpty)
+        send.yield(SIGTERM)
+        #expect(try await run.value == 0)
+    }
+
     @Test func aSecondStopSignalKillsAtOnce() async throws {
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         try StandIn.install(version: "1.0.0", at: store.binary(for: v("1.0.0")), events: events, behaviour: .ignoreTerm)

@@ -180,16 +180,16 @@ public struct Supervisor: Sendable {
         return Session(commands: send, backend: running, checks: checks)
     }
 
-    /// Checks once, then every poll until `current/lavap` exists; refuses a node on another chain.
+    /// Checks once, then every poll until `current` links to an installed version; refuses a node on another chain.
     /// The wait is logged as a warning once, then at debug on each poll.
     private static func waitUntilInstalled(monitor: Monitor, pollInterval: Duration, logger: Logger) async throws {
         var level = Logger.Level.warning
         while true {
             if case .wrongChain(let message) = await monitor.check() { throw SupervisorError.refused(message) }
             if monitor.store.isInstalledCurrent { return }
-            logger.log(
-                level: level, "no lavap is installed yet; checking again every \(pollInterval.brief)",
-                metadata: ["store": "\(monitor.store.root.path)"])
+            var metadata: Logger.Metadata = ["store": "\(monitor.store.root.path)"]
+            if let problem = monitor.store.currentProblem() { metadata["current"] = "\(problem)" }
+            logger.log(level: level, "no lavap is installed yet; checking again every \(pollInterval.brief)", metadata: metadata)
             level = .debug
             try await Task.sleep(for: pollInterval)
         }
@@ -260,8 +260,9 @@ public enum SupervisorError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Store {
-    /// Whether `current/lavap` is an executable file.
+    /// Whether `current` links to an installed version of this store, the only thing a child is
+    /// started on (a link to a binary elsewhere is not).
     public var isInstalledCurrent: Bool {
-        FileManager.default.isExecutableFile(atPath: currentBinary.path)
+        if case .installed = currentLink() { true } else { false }
     }
 }

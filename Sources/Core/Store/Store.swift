@@ -130,13 +130,15 @@ public struct Store: Sendable {
         }
     }
 
-    /// What `current/lavap version` reports (what a new child would run); nil when there is no
-    /// binary, it cannot tell, or lavavisor runs as root and another user could change the binary.
+    /// What `current/lavap version` reports (what a new child would run); nil when `current` links
+    /// to no installed version of this store (lavavisor runs nothing else: a link made by hand to a
+    /// binary elsewhere is not probed), the binary cannot tell, or lavavisor runs as root and
+    /// another user could change the binary.
     public func currentBinaryVersion() async -> SemanticVersion? {
-        guard FileManager.default.isExecutableFile(atPath: currentBinary.path),
-            (try? checkOwnership(ofBinary: currentBinary)) != nil
-        else { return nil }
-        return await BinaryProbe.version(of: currentBinary.path)
+        guard case .installed(let version) = currentLink(), (try? checkOwnership(ofBinary: binary(for: version))) != nil else {
+            return nil
+        }
+        return await BinaryProbe.version(of: binary(for: version).path)
     }
 
     /// `locks/current.lock`: held while `current` is switched, and while `prune` decides about and
