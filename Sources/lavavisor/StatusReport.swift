@@ -71,6 +71,8 @@ struct StatusReport: Report {
     var currentError: String?
     var running: String?
     var installed: [String]
+    /// The versions a lavavisor without `--auto-download` on this store waits for (`run/wanted/`).
+    var wanted: [String] = []
     var children: [ChildRecord]
     /// The versions marked bad after a failed upgrade; a mark holds while the chain's target is the one it names.
     var bad: [StoreState.BadVersion]
@@ -90,7 +92,8 @@ struct StatusReport: Report {
     func encode(to encoder: any Encoder) throws {
         try encoder.encodeFields([
             "source": source, "role": role, "required": required, "requirement": requirement, "store": store, "current": current,
-            "currentError": currentError, "running": running, "installed": installed, "children": children, "bad": bad, "pending": pending,
+            "currentError": currentError, "running": running, "installed": installed, "wanted": wanted, "children": children, "bad": bad,
+            "pending": pending,
             "pendingError": pendingError, "stateError": stateError, "available": available, "availableError": availableError,
             "decision": decision, "step": step, "services": services.map(Service.init), "configError": configError,
         ])
@@ -104,6 +107,7 @@ struct StatusReport: Report {
             source: Source(id: type(of: monitor.source).id), role: monitor.role.rawValue, store: store.root.path,
             current: store.currentVersion()?.description, currentError: store.currentProblem(),
             installed: store.installedVersions().map(\.description), children: store.runningChildren(), bad: [], available: [])
+        report.wanted = store.wantedVersions().sorted().map(\.description)
         do { report.bad = try store.readState().bad } catch { report.stateError = "\(error)" }
         do {
             report.pending = try await monitor.source.pendingVersions().map { change in
@@ -161,6 +165,11 @@ struct StatusReport: Report {
         lines.append("current: \(current ?? "none")\(running.map { $0 == current ? "" : " (binary reports \($0))" } ?? "")")
         if let currentError { lines.append("  error: \(currentError)") }
         lines.append("installed: \(installed.isEmpty ? "none" : installed.joined(separator: ", "))")
+        if !wanted.isEmpty {
+            lines.append(
+                "wanted: \(wanted.joined(separator: ", ")) (a lavavisor without --auto-download waits; one with it on this store fetches it)"
+            )
+        }
         let running = children.map { "lavap \($0.version) pid \($0.pid) (lavavisor pid \($0.supervisor))" }
         lines.append("running: \(running.isEmpty ? "none" : running.joined(separator: ", "))")
         let target = requirement?.target

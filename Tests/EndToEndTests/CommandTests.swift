@@ -58,11 +58,19 @@ import Testing
         #expect(text.output.contains("installed: 1.0.0\n"))
         #expect(text.output.contains("available: 1.0.0, 1.1.0\n"))
         #expect(text.output.contains("decision: upgrade to 1.1.0"))
+        #expect(!text.output.contains("wanted:"))
+
+        // A wrapper without --auto-download waits for 1.1.0: status says so.
+        try setup.store.want(v("1.1.0"))
+        let waiting = try await CLI.run(["status"] + setup.flags, in: setup.temp)
+        #expect(
+            waiting.output.contains("wanted: 1.1.0 (a lavavisor without --auto-download waits; one with it on this store fetches it)\n"))
 
         let json = try await CLI.run(["status", "--json"] + setup.flags, in: setup.temp)
         let object = try #require(JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
         #expect(object["current"] as? String == "1.0.0")
         #expect(object["installed"] as? [String] == ["1.0.0"])
+        #expect(object["wanted"] as? [String] == ["1.1.0"])
         #expect((object["decision"] as? [String: Any])?["action"] as? String == "upgrade")
         #expect((object["decision"] as? [String: Any])?["version"] as? String == "1.1.0")
         #expect((object["required"] as? [String: Any])?["provider_target"] as? String == "1.1.0")

@@ -23,7 +23,7 @@ import Testing
         for key in nullable {
             #expect(object.keys.contains(key) && object[key] is NSNull, "\(key) is null: \(finished.output)")
         }
-        for key in ["source", "role", "store", "installed", "children", "bad", "pending", "available", "services"] {
+        for key in ["source", "role", "store", "installed", "wanted", "children", "bad", "pending", "available", "services"] {
             #expect(object.keys.contains(key), "\(key) is written: \(finished.output)")
         }
         let source = try #require(object["source"] as? [String: Any])
