@@ -136,34 +136,11 @@ public actor SupervisedChild {
         for marked in records.markedProcesses() where !leftovers.contains(where: { $0.pid == marked.pid }) {
             leftovers.append(marked)
         }
-        for left in leftovers { await stopLeftover(left) }
+        for left in leftovers { await left.stopLeftover(within: configuration.stopTimeout, logger: logger) }
         do { try await launch() } catch {
             if case .launching = state { state = .idle }
             throw error
         }
-    }
-
-    /// Stops the child a killed lavavisor left running (it is not ours to wait for): SIGTERM and
-    /// SIGCONT to its group, then SIGKILL after the stop timeout.
-    private func stopLeftover(_ left: ChildRecord) async {
-        let found: Logger.Metadata =
-            left.supervisor == 0
-            ? ["found-by": "its \(ChildRecordFile.markVariable) mark; no record named it"]
-            : ["version": "\(left.version)", "killed-lavavisor": "\(left.supervisor)"]
-        logger.warning(
-            "a lavap left running by a lavavisor that was killed is stopped before the new one starts",
-            metadata: found.merging(["pid": "\(left.pid)"]) { $1 })
-        Glibc.kill(-left.pid, SIGTERM)
-        Glibc.kill(-left.pid, SIGCONT)  // a stopped group acts on SIGTERM only once continued
-        let clock = ContinuousClock()
-        let deadline = clock.now + configuration.stopTimeout
-        while left.isRunning && clock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        guard left.isRunning else { return }
-        logger.warning(
-            "the left lavap did not stop within \(configuration.stopTimeout.brief); sending SIGKILL", metadata: ["pid": "\(left.pid)"])
-        Glibc.kill(-left.pid, SIGKILL)
-        let gone = clock.now + .seconds(5)
-        while left.isRunning && clock.now < gone { try? await Task.sleep(for: .milliseconds(50)) }
     }
 
     /// Stops the child gracefully and starts the version `current` links to; a move to a newer
