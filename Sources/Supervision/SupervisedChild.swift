@@ -130,6 +130,9 @@ public actor SupervisedChild {
             )
         }
         claim = lock
+        // What current links to now: stopping a leftover takes up to the stop timeout, and current
+        // may be broken meanwhile (by hand, a prune); then this version is started all the same.
+        let linked = store.currentVersion()
         // The record names the child a killed lavavisor left; the mark in the environment finds one
         // it had no time (or no disk space) to record.
         var leftovers = [records.read()].compactMap { $0 }.filter(\.isRunning)
@@ -137,7 +140,7 @@ public actor SupervisedChild {
             leftovers.append(marked)
         }
         for left in leftovers { await left.stopLeftover(within: configuration.stopTimeout, logger: logger) }
-        do { try await launch() } catch {
+        do { try await launch(versionToRestart(orElse: linked, which: ", which current linked to when lavavisor started")) } catch {
             if case .launching = state { state = .idle }
             throw error
         }
@@ -438,15 +441,16 @@ public actor SupervisedChild {
         }
     }
 
-    /// The version a child is started on after a switch or an end by itself: the one `current`
-    /// links to (another lavavisor on the store may have switched it), or, when `current` cannot be
-    /// run (it dangles, links elsewhere, or is gone), the version that just ran, if it is still
-    /// installed; nil leaves the choice, and the error, to `launch`.
-    private func versionToRestart() -> SemanticVersion? {
+    /// The version a child is started on, at the start, after a switch or after an end by itself:
+    /// the one `current` links to (another lavavisor on the store may have switched it), or, when
+    /// `current` cannot be run (it dangles, links elsewhere, or is gone), the version that just ran
+    /// (at the start: `fallback`, what `current` linked to a moment before), if it is still
+    /// installed, logged as `which` says; nil leaves the choice, and the error, to `launch`.
+    private func versionToRestart(orElse fallback: SemanticVersion? = nil, which: String = " again, which ran before") -> SemanticVersion? {
         if case .installed(let version) = store.currentLink() { return version }
-        guard let last = version, store.isInstalled(last) else { return nil }
+        guard let last = version ?? fallback, store.isInstalled(last) else { return nil }
         logger.warning(
-            "current cannot be run; starting \(last) again, which ran before",
+            "current cannot be run; starting \(last)\(which)",
             metadata: ["current": "\(store.currentProblem() ?? "\(store.current.path) is missing")"])
         return last
     }

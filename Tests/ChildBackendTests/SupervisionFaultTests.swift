@@ -178,11 +178,37 @@ import Testing
         try await waitUntil("1.0.0 started again, logs: \(logs.text.suffix(2000))") {
             fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2
         }
-        #expect(await backend.supervised.runningVersion == v("1.0.0"))
+        // The stand-in may record its start before the backend has noted the version it spawned.
+        try await waitUntil("the backend to know 1.0.0 runs again") { await backend.supervised.runningVersion == v("1.0.0") }
         #expect(logs.text.contains("current cannot be run; starting 1.0.0 again, which ran before"))
         #expect(!logs.text.contains("lavavisor exits"))
         await backend.supervised.stop()
         #expect(await backend.supervised.waitForExit() == .exited(0))
+    }
+
+    /// Found by the chaos soak (seed 7, 30 minutes): a new lavavisor stopping the lavap a killed
+    /// one left found `current` broken when it was done, and exited 1 with nothing running. It
+    /// starts what `current` linked to when it began.
+    @Test func aCurrentBrokenWhileALeftoverIsStoppedStillStartsWhatItLinkedTo() async throws {
+        try fixture.install("1.0.0", .ignoreTerm)
+        try store.switchCurrent(to: v("1.0.0"))
+        // The lavap of a killed lavavisor, recorded for this command, slow to stop (it ignores SIGTERM).
+        let left = try await ChildProcess.spawnWhenReady(
+            executable: store.binary(for: v("1.0.0")).path, arguments: ["rpcprovider", "p.yml"], stdin: .null, terminal: .background)
+        _ = try await fixture.waitForEvent("start", "1.0.0", "\(left.pid)")
+        try FileManager.default.createDirectory(at: store.run, withIntermediateDirectories: true)
+        try ChildRecordFile(store: store, arguments: ["rpcprovider", "p.yml"]).write(
+            ChildRecord(pid: left.pid, startTime: try #require(ChildRecord.startTime(of: left.pid)), version: "1.0.0", supervisor: 1))
+        let backend = child(stopTimeout: .seconds(1))
+        let starting = Task { try await backend.supervised.start() }
+        _ = try await fixture.waitForEvent("ignored-sigterm", "1.0.0", "\(left.pid)")
+        try store.breakCurrent(linkingTo: "upgrades/v0.0.1")
+        try await starting.value
+        #expect(await left.wait() == .signaled(SIGKILL))
+        try await waitUntil("1.0.0 started again") { fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count == 2 }
+        #expect(logs.text.contains("current cannot be run; starting 1.0.0, which current linked to when lavavisor started"))
+        await backend.supervised.kill()
+        #expect(await backend.supervised.waitForExit() == .signaled(SIGKILL))
     }
 
     /// A crash loop that no probation judged is offered to the crash-loop handler once; the version
