@@ -90,9 +90,19 @@ struct MonitorFlags: ParsableArguments {
         help: "With --auto-download, do not fetch ahead the version a proposal in its voting period would require.")
     var noPrefetch = false
 
+    @Option(
+        name: .customLong("proposals-interval"),
+        help:
+            "Seconds between two reads of the governance proposals in their voting period, for the fetch ahead (decimal); read at once when the target moves."
+    )
+    var proposalsInterval: Double = Monitor.defaultProposalsInterval.seconds
+
     func validate() throws {
         guard pollInterval > 0, pollInterval.isFinite else {
             throw ValidationError("--poll-interval must be a positive number of seconds, got \(pollInterval)")
+        }
+        guard proposalsInterval > 0, proposalsInterval.isFinite else {
+            throw ValidationError("--proposals-interval must be a positive number of seconds, got \(proposalsInterval)")
         }
     }
 }

@@ -88,12 +88,14 @@ struct Runtime {
     }
 
     /// A monitor for these plugins.
-    func monitor(source: any VersionSource, binaries: any BinarySource, autoDownload: Bool, role: Role, prefetch: Bool = false)
-        -> Monitor
-    {
+    func monitor(
+        source: any VersionSource, binaries: any BinarySource, autoDownload: Bool, role: Role, prefetch: Bool = false,
+        proposalsInterval: Duration = Monitor.defaultProposalsInterval
+    ) -> Monitor {
         Monitor(
             source: source, binaries: binaries, store: store, autoDownload: autoDownload, logger: logger,
-            expectedChainID: context.chainID, role: role, prefetch: prefetch, health: context.health)
+            expectedChainID: context.chainID, role: role, prefetch: prefetch, proposalsInterval: proposalsInterval,
+            health: context.health)
     }
 
     /// Runs `body`; an error is logged as one line and becomes exit status 1.

@@ -125,7 +125,8 @@ extension Runtime {
         let status = BackendStatus()
         let supervisor = Supervisor(
             monitor: monitor(
-                source: source, binaries: binaries, autoDownload: fetches, role: role, prefetch: fetches && !plan.monitor.noPrefetch),
+                source: source, binaries: binaries, autoDownload: fetches, role: role, prefetch: fetches && !plan.monitor.noPrefetch,
+                proposalsInterval: .seconds(plan.monitor.proposalsInterval)),
             backend: backend, status: status, pollInterval: .seconds(plan.monitor.pollInterval), logger: logger,
             afterUpgrade: plan.prune.afterUpgrade(
                 store: store, wait: processes.restart.resetAfter, running: { await status.running }, logger: logger),

@@ -14,13 +14,14 @@ import Testing
         try store.prepare()
     }
 
+    /// A monitor; the proposals are read after every check unless `proposalsInterval` says otherwise.
     func monitor(
         _ source: ScriptedVersionSource, _ binaries: StandInBinarySource, autoDownload: Bool = true, prefetch: Bool = false,
-        installBackoff: InstallBackoff = .standard
+        proposalsInterval: Duration = .zero, installBackoff: InstallBackoff = .standard
     ) -> Monitor {
         Monitor(
             source: source, binaries: binaries, store: store, autoDownload: autoDownload, logger: logs.logger(), role: .provider,
-            prefetch: prefetch, installBackoff: installBackoff)
+            prefetch: prefetch, proposalsInterval: proposalsInterval, installBackoff: installBackoff)
     }
 
     @Test func installsAndSwitchesToTheTarget() async throws {
@@ -231,6 +232,26 @@ extension MonitorTests {
         #expect(!ahead.contains(v("0.5.0")))
     }
 
+    /// Voting periods last hours to days: the proposals are read every --proposals-interval, not
+    /// on every check (every block), and at once when the target moves.
+    @Test func theProposalsAreReadAtTheirOwnCadenceAndAtOnceWhenTheTargetMoves() async throws {
+        let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("1.2.0")])
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        let monitor = monitor(source, binaries, prefetch: true, proposalsInterval: .seconds(3600))
+        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(source.pendingReads == 1)
+        for _ in 1...3 { _ = await monitor.check(child: v("1.0.0")) }
+        #expect(source.reads >= 4)
+        #expect(source.pendingReads == 1, "not on every check")
+        source.set(.success(required(target: "1.1.0", min: "1.0.0")))
+        source.propose([PendingVersion(proposal: "8", versions: required(target: "1.2.0", min: "1.0.0"))])
+        #expect(await monitor.check(child: v("1.0.0")) == .switched(v("1.1.0")))
+        #expect(source.pendingReads == 2, "the target moved: read at once")
+        #expect(store.isInstalled(v("1.2.0")))
+        _ = await monitor.check(child: v("1.1.0"))
+        #expect(source.pendingReads == 2)
+    }
+
     @Test func nothingAtOrBelowWhatRunsIsFetchedAhead() async throws {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("1.2.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
@@ -282,6 +303,39 @@ extension MonitorTests {
         try await waitUntil("a check on block 12") { source.reads == 4 }
         #expect(logs.text.components(separatedBy: "cannot follow new blocks").count == 2, "logged once")
         #expect(logs.text.contains("the websocket was cut"))
+        run.cancel()
+        await run.value
+    }
+
+    /// With blocks coming faster than the poll interval, every check is a block's: the poll is
+    /// the safety net for when they stop, not a second check per interval.
+    @Test func thePollDoesNotFireWhileBlocksKeepComing() async throws {
+        let temp = try TemporaryDirectory()
+        let store = Store(directory: temp.url)
+        try store.prepare()
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        let monitor = Monitor(
+            source: source, binaries: StandInBinarySource([v("1.0.0")]), store: store, autoDownload: true,
+            logger: CapturedLogs().logger())
+        let feed = source.prepareFeed()
+        let interval = Duration.seconds(1)
+        let run = Task { await monitor.run(every: interval, child: { nil }, then: { _ in }) }
+        try await waitUntil("the feed opened") { source.feedsOpened == 1 }
+        feed.yield(1)
+        try await waitUntil("the first check") { store.currentVersion() == v("1.0.0") }
+        // Blocks, each as soon as the previous one's check is done, for three poll intervals and
+        // twenty blocks at least.
+        var (height, expected) = (Int64(1), source.reads)
+        let end = ContinuousClock.now + interval * 3
+        while ContinuousClock.now < end || height < 20 {
+            height += 1
+            expected += 1
+            feed.yield(height)
+            try await waitUntil("the check of block \(height)") { source.reads >= expected }
+            #expect(source.reads == expected, "a poll fired between blocks")
+        }
+        // The blocks stop: the poll takes over.
+        try await waitUntil("a poll after the last block") { source.reads > expected }
         run.cancel()
         await run.value
     }

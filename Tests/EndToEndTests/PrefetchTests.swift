@@ -11,7 +11,8 @@ import Testing
 @Suite struct PrefetchEndToEndTests {
     @Test func theProposedVersionIsFetchedAheadShownByStatusAndTheUpgradeNeedsNoDownload() async throws {
         let setup = try Quickstart()
-        let wrap = try CLI.launch(setup.wrap(), in: setup.temp)
+        // The proposals are read every 0.3 s here (5 minutes by default).
+        let wrap = try CLI.launch(setup.wrap(["--proposals-interval", "0.3"]), in: setup.temp)
         try await setup.waitForEvent("start", "1.0.0")
         try setup.temp.write(
             """

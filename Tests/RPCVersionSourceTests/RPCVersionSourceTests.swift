@@ -57,6 +57,35 @@ import Testing
         await node.stop()
     }
 
+    /// A check on every block must cost the node one request: the chain id is read with the first
+    /// read, and again only after a failed read or a (re)connect of the block feed.
+    @Test func aCheckIsOneRequestOnceTheChainIsKnown() async throws {
+        let node = try await FakeLavaNode()
+        let source = try source(node)
+        func uris() -> [String] { node.server.requests.map(\.uri) }
+        #expect(try await source.read().chainID == "lava-testnet-2")
+        #expect(uris().filter { $0 == "/status" }.count == 1)
+        let before = uris().count
+        for _ in 1...3 { #expect(try await source.read().chainID == "lava-testnet-2") }
+        #expect(uris().count == before + 3, "\(uris())")
+        #expect(uris().filter { $0 == "/status" }.count == 1)
+
+        // A failed read forgets the chain: the next read asks /status again.
+        node.update { $0.chainID = "lava-mainnet-1" }
+        node.update { $0.paramsOverride = .json("{}", status: 500) }
+        await TestSupport.expectError(containing: "500") { _ = try await source.read() }
+        node.update { $0.paramsOverride = nil }
+        #expect(try await source.read().chainID == "lava-mainnet-1")
+        #expect(uris().filter { $0 == "/status" }.count == 2)
+
+        // So does a (re)connect of the block feed: the URL may reach another node now.
+        node.update { $0.chainID = "lava-testnet-2" }
+        _ = try await source.blocks()
+        #expect(try await source.read().chainID == "lava-testnet-2")
+        #expect(uris().filter { $0 == "/status" }.count == 3)
+        await node.stop()
+    }
+
     @Test func followsChangesOnTheChain() async throws {
         let node = try await FakeLavaNode()
         let source = try source(node)

@@ -20,7 +20,14 @@ public final class ScriptedVersionSource: VersionSource {
     /// Sets the proposals in their voting period.
     public func propose(_ changes: [PendingVersion]) { pending.withLock { $0 = changes } }
 
-    public func pendingVersions() async throws -> [PendingVersion] { pending.withLock { $0 } }
+    public func pendingVersions() async throws -> [PendingVersion] {
+        pendingCount.withLock { $0 += 1 }
+        return pending.withLock { $0 }
+    }
+
+    private let pendingCount = Mutex(0)
+    /// How many times the proposals were read.
+    public var pendingReads: Int { pendingCount.withLock { $0 } }
 
     private let feeds = Mutex<(prepared: [AsyncThrowingStream<Int64, any Error>], opened: Int)>(([], 0))
 

@@ -1,9 +1,10 @@
 public import Logging
 
 /// When the versions are checked: on every new block the version source announces (at most once
-/// per block), and every poll interval in any case, the interval doubled after each failed check in
-/// a row (a node that cannot be reached) up to four times; the first success resets it. It only
-/// wakes the checker up: what a check does is the `Monitor`'s.
+/// per block), and when a poll interval has passed since the last check, the interval doubled after
+/// each failed check in a row (a node that cannot be reached) up to four times; the first success
+/// resets it. With blocks coming, the poll never fires: it is the safety net for when they stop.
+/// It only wakes the checker up: what a check does is the `Monitor`'s.
 public actor CheckScheduler {
     /// The source whose block feed wakes the checks.
     public nonisolated let source: any VersionSource
@@ -12,6 +13,8 @@ public actor CheckScheduler {
     private let logger: Logger
     /// Failed checks in a row.
     private var failures = 0
+    /// When the last check ended (or the scheduler started).
+    private var lastCheck = ContinuousClock.now
 
     /// A scheduler following `source`'s blocks and polling every `interval`.
     public init(source: any VersionSource, interval: Duration, logger: Logger) {
@@ -34,8 +37,14 @@ public actor CheckScheduler {
             group.addTask { await self.followBlocks { wake.yield() } }
             group.addTask {
                 while true {
-                    do { try await Task.sleep(for: await self.nextWait()) } catch { return }
+                    // A check a block woke in the meantime moves the next poll on.
+                    let remaining = await self.untilNextPoll()
+                    if remaining > .zero {
+                        do { try await Task.sleep(for: remaining) } catch { return }
+                        continue
+                    }
                     wake.yield()
+                    do { try await Task.sleep(for: await self.nextWait()) } catch { return }
                 }
             }
             for await _ in wakeUps {
@@ -43,12 +52,16 @@ public actor CheckScheduler {
                 let failed = await check()
                 guard !Task.isCancelled else { break }
                 failures = failed ? failures + 1 : 0
+                lastCheck = .now
             }
             group.cancelAll()
         }
     }
 
     private func nextWait() -> Duration { Self.wait(every: interval, afterFailures: failures) }
+
+    /// How long until a poll is due: the wait after the last check, less the time since it ended.
+    private func untilNextPoll() -> Duration { lastCheck + nextWait() - .now }
 
     /// Follows the source's new blocks, calling `newBlock` once per new height, for as long as the
     /// task runs. A feed that cannot be opened, fails or ends is logged once (until it works again)

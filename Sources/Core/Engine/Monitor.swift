@@ -67,6 +67,14 @@ public actor Monitor {
     public nonisolated let prefetch: Bool
     private var prefetchFailures: [SemanticVersion: ContinuousClock.Instant] = [:]
     private var prefetchAttempts: [ContinuousClock.Instant] = []
+    /// The time between two reads of the proposals (`--proposals-interval`): voting periods last
+    /// hours to days, so a check on every block does not read them.
+    public nonisolated let proposalsInterval: Duration
+    /// When the proposals were last read, and the role's target then.
+    private var proposalsRead: (at: ContinuousClock.Instant, target: SemanticVersion)?
+
+    /// The default `--proposals-interval`.
+    public static let defaultProposalsInterval: Duration = .seconds(300)
 
     /// The most versions fetched ahead per `prefetchWindow`: a flood of proposals (anyone with
     /// the deposit can make one) must not turn into a flood of downloads.
@@ -91,9 +99,10 @@ public actor Monitor {
     /// Builds a monitor.
     public init(
         source: any VersionSource, binaries: any BinarySource, store: Store, autoDownload: Bool, logger: Logger,
-        expectedChainID: String? = nil, role: Role = .any, prefetch: Bool = false, installBackoff: InstallBackoff = .standard,
-        health: Health? = nil
+        expectedChainID: String? = nil, role: Role = .any, prefetch: Bool = false,
+        proposalsInterval: Duration = defaultProposalsInterval, installBackoff: InstallBackoff = .standard, health: Health? = nil
     ) {
+        self.proposalsInterval = proposalsInterval
         self.health = health
         self.source = source
         self.binaries = binaries
@@ -146,7 +155,7 @@ public actor Monitor {
         default: waitingFor = nil
         }
         Telemetry.checked(outcome, duration: .now - start)
-        if prefetch, outcome.readTheChain { await prefetchPending(child: child) }
+        if prefetch, outcome.readTheChain, proposalsDue() { await prefetchPending(child: child) }
         if autoDownload, outcome.readTheChain { await fetchWanted() }
         return outcome
     }
@@ -185,11 +194,19 @@ public actor Monitor {
         }
     }
 
+    /// Whether the proposals are read after this check: the first time, every `proposalsInterval`,
+    /// and at once when the role's target moved since the last read.
+    private func proposalsDue() -> Bool {
+        guard let last = proposalsRead, let target = lastRequirement?.target, target == last.target else { return true }
+        return ContinuousClock.now - last.at >= proposalsInterval
+    }
+
     /// Fetches and installs, without switching `current`, the target that a proposal in its voting
     /// period would set for the role when it is above today's target and what runs. At most
     /// `prefetchLimit` versions are tried per `prefetchWindow`, those whose voting ends first; a
     /// failure is logged and that version tried again after 5 minutes; nothing else changes.
     private func prefetchPending(child: SemanticVersion?) async {
+        if let target = lastRequirement?.target { proposalsRead = (.now, target) }
         let pending: [PendingVersion]
         do { pending = try await source.pendingVersions() } catch {
             logger.debug("cannot read the proposals in their voting period", metadata: ["error": "\(error)"])

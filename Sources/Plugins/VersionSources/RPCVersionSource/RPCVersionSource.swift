@@ -2,10 +2,13 @@ public import ArgumentParser
 public import Core
 public import Foundation
 import Logging
+import Synchronization
 
 /// The `rpc` version source (the default, as in the original): an ABCI query of
-/// `/lavanet.lava.protocol.Query/Params` on a node's CometBFT RPC, and `/status` for the chain id
-/// and height. Every request has the configured timeouts and is retried within one check.
+/// `/lavanet.lava.protocol.Query/Params` on a node's CometBFT RPC, and `/status` for the chain id.
+/// Every request has the configured timeouts and is retried within one check. A check is one
+/// request: the chain id is read with the first one, and again after a failed read and whenever
+/// the new-block feed (re)connects (a node behind the URL that changed comes with a new connection).
 public struct RPCVersionSource: VersionSource {
     public static let id = "rpc"
     public static let summary = "queries a Lava node's CometBFT RPC (--node): ABCI query of the protocol params, /status for chain id"
@@ -46,6 +49,8 @@ public struct RPCVersionSource: VersionSource {
     private let retries: RetryPolicy
     /// The new-block feed, nil with `--no-subscribe`.
     public let feed: NewBlockFeed?
+    /// The chain id `/status` reported; nil until read, and after a failed read or a (re)connect.
+    private let chainID = KnownChainID()
 
     /// A source querying `node`, following its new blocks with `feed`.
     public init(
@@ -88,6 +93,7 @@ public struct RPCVersionSource: VersionSource {
 
     /// The heights of new blocks from the node's websocket, unless `--no-subscribe`.
     public func blocks() async throws -> AsyncThrowingStream<Int64, any Error>? {
+        chainID.value.withLock { $0 = nil }  // a new connection may reach another node: its chain is read again
         if let pollOnly { pollOnly.logger.notice("\(pollOnly.reason)", metadata: ["version-source": "rpc"]) }
         return try await feed?.open()
     }
@@ -100,10 +106,19 @@ public struct RPCVersionSource: VersionSource {
     }
 
     public func read() async throws -> VersionReading {
-        let (versions, height) = try await retries.run(retryable: RetryPolicy.isTransient) { try await queryParams() }
-        let status = try await retries.run(retryable: RetryPolicy.isTransient) { try await nodeStatus() }
-        return VersionReading(
-            versions: versions, location: node.absoluteString, chainID: status.chainID, height: height ?? status.height)
+        do {
+            let (versions, height) = try await retries.run(retryable: RetryPolicy.isTransient) { try await queryParams() }
+            if let known = chainID.value.withLock({ $0 }) {
+                return VersionReading(versions: versions, location: node.absoluteString, chainID: known, height: height)
+            }
+            let status = try await retries.run(retryable: RetryPolicy.isTransient) { try await nodeStatus() }
+            chainID.value.withLock { $0 = status.chainID }
+            return VersionReading(
+                versions: versions, location: node.absoluteString, chainID: status.chainID, height: height ?? status.height)
+        } catch {
+            chainID.value.withLock { $0 = nil }
+            throw error
+        }
     }
 
     /// The version changes of the proposals in their voting period: an ABCI query of
@@ -163,6 +178,11 @@ public struct RPCVersionSource: VersionSource {
             .unwrap(url: url, method: "status")
         return (status.nodeInfo.network, Int64(status.syncInfo.latestBlockHeight))
     }
+}
+
+/// The chain id a node reported, shared by the copies of one source.
+final class KnownChainID: Sendable {
+    let value = Mutex<String?>(nil)
 }
 
 /// A JSON-RPC 2.0 answer: a result or an error.
