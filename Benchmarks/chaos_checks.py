@@ -394,7 +394,9 @@ class Checks:
                 problem = f"current was '{before['link']}' then '{after['link']}', no installed version"
             elif vkey(version) >= vkey(min(currents, key=vkey)):
                 problem = f"it is not older than current ({before['current']}, then {after['current']})"
-            elif version in before["running"] | after["running"]:
+            elif version in after["running"]:
+                # Still running once prune is done. A lavap seen only before may have ended (stopped
+                # for a switch) before prune decided: removing its version then is right.
                 problem = "a lavap runs it"
             else:
                 kept = [v for v in before["installed"] if vkey(version) < vkey(v) < vkey(min(currents, key=vkey))]
