@@ -56,6 +56,7 @@ class Chain:
         self.pending, self.pending_done = None, None  # a version that the next block brings
         self.changed_ns = None  # when the pending version came with a block (its event pushed)
         self.clients = set()
+        self.requests = 0  # HTTP requests to the RPC (websocket upgrades and downloads not counted)
         self.assets = {}  # path -> bytes, the release mirror
         self.stopped = threading.Event()
         threading.Thread(target=self.produce, daemon=True).start()
@@ -247,7 +248,12 @@ def handler_for(chain):
             self.end_headers()
             self.wfile.write(body)
 
+        def count(self):
+            with chain.lock:
+                chain.requests += 1
+
         def do_POST(self):
+            self.count()
             request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             method = request.get("method", "abci_query")
             if method == "subscribe":  # as CometBFT: only over the websocket
@@ -262,6 +268,8 @@ def handler_for(chain):
                 if not upgrade_to_websocket(self, chain):
                     self.reply({"error": "websocket upgrade expected"}, status=400)
                 return
+            if not self.path.startswith("/download/"):
+                self.count()
             if self.path.startswith("/download/"):
                 body = chain.assets.get(self.path)
                 self.send_response(200 if body is not None else 404)

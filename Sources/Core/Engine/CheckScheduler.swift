@@ -3,7 +3,9 @@ public import Logging
 /// When the versions are checked: on every new block the version source announces (at most once
 /// per block), and when a poll interval has passed since the last check, the interval doubled after
 /// each failed check in a row (a node that cannot be reached) up to four times; the first success
-/// resets it. With blocks coming, the poll never fires: it is the safety net for when they stop.
+/// resets it. While blocks come (one seen within two intervals), the poll waits two intervals
+/// after the last check instead of one, so that a block a little late does not make two checks:
+/// it never fires while blocks come, and is the safety net for when they stop.
 /// It only wakes the checker up: what a check does is the `Monitor`'s.
 public actor CheckScheduler {
     /// The source whose block feed wakes the checks.
@@ -15,6 +17,8 @@ public actor CheckScheduler {
     private var failures = 0
     /// When the last check ended (or the scheduler started).
     private var lastCheck = ContinuousClock.now
+    /// When the last new block was announced.
+    private var lastBlock: ContinuousClock.Instant?
 
     /// A scheduler following `source`'s blocks and polling every `interval`.
     public init(source: any VersionSource, interval: Duration, logger: Logger) {
@@ -34,7 +38,12 @@ public actor CheckScheduler {
     public func run(_ check: @Sendable () async -> Bool) async {
         let (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.followBlocks { wake.yield() } }
+            group.addTask {
+                await self.followBlocks {
+                    await self.blockSeen()
+                    wake.yield()
+                }
+            }
             group.addTask {
                 while true {
                     // A check a block woke in the meantime moves the next poll on.
@@ -60,13 +69,20 @@ public actor CheckScheduler {
 
     private func nextWait() -> Duration { Self.wait(every: interval, afterFailures: failures) }
 
-    /// How long until a poll is due: the wait after the last check, less the time since it ended.
-    private func untilNextPoll() -> Duration { lastCheck + nextWait() - .now }
+    /// How long until a poll is due: the wait after the last check (twice that while blocks come),
+    /// less the time since it ended.
+    private func untilNextPoll() -> Duration {
+        let wait = nextWait()
+        let following = lastBlock.map { ContinuousClock.now - $0 < wait * 2 } ?? false
+        return lastCheck + (following ? wait * 2 : wait) - .now
+    }
+
+    private func blockSeen() { lastBlock = .now }
 
     /// Follows the source's new blocks, calling `newBlock` once per new height, for as long as the
     /// task runs. A feed that cannot be opened, fails or ends is logged once (until it works again)
     /// and opened again after 1 s, 2 s, 4 s … up to 30 s; the poll goes on meanwhile.
-    private nonisolated func followBlocks(_ newBlock: @Sendable () -> Void) async {
+    private nonisolated func followBlocks(_ newBlock: @Sendable () async -> Void) async {
         var backoff: Duration = .seconds(1)
         var failing = false
         var lastHeight: Int64 = .min
@@ -88,7 +104,7 @@ public actor CheckScheduler {
                     }
                     guard height > lastHeight else { continue }
                     lastHeight = height
-                    newBlock()
+                    await newBlock()
                 }
                 guard !Task.isCancelled else { return }
                 throw BlockFeedEnded()

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""What checking the chain costs an idle wrapper: lavavisor `wrap` on the rpc source of a fake node
+(Benchmarks/detection_delay.py's, one block every BLOCK s), following new blocks (the default) and
+with --no-subscribe, --poll-interval POLL; over WINDOW s once the stand-in lavap runs: the node's
+HTTP requests per block, lavavisor's CPU (utime+stime, ms/s) and its VmRSS at the end. Median of
+RUNS runs each.
+
+    python3 Benchmarks/block_cost.py [--binary .build/release/lavavisor] [--runs 3] [--window 30]
+                                     [--poll-interval 1] [--block-time 1]
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import detection_delay  # noqa: E402
+import standin  # noqa: E402
+import supervisors  # noqa: E402
+
+MODES = [("following blocks (default)", True), ("--no-subscribe", False)]
+
+
+def one(binary, node, work, subscribe, window, poll):
+    """One run: (node requests per block, CPU ms/s, RSS MB)."""
+    home, events = os.path.join(work, "home"), os.path.join(work, "events")
+    subprocess.run(["rm", "-rf", home], check=True)
+    open(events, "w").close()
+    node.chain.set_version("1.0.0")
+    flags = detection_delay.listen_flags(binary, node, subscribe)
+    proc = subprocess.Popen(
+        [binary, "wrap", "--directory", home, "--version-source", "rpc", "--node", node.url] + flags
+        + ["--source", "local", "--binaries-dir", os.path.join(work, "bin"), "--auto-download", "--poll-interval", f"{poll:g}",
+           "--cmd", f"lavap rpcprovider p.yml {events}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        if not detection_delay.wait_for(lambda: detection_delay.start_of(events, "1.0.0"), 30):
+            raise SystemExit("lavap 1.0.0 never started under lavavisor")
+        if subscribe and not detection_delay.wait_for(node.chain.subscribers, 30):
+            raise SystemExit("lavavisor never subscribed")
+        time.sleep(2 * poll + 1)  # past the first checks and the proposals' first read
+        with node.chain.lock:
+            requests0, height0 = node.chain.requests, node.chain.height
+        ticks0, t0 = supervisors.cpu_ticks(proc.pid), time.monotonic()
+        time.sleep(window)  # blocks arrive meanwhile
+        ticks1, t1 = supervisors.cpu_ticks(proc.pid), time.monotonic()
+        with node.chain.lock:
+            requests1, height1 = node.chain.requests, node.chain.height
+        rss = supervisors.vm_rss_mb(proc.pid)
+        ticks_per_s = os.sysconf("SC_CLK_TCK")
+        cpu = (ticks1 - ticks0) * 1000.0 / ticks_per_s / (t1 - t0)
+        return (requests1 - requests0) / max(1, height1 - height0), cpu, rss
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def measure(binary, runs, window, poll, block_time):
+    """{mode label: [(requests per block, cpu ms/s, rss MB), ...]} over `runs` runs of each mode."""
+    node = detection_delay.FakeNode(block_time)
+    try:
+        with tempfile.TemporaryDirectory(prefix="lavavisor-block-cost-") as work:
+            detection_delay.prepare(work, node)
+            return {label: [one(binary, node, work, subscribe, window, poll) for _ in range(runs)] for label, subscribe in MODES}
+    finally:
+        node.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", default=".build/release/lavavisor")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--window", type=float, default=30)
+    parser.add_argument("--poll-interval", type=float, default=1)
+    parser.add_argument("--block-time", type=float, default=1)
+    args = parser.parse_args()
+    binary = standin.built_binary(args.binary)
+    if not detection_delay.supports_websocket(binary):
+        raise SystemExit(f"{binary} has no --websocket-url: build lavavisor with the block subscription")
+    figures = measure(binary, args.runs, args.window, args.poll_interval, args.block_time)
+    print(f"{args.block_time:g} s blocks, --poll-interval {args.poll_interval:g}, {args.window:g} s window, median of {args.runs}")
+    print("| | node requests per block | lavavisor CPU ms/s | RSS MB |")
+    print("|---|---:|---:|---:|")
+    for label, samples in figures.items():
+        requests, cpu, rss = (statistics.median(s[i] for s in samples) for i in range(3))
+        print(f"| {label} | {requests:.2f} | {cpu:.2f} | {rss:.1f} |")
+    for label, samples in figures.items():
+        print(f"samples, {label}: " + "; ".join(f"{r:.2f} req/block {c:.2f} ms/s {m:.1f} MB" for r, c, m in samples))
+
+
+if __name__ == "__main__":
+    main()
