@@ -26,21 +26,8 @@ MODES = [("following blocks (default)", True), ("--no-subscribe", False)]
 
 def one(binary, node, work, subscribe, window, poll):
     """One run: (node requests per block, CPU ms/s, RSS MB)."""
-    home, events = os.path.join(work, "home"), os.path.join(work, "events")
-    subprocess.run(["rm", "-rf", home], check=True)
-    open(events, "w").close()
-    node.chain.set_version("1.0.0")
-    flags = detection_delay.listen_flags(binary, node, subscribe)
-    proc = subprocess.Popen(
-        [binary, "wrap", "--directory", home, "--version-source", "rpc", "--node", node.url] + flags
-        + ["--source", "local", "--binaries-dir", os.path.join(work, "bin"), "--auto-download", "--poll-interval", f"{poll:g}",
-           "--cmd", f"lavap rpcprovider p.yml {events}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    proc = detection_delay.start_rpc_wrap(binary, node, work, subscribe, poll)
     try:
-        if not detection_delay.wait_for(lambda: detection_delay.start_of(events, "1.0.0"), 30):
-            raise SystemExit("lavap 1.0.0 never started under lavavisor")
-        if subscribe and not detection_delay.wait_for(node.chain.subscribers, 30):
-            raise SystemExit("lavavisor never subscribed")
         time.sleep(2 * poll + 1)  # past the first checks and the proposals' first read
         with node.chain.lock:
             requests0, height0 = node.chain.requests, node.chain.height

@@ -321,6 +321,31 @@ def listen_flags(binary, node, subscribe):
     return ["--websocket-url", node.websocket_url if "ws://" in help_of_flag else node.url]
 
 
+def start_rpc_wrap(binary, node, work, subscribe, poll):
+    """`wrap` on the rpc source of `node` in WORK/home, its stand-in lavap 1.0.0 from WORK/bin (see
+    prepare); returns the process once lavap runs (and lavavisor has subscribed, when it follows
+    blocks). The caller terminates it."""
+    home, events = os.path.join(work, "home"), os.path.join(work, "events")
+    subprocess.run(["rm", "-rf", home], check=True)
+    open(events, "w").close()
+    node.chain.set_version("1.0.0")
+    proc = subprocess.Popen(
+        [binary, "wrap", "--directory", home, "--version-source", "rpc", "--node", node.url] + listen_flags(binary, node, subscribe)
+        + ["--source", "local", "--binaries-dir", os.path.join(work, "bin"), "--auto-download", "--poll-interval", f"{poll:g}",
+           "--cmd", f"lavap rpcprovider p.yml {events}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        if not wait_for(lambda: start_of(events, "1.0.0"), 30):
+            raise SystemExit("lavap 1.0.0 never started under lavavisor")
+        if subscribe and not wait_for(node.chain.subscribers, 30):
+            raise SystemExit("lavavisor never subscribed")
+    except BaseException:
+        proc.terminate()
+        proc.wait(timeout=60)
+        raise
+    return proc
+
+
 def wait_for(predicate, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

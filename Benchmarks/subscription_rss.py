@@ -21,21 +21,8 @@ import supervisors  # noqa: E402
 
 
 def one(binary, node, work, subscribe, window):
-    home, events = os.path.join(work, "home"), os.path.join(work, "events")
-    subprocess.run(["rm", "-rf", home], check=True)
-    open(events, "w").close()
-    node.chain.set_version("1.0.0")
-    flags = detection_delay.listen_flags(binary, node, subscribe)
-    proc = subprocess.Popen(
-        [binary, "wrap", "--directory", home, "--version-source", "rpc", "--node", node.url] + flags
-        + ["--source", "local", "--binaries-dir", os.path.join(work, "bin"), "--auto-download", "--poll-interval", "15",
-           "--cmd", f"lavap rpcprovider p.yml {events}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    proc = detection_delay.start_rpc_wrap(binary, node, work, subscribe, 15)
     try:
-        if not detection_delay.wait_for(lambda: detection_delay.start_of(events, "1.0.0"), 30):
-            raise SystemExit("lavap 1.0.0 never started under lavavisor")
-        if subscribe and not detection_delay.wait_for(node.chain.subscribers, 30):
-            raise SystemExit("lavavisor never subscribed")
         time.sleep(window)  # blocks arrive every second meanwhile
         return supervisors.vm_rss_mb(proc.pid)
     finally:
