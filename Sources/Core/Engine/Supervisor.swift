@@ -153,14 +153,20 @@ public struct Supervisor: Sendable {
         let (commands, send) = AsyncStream.makeStream(of: BackendCommand.self)
         let (monitor, backend, status, pollInterval) = (self.monitor, self.backend, self.status, self.pollInterval)
         let (afterUpgrade, afterStart) = (self.afterUpgrade, self.afterStart)
+        // The checks begin once the first start is answered: a check while the backend still
+        // starts (stopping a killed lavavisor's leftover can take the stop timeout) would ask for a
+        // restart of what is not running yet.
+        let (firstStart, started) = AsyncStream.makeStream(of: Void.self)
         let react: BackendEvents = { event in
             switch event {
             case .started(let version):
+                started.finish()
                 afterStart?()
                 if await status.started(version) { await afterUpgrade?(version) }
             case .ended:
                 await status.ended()
             case .startFailed:
+                started.finish()
                 await status.startFailed()
             case .upgradeFailed(let failed):
                 return await monitor.rollBack(failed)
@@ -173,6 +179,8 @@ public struct Supervisor: Sendable {
             do { sink.yield(.exited(try await backend.run(commands: commands, events: react))) } catch { sink.yield(.failed(error)) }
         }
         let checks = Task {
+            for await _ in firstStart {}
+            guard !Task.isCancelled else { return }
             await monitor.run(every: pollInterval, child: { await status.running }) { outcome in
                 if await status.restart(after: outcome) { send.yield(.restart) }
             }
