@@ -195,6 +195,7 @@ public final class SystemdBackend: ProcessBackend {
             }
             try await rollingRestart(services, on: version)
         } catch {
+            guard !Task.isCancelled else { return }  // lavavisor stops: the services are left as they are
             logger.error(
                 started
                     ? "current links to \(describe(version)) but not every service runs it; trying again on the next check"
