@@ -82,10 +82,10 @@ public actor Monitor {
     /// The window of `prefetchLimit`.
     public static let prefetchWindow: Duration = .seconds(3600)
     private var lastOfferError: String?
-    /// The requirement of the last reading on the expected chain.
-    var lastRequirement: VersionRequirement?
     /// The versions of the last reading on the expected chain (every role's).
     private var lastVersions: ProtocolVersion?
+    /// The role's requirement of the last reading on the expected chain.
+    var lastRequirement: VersionRequirement? { lastVersions.map(role.requirement) }
     /// Told when a check runs and when one succeeds (`/healthz`); nil: nobody asks.
     public nonisolated let health: Health?
     /// How long a version whose install failed is left alone.
@@ -130,7 +130,6 @@ public actor Monitor {
         }
         let plan = make(offered: nil, error: nil)
         if plan.chainMismatch == nil {
-            lastRequirement = plan.requirement
             lastVersions = reading.versions
             Telemetry.required(plan.requirement)
         }
