@@ -10,8 +10,11 @@ new blocks, the default --poll-interval, local binaries), WAIT s after its lavap
   - then, for each knob (an environment given to lavavisor; lavavisor's own code unchanged), RUNS
     fresh wrappers: VmRSS, RssAnon, RssFile and threads, medians.
 
+  - with --timeline: VmRSS, RssAnon and RssFile of one fresh wrapper sampled from lavap's start to
+    WAIT s, to see the start-up page-out (3 s after lavap starts) and what the checks bring back.
+
     flock -o /tmp/swift-build.lock python3 Benchmarks/rss_breakdown.py [--binary .build/release/lavavisor ...]
-        [--wait 20] [--runs 3] [--no-knobs]
+        [--wait 20] [--runs 3] [--no-knobs] [--timeline]
 """
 import argparse, os, re, statistics, subprocess, sys, tempfile, time
 
@@ -80,12 +83,28 @@ def smaps_groups(pid, binary):
     return groups
 
 
+def timeline(binary, node, work, wait):
+    proc = start(binary, node, work, {})
+    began = time.monotonic()
+    points = [0.5, 1, 2, 2.9, 3.2, 3.5, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60]
+    print(f"\n{binary}: s after lavap started (about) | VmRSS MB | RssAnon MB | RssFile MB")
+    try:
+        for t in [p for p in points if p <= wait]:
+            time.sleep(max(0.0, began + t - time.monotonic()))
+            s = status(proc.pid)
+            print(f"{t:5.1f} | {s['VmRSS']:.1f} | {s['RssAnon']:.1f} | {s['RssFile']:.1f}", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", nargs="+", default=[".build/release/lavavisor"])
     parser.add_argument("--wait", type=float, default=20, help="seconds after lavap started")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-knobs", action="store_true")
+    parser.add_argument("--timeline", action="store_true", help="only the RSS sampled from lavap's start to --wait")
     args = parser.parse_args()
     binaries = [standin.built_binary(b) for b in args.binary]
     node = detection_delay.FakeNode(1.0)
@@ -93,6 +112,9 @@ def main():
         with tempfile.TemporaryDirectory(prefix="lavavisor-rss-breakdown-") as work:
             detection_delay.prepare(work, node)
             for binary in binaries:
+                if args.timeline:
+                    timeline(binary, node, work, args.wait)
+                    continue
                 proc = start(binary, node, work, {})
                 try:
                     time.sleep(args.wait)
