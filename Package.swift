@@ -79,7 +79,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "TLSTrust",
             ],
+            swiftSettings: strict
+        ),
+
+        // MARK: What HTTPS and wss connections trust (the system's CAs and `--ca-file`), shared by the HTTP client and the rpc source's wss feed.
+        .target(
+            name: "TLSTrust",
+            dependencies: [.product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict
         ),
 
@@ -95,7 +103,8 @@ let package = Package(
             "RPCVersionSource", serving: "VersionSources",
             also: [
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"), logging,
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), "TLSTrust",
             ]),
         plugin("RESTVersionSource", serving: "VersionSources"),
         plugin("FileVersionSource", serving: "VersionSources", also: [.product(name: "Yams", package: "Yams")]),
@@ -112,6 +121,7 @@ let package = Package(
             dependencies: [
                 "Core",
                 "AsyncHTTPExecutor",
+                "TLSTrust",
                 "MetricsServer",
                 "RPCVersionSource",
                 "RESTVersionSource",
@@ -147,6 +157,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/TestSupport",
@@ -225,7 +236,8 @@ let package = Package(
             name: "TroubleshootingTests",
             dependencies: [
                 "lavavisor", "Core", "MetricsServer", "FileVersionSource", "RPCVersionSource", "GitBinarySource", "GitHubReleaseSource",
-                "LocalBinarySource", "SystemdBackend", "Supervision", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LocalBinarySource", "SystemdBackend", "Supervision", "TLSTrust",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),

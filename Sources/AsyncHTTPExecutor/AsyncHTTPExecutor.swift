@@ -1,17 +1,39 @@
 import AsyncHTTPClient
 public import Core
-import Foundation
+public import Foundation
 import NIOCore
+import NIOSSL
 import Synchronization
+import TLSTrust
 
 /// Core's `HTTPExecutor` on AsyncHTTPClient: per-request deadlines, connect and idle timeouts,
 /// bounded bodies, streamed downloads with backpressure.
 ///
-/// One facade for the process; behind it one client per (connect, idle) pair of timeouts, on the
-/// shared event loop group, living as long as the process, so nobody has to shut them down.
+/// One facade per `--ca-file` (one for none); behind it one client per (connect, idle) pair of
+/// timeouts, on the shared event loop group, living as long as the process, so nobody has to shut
+/// them down. HTTPS verifies the server's certificate and host name against the system's CAs and
+/// `--ca-file`'s.
 public final class AsyncHTTPExecutor: HTTPExecutor {
-    /// The executor of this process.
-    public static let shared = AsyncHTTPExecutor()
+    /// The executor trusting the system's CAs only.
+    public static let shared = AsyncHTTPExecutor(caFile: nil)
+
+    private static let trusting = Mutex<[URL: AsyncHTTPExecutor]>([:])
+
+    /// The executor trusting the system's CAs and those in `caFile` (`--ca-file`), one per file
+    /// for the process. A file that cannot be used fails every request with an error naming it
+    /// (the CLI checks the file before anything starts).
+    public static func trusting(caFile: URL?) -> AsyncHTTPExecutor {
+        guard let caFile else { return shared }
+        return trusting.withLock { executors in
+            if let existing = executors[caFile] { return existing }
+            let created = AsyncHTTPExecutor(caFile: caFile)
+            executors[caFile] = created
+            return created
+        }
+    }
+
+    /// The TLS configuration of every client of this executor, or why `--ca-file` cannot be used.
+    private let tls: Result<TLSConfiguration, CAFileError>
 
     private struct ClientKey: Hashable {
         let connect: Duration
@@ -19,11 +41,14 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
     }
     private let clients = Mutex<[ClientKey: HTTPClient]>([:])
 
-    private init() {}
+    private init(caFile: URL?) {
+        tls = Result { () throws(CAFileError) in try TLSTrust.clientConfiguration(caFile: caFile) }
+    }
 
     /// The client with these timeouts, made on first use.
-    private func client(for timeouts: HTTPTimeouts) -> HTTPClient {
-        clients.withLock { clients in
+    private func client(for timeouts: HTTPTimeouts) throws(CAFileError) -> HTTPClient {
+        let tls = try tls.get()
+        return clients.withLock { clients in
             let key = ClientKey(connect: timeouts.connect, idle: timeouts.idle)
             if let existing = clients[key] { return existing }
             var configuration = HTTPClient.Configuration()
@@ -35,6 +60,7 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
             // A refused connection or a failed lookup fails the request at once, instead of being
             // retried with backoff until the connect timeout; the caller's RetryPolicy decides.
             configuration.connectionPool.retryConnectionEstablishment = false
+            configuration.tlsConfiguration = tls
             let created = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             clients[key] = created
             return created

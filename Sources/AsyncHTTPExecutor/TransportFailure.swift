@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import TLSTrust
 
 #if canImport(Glibc)
     import Glibc
@@ -24,6 +25,10 @@ struct TransportFailure {
 
     /// The transport error `error` stands for, or nil when the network stack did not throw it.
     func translate(_ error: any Error) -> HTTPTransportError? {
+        if let tls = TLSTrust.failure(error, host: url.host.map { host in url.port.map { "\(host):\($0)" } ?? host } ?? url.absoluteString)
+        {
+            return HTTPTransportError(url: url.absoluteString, kind: tls.certificate ? .certificate : .other, problem: tls.problem)
+        }
         guard let kind = Self.kind(of: error) else { return nil }
         return HTTPTransportError(url: url.absoluteString, kind: kind, problem: problem(kind, error))
     }
@@ -114,7 +119,7 @@ struct TransportFailure {
             return "the answer is not valid HTTP (\(error)): is an HTTP server listening there?"
         case .invalidURL:
             return "the URL is not a valid http or https URL"
-        case .other:
+        case .other, .certificate:  // a refused certificate is said by TLSTrust, before the kind is read
             return "\(error)"
         }
     }

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Core
 import Foundation
+import TLSTrust
 
 // The flags that are not any one plugin's: each command mounts the groups it uses. Every default
 // comes from the Core type that uses it, so it is written once.
@@ -63,7 +64,17 @@ struct ConnectionFlags: ParsableArguments {
     @Option(name: .customLong("request-retries"), help: "Extra tries of a failed request within one check.")
     var requestRetries: Int = RetryPolicy().attempts - 1
 
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp(
+            "CA certificates (PEM) trusted beside the system's by every https and wss connection: node, websocket, REST, release mirror.",
+            valueName: "pem"))
+    var caFile: String?
+
     func validate() throws {
+        if let caFile = caFileURL {
+            do { _ = try TLSTrust.certificates(in: caFile) } catch { throw ValidationError(error.description) }
+        }
         for (flag, value) in [("--connect-timeout", connectTimeout), ("--request-timeout", requestTimeout)]
         where !(value > 0 && value.isFinite) {
             throw ValidationError("\(flag) must be a positive number of seconds, got \(value)")
@@ -75,6 +86,8 @@ struct ConnectionFlags: ParsableArguments {
 
     var timeouts: HTTPTimeouts { HTTPTimeouts(connect: .seconds(connectTimeout), total: .seconds(requestTimeout)) }
     var retries: RetryPolicy { RetryPolicy(attempts: requestRetries + 1) }
+    /// `--ca-file`, resolved against the working directory.
+    var caFileURL: URL? { caFile.map { URL(fileURLWithPath: $0).standardizedFileURL } }
 }
 
 /// How the version monitor runs: the commands that keep lavap up to date.

@@ -26,8 +26,9 @@ struct Runtime {
         self.store = store
         self.registry = registry
         self.context = PluginContext(
-            store: store, chainID: chainID, logger: logger, http: AsyncHTTPExecutor.shared,
+            store: store, chainID: chainID, logger: logger, http: AsyncHTTPExecutor.trusting(caFile: connection?.caFileURL),
             timeouts: connection?.timeouts ?? HTTPTimeouts(), retries: connection?.retries ?? RetryPolicy())
+        context.caFile = connection?.caFileURL
     }
 
     /// The version source chosen by `--version-source`, built from its flags.

@@ -228,3 +228,40 @@ import Testing
         #expect(refusals.value == 1)
     }
 }
+
+/// HTTPS against a loopback server whose CA the test makes.
+@Suite struct AsyncHTTPExecutorTLSTests {
+    @Test func httpsTrustsTheCAFileBesideTheSystemsAndRefusesWhatDoesNotVerify() async throws {
+        let temp = try TemporaryDirectory()
+        let certificates = try TestCertificates(in: temp.path("tls"))
+        let server = try await FakeHTTPServer(tls: try certificates.serverContext()) { _ in .json(#"{"ok":true}"#) }
+        let request = HTTPRequest(.get, URL(string: server.baseURL + "/x")!)
+
+        let trusted = AsyncHTTPExecutor.trusting(caFile: certificates.caFile)
+        #expect(trusted === AsyncHTTPExecutor.trusting(caFile: certificates.caFile), "one executor per file")
+        #expect(AsyncHTTPExecutor.trusting(caFile: nil) === AsyncHTTPExecutor.shared)
+        let answer = try await trusted.execute(request, timeouts: testTimeouts, maxBodyBytes: 100)
+        #expect(answer.status == 200)
+        #expect(server.requests.map(\.uri) == ["/x"])
+
+        do {
+            _ = try await AsyncHTTPExecutor.shared.execute(request, timeouts: testTimeouts, maxBodyBytes: 100)
+            Issue.record("a certificate of an unknown CA was accepted")
+        } catch let error as HTTPTransportError {
+            #expect(error.kind == .certificate)
+            #expect(!error.isTransient, "never retried at once")
+            #expect(error.problem.contains("the TLS certificate of 127.0.0.1:\(server.port) does not verify"), "\(error)")
+        }
+        #expect(server.requests.count == 1, "nothing more reached the server")
+        await server.stop()
+    }
+
+    @Test func aCAFileThatCannotBeUsedFailsEveryRequestNamingIt() async throws {
+        let temp = try TemporaryDirectory()
+        let missing = temp.path("missing.pem")
+        await expectError(containing: "--ca-file \(missing.path) cannot be opened") {
+            _ = try await AsyncHTTPExecutor.trusting(caFile: missing).execute(
+                HTTPRequest(.get, URL(string: "https://127.0.0.1:1/x")!), timeouts: testTimeouts, maxBodyBytes: 100)
+        }
+    }
+}

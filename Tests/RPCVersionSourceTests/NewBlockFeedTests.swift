@@ -120,23 +120,46 @@ extension NewBlockFeedTests {
 }
 
 extension NewBlockFeedTests {
-    @Test func theFlagsChooseTheFeedAndAnHTTPSNodeIsPolledOnlyAndSaysSo() async throws {
+    @Test func theFlagsChooseTheFeedAndAnHTTPSNodeIsFollowedOverWSS() async throws {
         let temp = try TemporaryDirectory()
-        let logs = CapturedLogs()
-        let context = PluginContext(store: Store(directory: temp.url), logger: logs.logger())
+        let context = PluginContext(store: Store(directory: temp.url), logger: CapturedLogs().logger())
         func source(_ flags: [String]) throws -> RPCVersionSource { try RPCVersionSource.make(options: .parse(flags), context: context) }
 
-        #expect(try source(["--node", "tcp://127.0.0.1:26657"]).feed?.node == URL(string: "http://127.0.0.1:26657"))
+        let plain = try source(["--node", "tcp://127.0.0.1:26657"])
+        #expect(plain.feed?.node == URL(string: "http://127.0.0.1:26657"))
+        #expect(plain.feed?.tls == nil)
         #expect(try source(["--node", "tcp://127.0.0.1:26657", "--no-subscribe"]).feed == nil)
-        let proxied = try source(["--node", "https://rpc.example", "--websocket-url", "tcp://10.0.0.5:26657"])
+        let proxied = try source(["--node", "https://rpc.example", "--websocket-url", "ws://10.0.0.5:26657"])
         #expect(proxied.feed?.node == URL(string: "http://10.0.0.5:26657"))
-        #expect(throws: OptionError.self) { try source(["--node", "tcp://127.0.0.1:26657", "--websocket-url", "https://rpc.example"]) }
-
+        #expect(proxied.feed?.tls == nil)
         let https = try source(["--node", "https://rpc.example"])
-        #expect(https.feed == nil)
-        #expect(try await https.blocks() == nil)
-        #expect(logs.text.contains("--node https://rpc.example is https"), "\(logs.text)")
-        #expect(try await source(["--node", "https://rpc.example", "--no-subscribe"]).blocks() == nil)
-        #expect(logs.text.components(separatedBy: "is https").count == 2, "said for the subscribing source only: \(logs.text)")
+        #expect(https.feed?.node == URL(string: "https://rpc.example"))
+        #expect(https.feed?.tls != nil, "an https node's blocks are followed over wss")
+        let wss = try source(["--node", "tcp://127.0.0.1:26657", "--websocket-url", "wss://ws.example:8443"])
+        #expect(wss.feed?.node == URL(string: "https://ws.example:8443"))
+        #expect(wss.feed?.tls != nil)
+        #expect(throws: OptionError.self) { try source(["--node", "tcp://127.0.0.1:26657", "--websocket-url", "ftp://x"]) }
+    }
+
+    @Test func aWSSFeedTrustsTheCAFileAndRefusesACertificateThatDoesNotVerify() async throws {
+        let temp = try TemporaryDirectory()
+        let certificates = try TestCertificates(in: temp.path("tls"))
+        let node = try await FakeWebSocketNode(tls: try certificates.serverContext())
+        var context = PluginContext(store: Store(directory: temp.url), logger: CapturedLogs().logger())
+        let flags = ["--node", node.url]
+
+        let untrusted = try RPCVersionSource.make(options: .parse(flags), context: context)
+        await expectError(containing: "cannot follow new blocks at wss://127.0.0.1:\(node.port)/websocket: the TLS certificate of") {
+            _ = try await untrusted.blocks()
+        }
+        #expect(node.upgrades == 0 && node.calls.isEmpty, "nothing was said to a server that did not verify")
+
+        context.caFile = certificates.caFile
+        let blocks = try #require(try await RPCVersionSource.make(options: .parse(flags), context: context).blocks())
+        try await waitUntil("the subscription over wss") { node.subscribers == 1 }
+        var heights = blocks.makeAsyncIterator()
+        await node.publish(height: 77)
+        #expect(try await heights.next() == 77)
+        await node.stop()
     }
 }

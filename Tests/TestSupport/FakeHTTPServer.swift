@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+public import NIOSSL
 import Synchronization
 
 #if canImport(Glibc)
@@ -55,21 +56,25 @@ public final class FakeHTTPServer: Sendable {
 
     /// The port the server listens on.
     public let port: Int
+    /// Whether it speaks TLS (https).
+    public let secure: Bool
     private let task: Task<Void, Never>
     private let log = RequestLog()
 
-    /// `http://127.0.0.1:<port>`.
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    /// `http://127.0.0.1:<port>`, or https with TLS.
+    public var baseURL: String { "\(secure ? "https" : "http")://127.0.0.1:\(port)" }
 
     /// Every request received so far, in order.
     public var requests: [Request] { log.all }
 
-    /// Starts a server whose answers come from `handler`.
-    public init(_ handler: @escaping @Sendable (Request) async -> Reply) async throws {
+    /// Starts a server whose answers come from `handler`; https when `tls` is given.
+    public init(tls: NIOSSLContext? = nil, _ handler: @escaping @Sendable (Request) async -> Reply) async throws {
+        secure = tls != nil
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
@@ -95,7 +100,8 @@ public final class FakeHTTPServer: Sendable {
 
     deinit { task.cancel() }
 
-    private static func serve(
+    /// Answers the requests of one connection with `handler`, noting each in `log`.
+    static func serve(
         _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
         handler: @Sendable (Request) async -> Reply, log: RequestLog
     ) async throws {

@@ -1,4 +1,5 @@
 import Foundation
+public import NIOSSL
 import Synchronization
 
 /// A fake Lava node on loopback answering exactly as a real one does: CometBFT RPC (`abci_query` of
@@ -30,15 +31,22 @@ public final class FakeLavaNode: Sendable {
     public let server: FakeHTTPServer
     private let state: StateBox
 
-    /// Starts the node.
-    public init(_ initial: State = State()) async throws {
+    /// Starts the node; https when `tls` is given.
+    public init(_ initial: State = State(), tls: NIOSSLContext? = nil) async throws {
         let state = StateBox(initial)
         self.state = state
-        server = try await FakeHTTPServer { request in FakeLavaNode.answer(request, state: state.value) }
+        server = try await FakeHTTPServer(tls: tls) { request in FakeLavaNode.answer(request, state: state.value) }
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>` (https with TLS).
     public var url: String { server.baseURL }
+
+    /// How this node answers, for another server to answer as it (a websocket fake that is the
+    /// node's RPC too).
+    public var answers: @Sendable (FakeHTTPServer.Request) async -> FakeHTTPServer.Reply {
+        let state = self.state
+        return { request in FakeLavaNode.answer(request, state: state.value) }
+    }
 
     /// Changes what the node says.
     public func update(_ change: (inout State) -> Void) { state.update(change) }

@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+public import NIOSSL
 import Synchronization
 
 /// A fake GitHub release host on loopback: assets and `sha256sum.txt` under
@@ -24,11 +25,11 @@ public final class FakeReleaseHost: Sendable {
     public let server: FakeHTTPServer
     private let state: ReleaseState
 
-    /// Starts an empty host.
-    public init() async throws {
+    /// Starts an empty host; https when `tls` is given.
+    public init(tls: NIOSSLContext? = nil) async throws {
         let state = ReleaseState()
         self.state = state
-        server = try await FakeHTTPServer { request in
+        server = try await FakeHTTPServer(tls: tls) { request in
             if let gate = state.gate(request) { await gate.pass() }
             return state.answer(request)
         }

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+public import NIOSSL
 import NIOWebSocket
 import Synchronization
 
@@ -35,26 +36,39 @@ public final class FakeWebSocketNode: Sendable {
     }
     private let state = Box()
     private let task: Task<Void, Never>
+    private let log = RequestLog()
     /// The port on 127.0.0.1.
     public let port: Int
+    /// Whether it speaks TLS (wss, and https for other requests).
+    public let secure: Bool
 
-    /// `http://127.0.0.1:<port>`: give it as the websocket's node URL.
-    public var url: String { "http://127.0.0.1:\(port)" }
+    /// `http://127.0.0.1:<port>` (https with TLS): give it as the websocket's node URL.
+    public var url: String { "\(secure ? "https" : "http")://127.0.0.1:\(port)" }
+
+    /// The requests other than the websocket's that `http` answered.
+    public var requests: [FakeHTTPServer.Request] { log.all }
 
     private enum Upgrade: Sendable {
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
         case refused(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)
     }
 
-    /// Starts the fake.
-    public init() async throws {
+    /// Starts the fake; with `tls`, it speaks only TLS (wss); with `http`, the requests that are
+    /// not the websocket's are answered by it (as a node serves its RPC and its websocket on one
+    /// port), else with 404.
+    public init(
+        tls: NIOSSLContext? = nil, http: (@Sendable (FakeHTTPServer.Request) async -> FakeHTTPServer.Reply)? = nil
+    ) async throws {
         let state = self.state
+        let log = self.log
+        secure = tls != nil
         let server: NIOAsyncChannel<EventLoopFuture<Upgrade>, Never> = try await ServerBootstrap(
             group: MultiThreadedEventLoopGroup.singleton
         )
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .bind(host: "127.0.0.1", port: 0) { channel in
             channel.eventLoop.makeCompletedFuture {
+                if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                 let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
                     maxFrameSize: 1 << 20,
                     shouldUpgrade: { channel, head in
@@ -84,16 +98,23 @@ public final class FakeWebSocketNode: Sendable {
             try? await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
                     for try await upgrade in connections {
-                        group.addTask { try? await Self.serve(upgrade, state: state) }
+                        group.addTask { try? await Self.serve(upgrade, state: state, http: http, log: log) }
                     }
                 }
             }
         }
     }
 
-    private static func serve(_ upgrade: EventLoopFuture<Upgrade>, state: Box) async throws {
+    private static func serve(
+        _ upgrade: EventLoopFuture<Upgrade>, state: Box, http handler: (@Sendable (FakeHTTPServer.Request) async -> FakeHTTPServer.Reply)?,
+        log: RequestLog
+    ) async throws {
         switch try await upgrade.get() {
         case .refused(let http):
+            if let handler {
+                try await FakeHTTPServer.serve(http, handler: handler, log: log)
+                return
+            }
             try await http.executeThenClose { inbound, outbound in
                 for try await part in inbound {
                     guard case .end = part else { continue }

@@ -11,6 +11,7 @@ import Testing
 @testable import RPCVersionSource
 @testable import Supervision
 @testable import SystemdBackend
+@testable import TLSTrust
 @testable import lavavisor
 
 #if canImport(Glibc)
@@ -100,7 +101,41 @@ import Testing
         NewBlockFeedError("the node sent nothing for 35 s (it pings every 27 s)"),
         NewBlockFeedError("the node sent a websocket message that is not JSON"),
         NewBlockFeedError("the node refused the subscription: Internal error: max_subscriptions_per_client 5 reached"),
-        NewBlockFeedError("following new blocks needs a plain http:// --node; https://rpc.example is polled only"),
+        NewBlockFeedError(
+            "the websocket of ftp://rpc.example cannot be followed: ws:// needs an http node, wss:// an https node and TLS"),
+        NewBlockFeedError(
+            "cannot follow new blocks at wss://rpc.example:443/websocket: the TLS certificate of wss://rpc.example:443/websocket does not verify against the system's CAs nor --ca-file (sslError([Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED])); if a private CA signed it, give that CA with --ca-file PEM"
+        ),
+        OptionError("--websocket-url must be a ws://, wss://, http:// or https:// URL with a host, e.g. wss://rpc.example; got 'ftp://x'"),
+        OptionError("cannot set up TLS for the node's websocket (failedToLoadCertificate); if --ca-file is given, check that file"),
+        // TLSTrust
+        CAFileError(
+            path: "/etc/lavavisor/ca.pem",
+            problem: "cannot be opened (No such file or directory); give the path of a PEM file of CA certificates"),
+        CAFileError(path: "/etc/lavavisor/ca.pem", problem: "cannot be read (Is a directory)"),
+        CAFileError(
+            path: "/etc/lavavisor/ca.pem",
+            problem:
+                "is not a PEM file of certificates (failedToLoadCertificate); give the CA's certificate in PEM (-----BEGIN CERTIFICATE-----)"
+        ),
+        CAFileError(path: "/dev/zero", problem: "is larger than 4 MiB; give the PEM file of the CA certificates to trust"),
+        HTTPTransportError(
+            url: "https://rpc.example:443", kind: .certificate,
+            problem:
+                "the TLS certificate of rpc.example:443 does not verify against the system's CAs nor --ca-file (sslError([CERTIFICATE_VERIFY_FAILED])); if a private CA signed it, give that CA with --ca-file PEM"
+        ),
+        HTTPTransportError(
+            url: "https://10.0.0.5:26657", kind: .certificate,
+            problem:
+                "the TLS certificate of 10.0.0.5:26657 is not for that host (failedToValidateHostname: Couldn't find 10.0.0.5 in certificate from peer); connect by a name or address the certificate lists"
+        ),
+        HTTPTransportError(
+            url: "https://10.0.0.5:26657", kind: .other,
+            problem:
+                "the TLS handshake with 10.0.0.5:26657 failed (sslError([WRONG_VERSION_NUMBER])): is it an https server, speaking TLS 1.2 or later?"
+        ),
+        HTTPTransportError(
+            url: "https://10.0.0.5:26657", kind: .other, problem: "TLS failed with 10.0.0.5:26657 (noCertificateToValidate)"),
         BlockFeedEnded(),
         ProtocolVersionError(field: "provider_min", problem: "6.3.0 is above provider_target 6.2.5"),
         SystemError("renaming /a to /b", code: EXDEV),

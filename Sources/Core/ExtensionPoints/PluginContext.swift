@@ -17,6 +17,9 @@ public struct PluginContext: Sendable {
     public var timeouts: HTTPTimeouts
     /// How often a failed request is tried within one check (`--request-retries`).
     public var retries: RetryPolicy
+    /// `--ca-file`: PEM certificates that every HTTPS and wss connection trusts beside the
+    /// system's; `http` already trusts them, a plugin that opens its own TLS connections must too.
+    public var caFile: URL?
     /// The folder relative paths given on the command line are resolved against.
     public var workingDirectory: URL
     /// How progress is shown: the style the command's process backend declares.

@@ -149,7 +149,10 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
         case malformed
         /// The URL cannot be asked.
         case invalidURL
-        /// Anything else (TLS failures, redirect loops, …).
+        /// The server's TLS certificate does not verify (against the system's CAs and `--ca-file`),
+        /// or is not for the host asked; never retried, never answered in plain text instead.
+        case certificate
+        /// Anything else (other TLS failures, redirect loops, …).
         case other
     }
 

@@ -3,8 +3,10 @@ public import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+public import NIOSSL
 import NIOWebSocket
 import Synchronization
+import TLSTrust
 
 /// CometBFT's push of new blocks: `GET /websocket` upgraded to a websocket, then the JSON-RPC call
 /// `subscribe` to `tm.event='NewBlockHeader'`; the first answer is `{"result":{}}`, then each block
@@ -14,16 +16,21 @@ import Synchronization
 /// up to 1 MiB in at most 1024 fragments, the node's pings answered, a node that sends no whole
 /// message nor ping for longer than `silence` (it pings every 27 s) taken for lost.
 public struct NewBlockFeed: Sendable {
-    /// The node's RPC URL, plain http (the websocket goes to its host and port, path `/websocket`).
+    /// The node's RPC URL: http for ws://, https for wss:// (the websocket goes to its host and
+    /// port, path `/websocket`).
     public let node: URL
+    /// The TLS of an https node: its certificate must verify (system CAs and `--ca-file`) and be
+    /// for its host; nil for plain http.
+    public let tls: NIOSSLContext?
     /// How long the node may stay silent (no frame, no ping) before the feed is taken for lost.
     public let silence: Duration
     /// How long the connection and the upgrade may take.
     public let connectTimeout: Duration
 
     /// A feed from `node`.
-    public init(node: URL, silence: Duration = .seconds(35), connectTimeout: Duration = .seconds(5)) {
+    public init(node: URL, tls: NIOSSLContext? = nil, silence: Duration = .seconds(35), connectTimeout: Duration = .seconds(5)) {
         self.node = node
+        self.tls = tls
         self.silence = silence
         self.connectTimeout = connectTimeout
     }
@@ -36,34 +43,52 @@ public struct NewBlockFeed: Sendable {
     /// Opens the websocket and subscribes; the stream yields each new block's height and throws
     /// when the node refuses, errs, closes or goes silent.
     public func open() async throws -> AsyncThrowingStream<Int64, any Error> {
-        guard node.scheme == "http" else {
-            throw NewBlockFeedError("following new blocks needs a plain http:// --node; \(node.absoluteString) is polled only")
+        let secure = node.scheme == "https"
+        guard secure == (tls != nil), secure || node.scheme == "http" else {
+            throw NewBlockFeedError(
+                "the websocket of \(node.absoluteString) cannot be followed: ws:// needs an http node, wss:// an https node and TLS")
         }
         let host = node.host ?? "localhost"
-        let port = node.port ?? 80
+        let port = node.port ?? (secure ? 443 : 80)
         let path = (node.path.hasSuffix("/") ? String(node.path.dropLast()) : node.path) + "/websocket"
-        let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 20) { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            .websocket(try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel))
+        let place = "\(secure ? "wss" : "ws")://\(host):\(port)\(path)"
+        let tls = self.tls
+        // An address is checked against the certificate's IP entries; a name is sent (SNI) and checked.
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let serverName = (try? SocketAddress(ipAddress: bare, port: 0)) == nil ? host : nil
+        let connecting: EventLoopFuture<Upgrade>
+        do {
+            connecting = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(
+                                try NIOSSLClientHandler(context: tls, serverHostname: serverName))
                         }
+                        let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 20) { channel, _ in
+                            channel.eventLoop.makeCompletedFuture {
+                                .websocket(try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel))
+                            }
+                        }
+                        var headers = HTTPHeaders()
+                        headers.add(name: "Host", value: "\(host):\(port)")
+                        headers.add(name: "Content-Length", value: "0")
+                        let configuration = NIOTypedHTTPClientUpgradeConfiguration(
+                            upgradeRequestHead: HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers),
+                            upgraders: [upgrader],
+                            notUpgradingCompletionHandler: { channel in channel.eventLoop.makeCompletedFuture { .refused(nil) } })
+                        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                            configuration: .init(upgradeConfiguration: configuration))
                     }
-                    var headers = HTTPHeaders()
-                    headers.add(name: "Host", value: "\(host):\(port)")
-                    headers.add(name: "Content-Length", value: "0")
-                    let configuration = NIOTypedHTTPClientUpgradeConfiguration(
-                        upgradeRequestHead: HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers),
-                        upgraders: [upgrader],
-                        notUpgradingCompletionHandler: { channel in channel.eventLoop.makeCompletedFuture { .refused(nil) } })
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                        configuration: .init(upgradeConfiguration: configuration))
                 }
-            }
+        } catch {
+            throw Self.tlsFailure(error, at: place) ?? error
+        }
+        let upgrade: Upgrade
+        do { upgrade = try await connecting.get() } catch { throw Self.tlsFailure(error, at: place) ?? error }
         let channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>
-        switch try await upgrade.get() {
+        switch upgrade {
         case .websocket(let upgraded): channel = upgraded
         case .refused: throw NewBlockFeedError("the node at \(host):\(port) did not upgrade GET \(path) to a websocket")
         }
@@ -82,6 +107,11 @@ public struct NewBlockFeed: Sendable {
             }
             continuation.onTermination = { _ in reader.cancel() }
         }
+    }
+
+    /// A TLS failure of the connection to `place` as the feed's error; nil for other errors.
+    private static func tlsFailure(_ error: any Error, at place: String) -> NewBlockFeedError? {
+        TLSTrust.failure(error, host: place).map { NewBlockFeedError("cannot follow new blocks at \(place): \($0.problem)") }
     }
 
     /// The subscription call.

@@ -1,8 +1,9 @@
 public import ArgumentParser
 public import Core
 public import Foundation
-import Logging
+import NIOSSL
 import Synchronization
+import TLSTrust
 
 /// The `rpc` version source (the default, as in the original): an ABCI query of
 /// `/lavanet.lava.protocol.Query/Params` on a node's CometBFT RPC, and `/status` for the chain id.
@@ -21,14 +22,14 @@ public struct RPCVersionSource: VersionSource {
         public typealias Owner = RPCVersionSource
 
         /// `--node`.
-        @Option(help: "The Lava node's CometBFT RPC URL (tcp:// means http://; https works).")
+        @Option(help: "The Lava node's CometBFT RPC URL (tcp:// means http://; an https node's blocks are followed over wss).")
         public var node = "tcp://localhost:26657"
 
         /// `--websocket-url`.
         @Option(
             name: .customLong("websocket-url"),
             help:
-                "Where the node's websocket is, when not on --node's host and port (a proxy, or an https --node), e.g. http://10.0.0.5:26657."
+                "Where the node's websocket is, when not on --node's host and port (a proxy), e.g. ws://10.0.0.5:26657 or wss://rpc.example."
         )
         public var websocketURL: String?
 
@@ -68,41 +69,41 @@ public struct RPCVersionSource: VersionSource {
         let node = try endpoint(options.node)
         let websocket = try options.websocketURL.map { try endpoint($0, flag: "--websocket-url") } ?? node
         var feed: NewBlockFeed?
-        if options.noSubscribe {
-            feed = nil
-        } else if websocket.scheme == "http" {
-            feed = NewBlockFeed(node: websocket, connectTimeout: context.timeouts.connect)
-        } else if options.websocketURL != nil {
-            throw OptionError(
-                "--websocket-url \(options.websocketURL ?? "") is not plain http: the node's websocket is followed over ws:// only; give its http:// address, or --no-subscribe"
-            )
+        if !options.noSubscribe {
+            feed = NewBlockFeed(
+                node: websocket, tls: websocket.scheme == "https" ? try tls(context) : nil, connectTimeout: context.timeouts.connect)
         }
-        var source = RPCVersionSource(node: node, http: context.http, timeouts: context.timeouts, retries: context.retries, feed: feed)
-        if feed == nil && !options.noSubscribe {
-            source.pollOnly = (
-                "--node \(node.absoluteString) is https: its websocket is followed over plain http only, so the versions are checked every poll interval; give --websocket-url http://HOST:PORT to follow new blocks",
-                context.logger
-            )
-        }
-        return source
+        return RPCVersionSource(node: node, http: context.http, timeouts: context.timeouts, retries: context.retries, feed: feed)
     }
 
-    /// Why the subscription is off although `--no-subscribe` was not given (an https node), said
-    /// once when the monitor asks for the feed.
-    private var pollOnly: (reason: String, logger: Logger)?
+    /// The TLS of a wss feed: the system's CAs and `--ca-file`'s, as every HTTPS request.
+    private static func tls(_ context: PluginContext) throws -> NIOSSLContext {
+        let configuration = try TLSTrust.clientConfiguration(caFile: context.caFile)
+        do { return try NIOSSLContext(configuration: configuration) } catch {
+            throw OptionError("cannot set up TLS for the node's websocket (\(error)); if --ca-file is given, check that file")
+        }
+    }
 
     /// The heights of new blocks from the node's websocket, unless `--no-subscribe`.
     public func blocks() async throws -> AsyncThrowingStream<Int64, any Error>? {
         chainID.value.withLock { $0 = nil }  // a new connection may reach another node: its chain is read again
-        if let pollOnly { pollOnly.logger.notice("\(pollOnly.reason)", metadata: ["version-source": "rpc"]) }
         return try await feed?.open()
     }
 
-    /// The URL of `--node`: `tcp://` means `http://`; http and https are taken as they are.
+    /// The URL of `--node` or `--websocket-url`: `tcp://` and `ws://` mean `http://`, `wss://`
+    /// means `https://`; http and https are taken as they are.
     public static func endpoint(_ text: String, flag: String = "--node") throws -> URL {
+        let given = text
         var text = text.trimmingCharacters(in: .whitespaces)
-        if text.hasPrefix("tcp://") { text = "http://" + text.dropFirst("tcp://".count) }
-        return try HTTPURL.parse(text, flag: flag, example: "tcp://localhost:26657")
+        for (scheme, meaning) in [("tcp://", "http://"), ("ws://", "http://"), ("wss://", "https://")]
+        where text.lowercased().hasPrefix(scheme) {
+            text = meaning + text.dropFirst(scheme.count)
+        }
+        guard flag == "--websocket-url" else { return try HTTPURL.parse(text, flag: flag, example: "tcp://localhost:26657") }
+        do { return try HTTPURL.parse(text, flag: flag) } catch {
+            throw OptionError(
+                "--websocket-url must be a ws://, wss://, http:// or https:// URL with a host, e.g. wss://rpc.example; got '\(given)'")
+        }
     }
 
     public func read() async throws -> VersionReading {
