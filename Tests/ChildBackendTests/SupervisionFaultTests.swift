@@ -276,6 +276,50 @@ import Testing
         await backend.supervised.stop()
         _ = await backend.supervised.waitForExit()
     }
+
+    @Test func anUpgradeFromAVersionThatFailedUntilItsLatestStartIsNotBlamedEither() async throws {
+        // 1.0.0 ends by itself at its first two starts, then runs: the switch finds it running,
+        // soon after two failures in a row (the test above finds it waiting for its next start).
+        let folder = fixture.temp.path("1.0.0")
+        let failing = try StandIn.install(
+            version: "1.0.0", at: folder.appendingPathComponent("failing"), events: fixture.events, behaviour: .exit(1))
+        let serving = try StandIn.install(version: "1.0.0", at: folder.appendingPathComponent("serving"), events: fixture.events)
+        let starts = folder.appendingPathComponent("starts")
+        try fixture.temp.write(
+            """
+            #!/bin/sh
+            if [ "$1" = version ]; then exec '\(serving.path)' "$@"; fi
+            echo x >> '\(starts.path)'
+            if [ "$(wc -l < '\(starts.path)')" -le 2 ]; then exec '\(failing.path)' "$@"; fi
+            exec '\(serving.path)' "$@"
+
+            """, to: "upgrades-1.0.0-lavap", executable: true)
+        try FileManager.default.createDirectory(
+            at: store.binary(for: v("1.0.0")).deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: fixture.temp.path("upgrades-1.0.0-lavap"), to: store.binary(for: v("1.0.0")))
+        try fixture.install("1.1.0", .exit(1))
+        try store.switchCurrent(to: v("1.0.0"))
+        let backend = child(restart: RestartPolicy(mode: .always, maxDelay: .milliseconds(200)), probation: 1)
+        let blamed = Mutex(0)
+        await backend.supervised.report { event in
+            guard case .upgradeFailed = event else { return nil }
+            blamed.withLock { $0 += 1 }
+            return nil
+        }
+        try await backend.supervised.start()
+        try await waitUntil("1.0.0 runs at its third start") { fixture.recorded.filter { $0.prefix(2) == ["start", "1.0.0"] }.count >= 3 }
+        try await waitUntil("1.0.0 is the running child") { await backend.supervised.runningVersion == v("1.0.0") }
+        try store.switchCurrent(to: v("1.1.0"))
+        try await backend.supervised.restart()
+        try await waitUntil("1.1.0 ended twice, logs: \(logs.text.suffix(2000))") {
+            fixture.recorded.filter { $0.prefix(2) == ["start", "1.1.0"] }.count >= 2
+        }
+        #expect(fixture.recorded.contains { $0.prefix(2) == ["sigterm", "1.0.0"] }, "the switch stopped a running 1.0.0")
+        #expect(blamed.withLock { $0 } == 0, "1.0.0 was failing until just before: no mark, no rollback")
+        #expect(logs.text.contains("lavap 1.1.0 is not on probation: 1.0.0 was ending by itself before the switch"))
+        await backend.supervised.stop()
+        _ = await backend.supervised.waitForExit()
+    }
 }
 
 /// The failed upgrades a rollback handler was told about.
