@@ -31,6 +31,20 @@ import Testing
         #expect(try String(contentsOf: store.configFile, encoding: .utf8).contains("- alice-LAV1"))
     }
 
+    @Test func aCreatedFileNeverReplacesOneThatIsThere() throws {
+        // prepare() looks for config.yml, then creates it: the creation must not replace one that
+        // another create-service wrote (with its service listed) between the look and the write.
+        let file = temp.path("made.yml")
+        #expect(try AtomicFile.create(Data("services: []\n".utf8), at: file, permissions: 0o640))
+        #expect(try String(contentsOf: file, encoding: .utf8) == "services: []\n")
+        #expect((try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int) == 0o640)
+        try Data("services:\n- alice-LAV1.service\n".utf8).write(to: file)
+        #expect(try !AtomicFile.create(Data("services: []\n".utf8), at: file), "there already: not created")
+        #expect(try String(contentsOf: file, encoding: .utf8) == "services:\n- alice-LAV1.service\n")
+        let left = try FileManager.default.contentsOfDirectory(atPath: temp.url.path).filter { $0.hasSuffix(".tmp") }
+        #expect(left.isEmpty, "no temporary file is left: \(left)")
+    }
+
     @Test func installsVerifiesAndPlacesTheBinary() async throws {
         let installed = try await store.install(v("1.1.0"), logger: logs.logger(), fetch: standIn("1.1.0"))
         #expect(installed)

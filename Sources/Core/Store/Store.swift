@@ -53,8 +53,10 @@ public struct Store: Sendable {
                     "cannot create \(folder.path): \(error.localizedDescription); choose another --directory or fix its permissions")
             }
         }
+        // Created only when absent, in one step: a create-service or init that listed its service
+        // meanwhile must not get an empty config.yml written over it.
         if !FileManager.default.fileExists(atPath: configFile.path) {
-            try writeConfig(StoreConfig())
+            try AtomicFile.create(StoreConfig().encoded(), at: configFile)
         }
     }
 
