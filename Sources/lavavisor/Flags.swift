@@ -120,13 +120,29 @@ struct MonitorFlags: ParsableArguments {
     }
 }
 
-/// The command line to supervise: the commands that run one lavap themselves.
+/// The command line to supervise: the commands that run one lavap themselves. As one line
+/// (`--cmd '…'`, split as a shell would, nothing expanded), or as words after `--`, taken as they
+/// are (as `cosmovisor run` takes them).
 struct CommandFlag: ParsableArguments {
     @Option(help: "The lavap command line to supervise, e.g. 'lavap rpcprovider config.yml --from alice'.")
     var cmd: String?
 
-    /// The parsed `--cmd`, nil when not given.
+    @Argument(
+        parsing: .postTerminator,
+        help: ArgumentHelp(
+            "The lavap command as words after --, taken as they are, instead of --cmd: -- lavap rpcprovider config.yml --from alice.",
+            valueName: "lavap-argv"))
+    var argv: [String] = []
+
+    func validate() throws {
+        if cmd != nil && !argv.isEmpty {
+            throw ValidationError("give the lavap command either with --cmd or after --, not both")
+        }
+    }
+
+    /// The parsed `--cmd` or the words after `--`, nil when neither is given.
     func command() throws -> SupervisedCommand? {
+        if !argv.isEmpty { return try SupervisedCommand(words: argv, given: "the command after --") }
         guard let cmd, !cmd.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         return try SupervisedCommand(parsing: cmd)
     }

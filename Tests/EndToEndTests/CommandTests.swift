@@ -47,6 +47,30 @@ import Testing
         #expect(setup.recorded.contains { $0.prefix(2) == ["sigint", "1.0.0"] }, "SIGINT reaches lavap as SIGINT: \(setup.recorded)")
     }
 
+    @Test func theCommandAfterDoubleDashIsTakenWordForWord() async throws {
+        let setup = try Quickstart()
+        // A quote or a $ in a word is the word's own: nothing is split, unquoted or expanded again.
+        let lavavisor = try CLI.launch(
+            ["wrap", "--auto-download", "--poll-interval", "0.2"] + setup.flags + [
+                "--", "lavap", "rpcprovider", "my config.yml", "--from", "a'b\"$HOME",
+            ],
+            in: setup.temp)
+        let started = try await setup.waitForEvent("start", "1.0.0")
+        #expect(started.last == "rpcprovider my config.yml --from a'b\"$HOME", "\(started)")
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0), "\(lavavisor.logs)")
+
+        let both = try await CLI.run(
+            ["wrap"] + setup.flags + ["--cmd", "lavap rpcprovider p.yml", "--", "lavap", "rpcprovider"], in: setup.temp)
+        #expect(both.exit == .exited(64))
+        #expect(both.logs.contains("give the lavap command either with --cmd or after --, not both"), "\(both.logs)")
+        let other = try await CLI.run(["wrap"] + setup.flags + ["--", "lavad", "start"], in: setup.temp)
+        #expect(other.exit != .exited(0))
+        #expect(
+            other.logs.contains("the command after -- must start with lavap (it is replaced by the managed binary); got 'lavad'"),
+            "\(other.logs)")
+    }
+
     @Test func statusShowsTheDecisionAsTextAndJSON() async throws {
         let setup = try Quickstart(versions: "1.0.0")
         _ = try await CLI.run(["init", "--auto-download"] + setup.flags, in: setup.temp)

@@ -66,6 +66,8 @@ import Testing
         RegistryError.duplicate(point: .versionSource, id: "rpc"),
         OptionError("this command needs --cmd 'lavap …': the lavap command line to supervise"),
         OptionError("--cmd must start with lavap (it is replaced by the managed binary); got 'lavad'"),
+        OptionError("the command after -- must start with lavap (it is replaced by the managed binary); got 'lavad'"),
+        ValidationError("give the lavap command either with --cmd or after --, not both"),
         ListingUnavailable(source: "local"),
         BackendCannot(backend: "child", what: "create services", instead: "systemd"),
         SpawnError(executable: "/home/u/.lavavisor/upgrades/v6.2.5/lavap", code: ENOENT),

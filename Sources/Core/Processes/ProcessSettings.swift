@@ -42,10 +42,15 @@ public struct SupervisedCommand: Sendable, Hashable {
     /// Parses `--cmd`: quotes and backslashes honoured, nothing expanded; it must start with `lavap`
     /// (any path ending in `/lavap`), which the managed binary replaces.
     public init(parsing line: String) throws {
-        let words = try ShellWords.split(line)
+        try self.init(words: try ShellWords.split(line), given: "--cmd")
+    }
+
+    /// A command from its words, the first `lavap` (any path ending in `/lavap`); `given` names
+    /// where they came from, for the error.
+    public init(words: [String], given: String) throws {
         guard let first = words.first, first.split(separator: "/").last == "lavap" else {
             throw OptionError(
-                "--cmd must start with lavap (it is replaced by the managed binary); got \(words.first.map { "'\($0)'" } ?? "an empty command")"
+                "\(given) must start with lavap (it is replaced by the managed binary); got \(words.first.map { "'\($0)'" } ?? "an empty command")"
             )
         }
         self.init(arguments: Array(words.dropFirst()))
