@@ -55,10 +55,15 @@ struct NetworkFlags: ParsableArguments {
 
 /// How requests are made: every command that talks to a node or a release host.
 struct ConnectionFlags: ParsableArguments {
-    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a connection to the node or a release host.")
+    @Option(
+        name: .customLong("connect-timeout"),
+        help: "How long to wait for a connection to the node or a release host (default: \(HTTPTimeouts().connect.flagText)).",
+        transform: DurationText.seconds)
     var connectTimeout: Double = HTTPTimeouts().connect.seconds
 
-    @Option(name: .customLong("request-timeout"), help: "Seconds one request may take in all.")
+    @Option(
+        name: .customLong("request-timeout"), help: "How long one request may take in all (default: \(HTTPTimeouts().total.flagText)).",
+        transform: DurationText.seconds)
     var requestTimeout: Double = HTTPTimeouts().total.seconds
 
     @Option(name: .customLong("request-retries"), help: "Extra tries of a failed request within one check.")
@@ -92,7 +97,9 @@ struct ConnectionFlags: ParsableArguments {
 
 /// How the version monitor runs: the commands that keep lavap up to date.
 struct MonitorFlags: ParsableArguments {
-    @Option(name: .customLong("poll-interval"), help: "Seconds between two version checks (decimal).")
+    @Option(
+        name: .customLong("poll-interval"), help: "The time between two version checks (default: \(Monitor.defaultPollInterval.flagText)).",
+        transform: DurationText.seconds)
     var pollInterval: Double = Monitor.defaultPollInterval.seconds
 
     @Flag(name: .customLong("auto-download"), help: "Download or build missing versions (else wait for another lavavisor to).")
@@ -106,8 +113,8 @@ struct MonitorFlags: ParsableArguments {
     @Option(
         name: .customLong("proposals-interval"),
         help:
-            "Seconds between two reads of the governance proposals in their voting period, for the fetch ahead (decimal); read at once when the target moves."
-    )
+            "The time between two reads of the governance proposals in their voting period, for the fetch ahead; read at once when the target moves (default: \(Monitor.defaultProposalsInterval.flagText)).",
+        transform: DurationText.seconds)
     var proposalsInterval: Double = Monitor.defaultProposalsInterval.seconds
 
     func validate() throws {
@@ -158,7 +165,10 @@ struct ProcessFlags: ParsableArguments {
         help: "Read the keyring password from this file (mode 600 or 400, yours) and hand it to lavap on its stdin.")
     var keyringPasswordFile: String?
 
-    @Option(name: .customLong("stop-timeout"), help: "Seconds lavap gets to stop after SIGTERM before SIGKILL.")
+    @Option(
+        name: .customLong("stop-timeout"),
+        help: "How long lavap gets to stop after SIGTERM before SIGKILL (default: \(ProcessSettings.defaultStopTimeout.flagText)).",
+        transform: DurationText.seconds)
     var stopTimeout: Double = ProcessSettings.defaultStopTimeout.seconds
 
     @Option(
@@ -167,10 +177,16 @@ struct ProcessFlags: ParsableArguments {
             valueName: RestartPolicy.Mode.allCases.map(\.rawValue).joined(separator: "|")))
     var restart: RestartPolicy.Mode = RestartPolicy().mode
 
-    @Option(name: .customLong("restart-max-delay"), help: "The longest wait, in seconds, before lavap is started again.")
+    @Option(
+        name: .customLong("restart-max-delay"),
+        help: "The longest wait before lavap is started again (default: \(RestartPolicy.defaultMaxDelay.flagText)).",
+        transform: DurationText.seconds)
     var restartMaxDelay: Double = RestartPolicy.defaultMaxDelay.seconds
 
-    @Option(name: .customLong("restart-reset-after"), help: "Seconds lavap must stay up for the restart backoff to start over.")
+    @Option(
+        name: .customLong("restart-reset-after"),
+        help: "How long lavap must stay up for the restart backoff to start over (default: \(RestartPolicy.defaultResetAfter.flagText)).",
+        transform: DurationText.seconds)
     var restartResetAfter: Double = RestartPolicy.defaultResetAfter.seconds
 
     @Option(

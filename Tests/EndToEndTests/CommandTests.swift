@@ -71,6 +71,25 @@ import Testing
             "\(other.logs)")
     }
 
+    @Test func durationsTakeUnits() async throws {
+        let setup = try Quickstart()
+        let lavavisor = try CLI.launch(
+            ["wrap", "--auto-download", "--poll-interval", "200ms", "--stop-timeout", "1m", "--restart-max-delay", "1m30s"] + setup.flags
+                + ["--cmd", "lavap rpcprovider p.yml"],
+            in: setup.temp)
+        try await setup.waitForEvent("start", "1.0.0")
+        try setup.require("1.1.0")
+        try await setup.waitForEvent("start", "1.1.0")  // checked within the 200 ms poll
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0), "\(lavavisor.logs)")
+
+        let wrong = try await CLI.run(["wrap", "--poll-interval", "2 weeks"] + setup.flags + ["--cmd", "lavap"], in: setup.temp)
+        #expect(wrong.exit == .exited(64))
+        #expect(wrong.logs.contains("'2 weeks' is not a duration: give seconds (1.5) or numbers with units"), "\(wrong.logs)")
+        let help = try await CLI.run(["wrap", "--help"], in: setup.temp)
+        #expect(help.output.contains("(default: 15s)"), "the default is shown with its unit: \(help.output)")
+    }
+
     @Test func statusShowsTheDecisionAsTextAndJSON() async throws {
         let setup = try Quickstart(versions: "1.0.0")
         _ = try await CLI.run(["init", "--auto-download"] + setup.flags, in: setup.temp)

@@ -50,6 +50,7 @@ import Testing
         ValidationError("--log-format must be text or json, got 'xml'"),
         ValidationError("--max-download-size must be a size such as 512MiB, 1GB or a number of bytes, got '10 parsecs'"),
         ValidationError("--poll-interval must be a positive number of seconds, got -1.0"),
+        DurationTextError(text: "2 weeks"),
         ValidationError("give either --enter-keyring-password or --keyring-password-file, not both"),
         // MetricsServer
         MetricsServerError("--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9184; got 'nonsense'"),

@@ -32,3 +32,54 @@ extension Duration {
         return "\(text) s"
     }
 }
+
+/// The text of a duration flag (`--poll-interval 15s`): a number of seconds (`1.5`), or numbers
+/// each with a unit, as Go and systemd write them (`500ms`, `15s`, `2m`, `1h`, `1h30m`).
+public enum DurationText {
+    private static let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+
+    /// The seconds `text` stands for; an error saying how to write it when it is none.
+    public static func seconds(_ text: String) throws(DurationTextError) -> Double {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let plain = Double(trimmed), plain.isFinite { return plain }
+        var rest = Substring(trimmed)
+        var total = 0.0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            rest = rest.dropFirst(number.count)
+            let word = rest.prefix { $0.isASCII && $0.isLetter }
+            rest = rest.dropFirst(word.count)
+            guard let value = Double(number), let unit = units.first(where: { $0.suffix == word }) else {
+                throw DurationTextError(text: text)
+            }
+            total += value * unit.seconds
+        }
+        guard !trimmed.isEmpty, total.isFinite else { throw DurationTextError(text: text) }
+        return total
+    }
+}
+
+/// A duration flag's text is neither seconds nor numbers with units.
+public struct DurationTextError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The text given.
+    public let text: String
+
+    /// The error about `text`.
+    public init(text: String) { self.text = text }
+
+    public var description: String {
+        "'\(text)' is not a duration: give seconds (1.5) or numbers with units: 500ms, 15s, 2m, 1h, 1h30m"
+    }
+}
+
+extension Duration {
+    /// The duration as a flag takes it and help texts show it: "15s", "0.5s", "5m", "1h".
+    public var flagText: String {
+        let total = seconds
+        for (unit, size) in [("h", 3600.0), ("m", 60.0)] where total >= size && total.truncatingRemainder(dividingBy: size) == 0 {
+            return "\(Int(total / size))\(unit)"
+        }
+        let rounded = (total * 1000).rounded() / 1000
+        return rounded == rounded.rounded() ? "\(Int(rounded))s" : "\(rounded)s"
+    }
+}

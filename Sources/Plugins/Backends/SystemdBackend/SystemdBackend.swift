@@ -46,7 +46,9 @@ public final class SystemdBackend: ProcessBackend {
         /// `--service-start-timeout`.
         @Option(
             name: .customLong("service-start-timeout"),
-            help: "Seconds a restarted service gets to become active before the next one is restarted.")
+            help:
+                "How long a restarted service gets to become active before the next one is restarted (default: \(SystemdBackend.defaultStartTimeout.flagText)).",
+            transform: DurationText.seconds)
         public var serviceStartTimeout: Double = SystemdBackend.defaultStartTimeout.seconds
 
         /// The defaults.

@@ -48,7 +48,10 @@ public struct GitHubReleaseSource: BinarySource {
         public var skipChecksum = false
 
         /// `--download-idle-timeout`.
-        @Option(name: .customLong("download-idle-timeout"), help: "Seconds a download may stall before it is resumed.")
+        @Option(
+            name: .customLong("download-idle-timeout"),
+            help: "How long a download may stall before it is resumed (default: \(Downloader.defaultIdleTimeout.flagText)).",
+            transform: DurationText.seconds)
         public var downloadIdleTimeout: Double = Downloader.defaultIdleTimeout.seconds
 
         /// `--max-download-size`.
