@@ -117,12 +117,22 @@ struct MonitorFlags: ParsableArguments {
         transform: DurationText.seconds)
     var proposalsInterval: Double = Monitor.defaultProposalsInterval.seconds
 
+    @Option(
+        name: .customLong("upgrade-spread"),
+        help:
+            "Delay an upgrade that the chain's minimum does not force by a random time below this, drawn per lavavisor, so that a fleet does not restart on one block; the binary is fetched at once (default: 0, off).",
+        transform: DurationText.seconds)
+    var upgradeSpread: Double = 0
+
     func validate() throws {
         guard pollInterval > 0, pollInterval.isFinite else {
             throw ValidationError("--poll-interval must be a positive number of seconds, got \(pollInterval)")
         }
         guard proposalsInterval > 0, proposalsInterval.isFinite else {
             throw ValidationError("--proposals-interval must be a positive number of seconds, got \(proposalsInterval)")
+        }
+        guard upgradeSpread >= 0, upgradeSpread.isFinite else {
+            throw ValidationError("--upgrade-spread must be 0 (off) or a positive duration, got \(upgradeSpread)")
         }
     }
 }

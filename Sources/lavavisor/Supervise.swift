@@ -126,7 +126,7 @@ extension Runtime {
         let supervisor = Supervisor(
             monitor: monitor(
                 source: source, binaries: binaries, autoDownload: fetches, role: role, prefetch: fetches && !plan.monitor.noPrefetch,
-                proposalsInterval: .seconds(plan.monitor.proposalsInterval)),
+                proposalsInterval: .seconds(plan.monitor.proposalsInterval), upgradeSpread: .seconds(plan.monitor.upgradeSpread)),
             backend: backend, status: status, pollInterval: .seconds(plan.monitor.pollInterval), logger: logger,
             afterUpgrade: plan.prune.afterUpgrade(
                 store: store, wait: processes.restart.resetAfter, running: { await status.running }, logger: logger),

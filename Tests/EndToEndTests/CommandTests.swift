@@ -90,6 +90,27 @@ import Testing
         #expect(help.output.contains("(default: 15s)"), "the default is shown with its unit: \(help.output)")
     }
 
+    @Test func anUpgradeSpreadHoldsWhatTheMinimumDoesNotForce() async throws {
+        let setup = try Quickstart()
+        let lavavisor = try CLI.launch(
+            ["wrap", "--auto-download", "--poll-interval", "0.2", "--upgrade-spread", "1h"] + setup.flags
+                + ["--cmd", "lavap rpcprovider p.yml"],
+            in: setup.temp)
+        try await setup.waitForEvent("start", "1.0.0")
+        // The target moves, the minimum stays: fetched now, switched within the hour.
+        let targetOnly = ["provider_target: \"1.1.0\"", "provider_min: \"1.0.0\"", "consumer_target: \"1.1.0\"", "consumer_min: \"1.0.0\""]
+        try setup.temp.write(targetOnly.joined(separator: "\n") + "\n", to: "versions.yml")
+        try await lavavisor.waitForLog("so the switch waits")
+        #expect(setup.store.isInstalled(v("1.1.0")))
+        #expect(setup.store.currentVersion() == v("1.0.0"))
+        #expect(setup.starts("1.1.0") == 0)
+        // The minimum rises above what runs: at once.
+        try setup.require("1.1.0")
+        try await setup.waitForEvent("start", "1.1.0")
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0), "\(lavavisor.logs)")
+    }
+
     @Test func statusShowsTheDecisionAsTextAndJSON() async throws {
         let setup = try Quickstart(versions: "1.0.0")
         _ = try await CLI.run(["init", "--auto-download"] + setup.flags, in: setup.temp)

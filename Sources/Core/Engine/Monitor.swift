@@ -95,13 +95,24 @@ public actor Monitor {
     var heldMarks: [StoreState.BadVersion] = []
     /// The version this process waits for another lavavisor to install, once the wait is logged.
     private var waitingFor: SemanticVersion?
+    /// `--upgrade-spread`: an upgrade that the chain's minimum does not force waits a random time
+    /// below this, drawn once per version, so that a fleet does not restart on one block; zero: off.
+    public nonisolated let upgradeSpread: Duration
+    /// Draws the wait of one upgrade in [0, `upgradeSpread`).
+    private let drawSpread: @Sendable (Duration) -> Duration
+    /// The upgrade that waits out its spread, and when it may go.
+    private var spread: (version: SemanticVersion, at: ContinuousClock.Instant)?
 
     /// Builds a monitor.
     public init(
         source: any VersionSource, binaries: any BinarySource, store: Store, autoDownload: Bool, logger: Logger,
         expectedChainID: String? = nil, role: Role = .any, prefetch: Bool = false,
-        proposalsInterval: Duration = defaultProposalsInterval, installBackoff: InstallBackoff = .standard, health: Health? = nil
+        proposalsInterval: Duration = defaultProposalsInterval, installBackoff: InstallBackoff = .standard, health: Health? = nil,
+        upgradeSpread: Duration = .zero,
+        drawSpread: @escaping @Sendable (Duration) -> Duration = { .nanoseconds(Int64.random(in: 0..<max(1, $0.nanoseconds))) }
     ) {
+        self.upgradeSpread = upgradeSpread
+        self.drawSpread = drawSpread
         self.proposalsInterval = proposalsInterval
         self.health = health
         self.source = source
@@ -271,6 +282,7 @@ public actor Monitor {
                 logWait(for: version)
                 return .waiting(version)
             case .restart(let version):
+                if spreadHolds(version, plan: plan) { return .unchanged(plan.decision) }
                 logger.info(
                     "current links to \(version) but lavap runs \(plan.running.map(\.description) ?? "nothing"); restarting it",
                     metadata: ["decision": "\(plan.decision)"])
@@ -328,6 +340,7 @@ public actor Monitor {
                 }
                 plan = fresh
             case .switchTo(let version):
+                if spreadHolds(version, plan: plan) { return .unchanged(plan.decision) }
                 return switchCurrent(to: version, plan: plan)
             case .relink(let version):
                 let problem =
@@ -344,6 +357,26 @@ public actor Monitor {
                 return .unchanged(plan.decision)
             }
         }
+    }
+
+    /// Whether the move of a running lavap to `version` waits out `--upgrade-spread`: only an
+    /// upgrade of a lavap that meets the chain's minimum waits (the binary is already installed);
+    /// one the minimum forces goes at once. The wait is drawn once per version and logged.
+    private func spreadHolds(_ version: SemanticVersion, plan: Plan) -> Bool {
+        guard upgradeSpread > .zero, plan.childRunning, let running = plan.running, version > running,
+            running >= plan.requirement.minimum
+        else { return false }
+        let now = ContinuousClock.now
+        if spread?.version != version {
+            let wait = drawSpread(upgradeSpread)
+            spread = (version, now + wait)
+            logger.info(
+                "\(version) is installed; lavap \(running) meets the chain's minimum \(plan.requirement.minimum), so the switch waits \(wait.brief) (--upgrade-spread \(upgradeSpread.flagText)), until \(Self.wallClock(in: wait))",
+                metadata: ["decision": "\(plan.decision)"])
+        }
+        guard let until = spread?.at, now < until else { return false }
+        logger.debug("\(version) waits out its upgrade spread", metadata: ["remaining": "\((until - now).brief)"])
+        return true
     }
 
     /// Logs the wait for `version` at info when it begins or changes, then at debug: a wrapper
