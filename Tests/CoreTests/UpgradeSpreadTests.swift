@@ -6,19 +6,9 @@ import Testing
 
 /// `--upgrade-spread`: an upgrade the chain's minimum does not force waits a drawn time, the
 /// binary fetched at once; one the minimum forces goes at the first check.
-@Suite struct UpgradeSpreadTests {
-    let temp: TemporaryDirectory
-    let store: Store
-    let logs = CapturedLogs()
-
-    init() throws {
-        temp = try TemporaryDirectory()
-        store = Store(directory: temp.url)
-        try store.prepare()
-    }
-
+extension MonitorTests {
     /// A monitor whose spread draws `wait` (recording each draw).
-    func monitor(
+    func spreading(
         _ source: ScriptedVersionSource, _ binaries: StandInBinarySource, spread: Duration, wait: Duration, draws: Draws
     )
         -> Monitor
@@ -36,7 +26,7 @@ import Testing
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let draws = Draws()
-        let monitor = monitor(source, binaries, spread: .seconds(3600), wait: .milliseconds(300), draws: draws)
+        let monitor = spreading(source, binaries, spread: .seconds(3600), wait: .milliseconds(300), draws: draws)
         #expect(await monitor.check() == .switched(v("1.0.0")), "no child runs yet: nothing to spread")
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
         let started = ContinuousClock.now
@@ -59,7 +49,7 @@ import Testing
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let draws = Draws()
-        let monitor = monitor(source, binaries, spread: .seconds(3600), wait: .seconds(3000), draws: draws)
+        let monitor = spreading(source, binaries, spread: .seconds(3600), wait: .seconds(3000), draws: draws)
         _ = await monitor.check()
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
         #expect(await monitor.check(child: v("1.0.0")) == .unchanged(.upgrade(to: v("1.1.0"))))
@@ -72,7 +62,7 @@ import Testing
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let source = ScriptedVersionSource(required(target: "1.1.0", min: "1.0.0"))
         let draws = Draws()
-        let monitor = monitor(source, binaries, spread: .seconds(60), wait: .seconds(50), draws: draws)
+        let monitor = spreading(source, binaries, spread: .seconds(60), wait: .seconds(50), draws: draws)
         try await store.install(v("1.1.0"), logger: logs.logger()) { staged in try await binaries.fetch(v("1.1.0"), to: staged) }
         try await store.install(v("1.0.0"), logger: logs.logger()) { staged in try await binaries.fetch(v("1.0.0"), to: staged) }
         try store.switchCurrent(to: v("1.1.0"))
