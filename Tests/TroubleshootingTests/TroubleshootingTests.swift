@@ -108,7 +108,7 @@ import Testing
         NewBlockFeedError(
             "the websocket of ftp://rpc.example cannot be followed: ws:// needs an http node, wss:// an https node and TLS"),
         NewBlockFeedError(
-            "cannot follow new blocks at wss://rpc.example:443/websocket: the TLS certificate of wss://rpc.example:443/websocket does not verify against the system's CAs nor --ca-file (sslError([Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED])); if a private CA signed it, give that CA with --ca-file PEM"
+            "cannot follow new blocks at wss://rpc.example:443/websocket: the TLS certificate of rpc.example:443 does not verify against the system's CAs nor --ca-file (sslError([Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED])); if a private CA signed it, give that CA with --ca-file PEM"
         ),
         OptionError("--websocket-url must be a ws://, wss://, http:// or https:// URL with a host, e.g. wss://rpc.example; got 'ftp://x'"),
         OptionError("cannot set up TLS for the node's websocket (failedToLoadCertificate); if --ca-file is given, check that file"),

@@ -83,10 +83,10 @@ public struct NewBlockFeed: Sendable {
                     }
                 }
         } catch {
-            throw Self.tlsFailure(error, at: place) ?? error
+            throw Self.tlsFailure(error, at: place, host: "\(host):\(port)") ?? error
         }
         let upgrade: Upgrade
-        do { upgrade = try await connecting.get() } catch { throw Self.tlsFailure(error, at: place) ?? error }
+        do { upgrade = try await connecting.get() } catch { throw Self.tlsFailure(error, at: place, host: "\(host):\(port)") ?? error }
         let channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>
         switch upgrade {
         case .websocket(let upgraded): channel = upgraded
@@ -109,9 +109,10 @@ public struct NewBlockFeed: Sendable {
         }
     }
 
-    /// A TLS failure of the connection to `place` as the feed's error; nil for other errors.
-    private static func tlsFailure(_ error: any Error, at place: String) -> NewBlockFeedError? {
-        TLSTrust.failure(error, host: place).map { NewBlockFeedError("cannot follow new blocks at \(place): \($0.problem)") }
+    /// A TLS failure of the connection to `host` (HOST:PORT) as the feed's error naming `place`;
+    /// nil for other errors.
+    private static func tlsFailure(_ error: any Error, at place: String, host: String) -> NewBlockFeedError? {
+        TLSTrust.failure(error, host: host).map { NewBlockFeedError("cannot follow new blocks at \(place): \($0.problem)") }
     }
 
     /// The subscription call.
