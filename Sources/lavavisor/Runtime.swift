@@ -20,7 +20,8 @@ struct Runtime {
     init(_ common: CommonFlags, chainID: String?, connection: ConnectionFlags?, registry: PluginRegistry = .builtIn) {
         let format = common.logFormat
         let level: Logger.Level = common.verbose ? .debug : .info
-        let logger = Logger(label: "lavavisor") { _ in LavavisorLogHandler(format: format, level: level) }
+        let journal = JournalStream.isStandardError()
+        let logger = Logger(label: "lavavisor") { _ in LavavisorLogHandler(format: format, level: level, journalPriorities: journal) }
         let store = Store(directory: common.directoryURL)
         self.logger = logger
         self.store = store

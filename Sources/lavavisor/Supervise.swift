@@ -70,13 +70,16 @@ extension Runtime {
     /// The run shared by `wrap`, `pod` and `init --auto-start`: pick the plugins, ask for the
     /// password if wanted, then supervise until lavap ends; returns lavavisor's exit status.
     func supervise(_ plan: SupervisionPlan) async throws -> Int32 {
+        // Under systemd (Type=notify): taken before any child is started, so none inherits the socket.
+        let notifier = ServiceManagerNotifier.takeFromEnvironment()
         var runtime = try forBackend(plan.backend, default: plan.defaultBackend)
         runtime.context.health = Health(pollInterval: .seconds(plan.monitor.pollInterval))
-        return try await runtime.superviseForBackend(plan)
+        return try await runtime.superviseForBackend(plan, notifier: notifier)
     }
 
-    /// `supervise`, on a runtime whose plugins are made for the chosen backend.
-    private func superviseForBackend(_ plan: SupervisionPlan) async throws -> Int32 {
+    /// `supervise`, on a runtime whose plugins are made for the chosen backend; `notifier` tells
+    /// systemd when lavap first runs (READY=1), that lavavisor lives (WATCHDOG=1) and when it stops.
+    private func superviseForBackend(_ plan: SupervisionPlan, notifier: ServiceManagerNotifier?) async throws -> Int32 {
         Signals.install()  // again for `init --auto-start`, whose preparation kept the default actions
         let command = try plan.command?.command()
         let source = try versionSource(plan.versionSources)
@@ -134,11 +137,17 @@ extension Runtime {
             // back, a few seconds later, so that the page-out never competes with lavap's own start
             // for the CPU (on one core it slowed a child's first 500 MB of output by a fifth).
             afterStart: {
+                notifier?.send("READY=1\nSTATUS=lavap runs")
                 Task {
                     try? await Task.sleep(for: .seconds(3))
                     Footprint.releaseStartupPages()
                 }
             })
+        let watchdog = Task { await notifier?.keepWatchdogFed() }
+        defer {
+            watchdog.cancel()
+            notifier?.send("STOPPING=1")
+        }
         do {
             let status = try await supervisor.run(signals: signals)
             await metrics?.stop()

@@ -56,15 +56,25 @@ struct CLI {
 
     /// Starts `lavavisor arguments…` with stdin from `input` (or /dev/null); `setup` is shell code
     /// run before (e.g. `ulimit -f 100`); `prefix` runs lavavisor (e.g. `unshare -fp --mount-proc`).
+    /// `environment` is added to the test's; with `journalStream`, `JOURNAL_STREAM` names the file
+    /// stderr goes to, as systemd names the journal's socket.
     static func launch(
-        _ arguments: [String], in temp: TemporaryDirectory, input: String? = nil, setup: String = "", prefix: [String] = []
+        _ arguments: [String], in temp: TemporaryDirectory, input: String? = nil, setup: String = "", prefix: [String] = [],
+        environment extra: [String: String] = [:], journalStream: Bool = false
     ) throws -> Running {
         let name = UUID().uuidString
         let stdout = temp.path("cli-\(name).out")
         let stderr = temp.path("cli-\(name).err")
         let stdin = input.map { _ in temp.path("cli-\(name).in") }
         if let stdin, let input { try Data(input.utf8).write(to: stdin) }
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        if journalStream {
+            // The shell's redirection truncates this file, keeping its inode.
+            FileManager.default.createFile(atPath: stderr.path, contents: nil)
+            var info = stat()
+            guard stat(stderr.path, &info) == 0 else { throw TestFailure("cannot stat \(stderr.path)") }
+            environment["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
+        }
         environment["LAVAVISOR_TEST_OUT"] = stdout.path
         environment["LAVAVISOR_TEST_ERR"] = stderr.path
         environment["LAVAVISOR_TEST_IN"] = stdin?.path ?? "/dev/null"

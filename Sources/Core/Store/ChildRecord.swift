@@ -81,6 +81,8 @@ public struct ChildRecordFile: Sendable {
     public func childEnvironment() -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment[Self.markVariable] = mark
+        // systemd's notification socket is lavavisor's, not lavap's (removed at start; kept out here too).
+        for name in ServiceManagerNotifier.variables { environment[name] = nil }
         return environment
     }
 

@@ -20,11 +20,18 @@ public struct LavavisorLogHandler: LogHandler {
     public let sink: @Sendable (String) -> Void
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
+    /// Whether text lines start with their syslog priority (`<3>` for an error …), for journald
+    /// when stderr is the journal (`JournalStream`); journald stores it and strips it.
+    public let journalPriorities: Bool
 
     /// A handler writing `format` lines to `sink`.
-    public init(format: LogFormat, level: Logger.Level = .info, sink: @escaping @Sendable (String) -> Void = Self.standardError) {
+    public init(
+        format: LogFormat, level: Logger.Level = .info, journalPriorities: Bool = false,
+        sink: @escaping @Sendable (String) -> Void = Self.standardError
+    ) {
         self.format = format
         self.logLevel = level
+        self.journalPriorities = journalPriorities
         self.sink = sink
     }
 
@@ -42,7 +49,20 @@ public struct LavavisorLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        sink(Self.render(level: event.level, message: "\(event.message)", metadata: merged, format: format))
+        let line = Self.render(level: event.level, message: "\(event.message)", metadata: merged, format: format)
+        sink(journalPriorities && format == .text ? "<\(Self.syslogPriority(event.level))>" + line : line)
+    }
+
+    /// The syslog priority of a level: 7 debug … 2 critical.
+    static func syslogPriority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
     }
 
     /// Renders one event as one line.
