@@ -111,6 +111,26 @@ import Testing
         #expect(try await lavavisor.exit() == .exited(0), "\(lavavisor.logs)")
     }
 
+    @Test func anUpgradeSpreadSwitchesWithinItsWindow() async throws {
+        let setup = try Quickstart()
+        let lavavisor = try CLI.launch(
+            ["wrap", "--auto-download", "--poll-interval", "0.1", "--upgrade-spread", "700ms"] + setup.flags
+                + ["--cmd", "lavap rpcprovider p.yml"],
+            in: setup.temp)
+        try await setup.waitForEvent("start", "1.0.0")
+        let targetOnly = ["provider_target: \"1.1.0\"", "provider_min: \"1.0.0\"", "consumer_target: \"1.1.0\"", "consumer_min: \"1.0.0\""]
+        try setup.temp.write(targetOnly.joined(separator: "\n") + "\n", to: "versions.yml")
+        try await setup.waitForEvent("start", "1.1.0")
+        // The drawn wait lies in the window, and the switch came only after it was logged.
+        let logged = try #require(lavavisor.logs.split(separator: "\n").first { $0.contains("so the switch waits") }, "\(lavavisor.logs)")
+        let seconds = try #require(logged.split(separator: "waits ").last?.split(separator: " ").first.flatMap { Double($0) })
+        #expect(seconds >= 0 && seconds < 0.7, "\(logged)")
+        let order = lavavisor.logs.components(separatedBy: "so the switch waits")
+        #expect(order.count == 2 && order[1].contains("switched current to 1.1.0"), "\(lavavisor.logs)")
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0), "\(lavavisor.logs)")
+    }
+
     @Test func statusShowsTheDecisionAsTextAndJSON() async throws {
         let setup = try Quickstart(versions: "1.0.0")
         _ = try await CLI.run(["init", "--auto-download"] + setup.flags, in: setup.temp)
