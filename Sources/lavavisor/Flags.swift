@@ -3,6 +3,10 @@ import Core
 import Foundation
 import TLSTrust
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 // The flags that are not any one plugin's: each command mounts the groups it uses. Every default
 // comes from the Core type that uses it, so it is written once.
 
@@ -232,5 +236,51 @@ struct ProcessFlags: ParsableArguments {
     var restartPolicy: RestartPolicy {
         RestartPolicy(
             mode: restart, maxDelay: .seconds(restartMaxDelay), resetAfter: .seconds(restartResetAfter), crashLoopLimit: crashLoopLimit)
+    }
+}
+
+/// The operator's hooks: programs run at the upgrade path's moments (`Hooks`).
+struct HookFlags: ParsableArguments {
+    @Option(
+        name: .customLong("pre-switch-hook"),
+        help: "A program run before lavap moves to another version; when it fails, the move waits for the next check.")
+    var preSwitch: String?
+
+    @Option(name: .customLong("post-upgrade-hook"), help: "A program run once lavap runs the version it was upgraded to.")
+    var postUpgrade: String?
+
+    @Option(name: .customLong("on-rollback-hook"), help: "A program run after a failed upgrade was rolled back.")
+    var onRollback: String?
+
+    @Option(name: .customLong("on-crash-loop-hook"), help: "A program run when lavap is in a crash loop.")
+    var onCrashLoop: String?
+
+    @Option(
+        name: .customLong("hook-timeout"),
+        help: "How long one hook may run before it is killed and counted as failed (default: \(Hooks.defaultTimeout.flagText)).",
+        transform: DurationText.seconds)
+    var timeout: Double = Hooks.defaultTimeout.seconds
+
+    /// Each given program with its flag.
+    var given: [(flag: String, moment: Hooks.Moment, program: String)] {
+        [(Hooks.Moment.preSwitch, preSwitch), (.postUpgrade, postUpgrade), (.onRollback, onRollback), (.onCrashLoop, onCrashLoop)]
+            .compactMap { moment, program in program.map { ("--\(moment.rawValue)-hook", moment, $0) } }
+    }
+
+    func validate() throws {
+        guard timeout > 0, timeout.isFinite else {
+            throw ValidationError("--hook-timeout must be a positive number of seconds, got \(timeout)")
+        }
+        for (flag, _, program) in given where access(URL(fileURLWithPath: program).path, X_OK) != 0 {
+            throw ValidationError("\(flag) \(program) is not an executable file; give the path of the program to run (chmod +x)")
+        }
+    }
+
+    /// The hooks for `command` on `store`; nil when none is given.
+    func hooks(command: String, store: Store) -> Hooks? {
+        guard !given.isEmpty else { return nil }
+        var programs: [Hooks.Moment: String] = [:]
+        for (_, moment, program) in given { programs[moment] = URL(fileURLWithPath: program).standardizedFileURL.path }
+        return Hooks(programs: programs, timeout: .seconds(timeout), command: command, store: store.root.path)
     }
 }

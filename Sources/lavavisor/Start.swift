@@ -19,6 +19,7 @@ extension Lavavisor {
         @OptionGroup var prune: AutoPruneFlags
         @OptionGroup var versionSources: VersionSourceFlags
         @OptionGroup var binarySources: BinarySourceFlags
+        @OptionGroup var hooks: HookFlags
 
         static let supervises = true
 
@@ -28,11 +29,12 @@ extension Lavavisor {
             try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
             try runtime.requireServices(process: process, starting: "start")
             // The run wrap makes, with no --cmd: the backend runs the services of config.yml.
-            return try await runtime.supervise(
-                SupervisionPlan(
-                    versionSources: versionSources, binarySources: binarySources, monitor: monitor, command: nil, process: process,
-                    backend: backend, prune: prune, metrics: nil, defaultSource: DefaultPlugin.binarySource,
-                    defaultBackend: DefaultPlugin.serviceBackend))
+            var plan = SupervisionPlan(
+                versionSources: versionSources, binarySources: binarySources, monitor: monitor, command: nil, process: process,
+                backend: backend, prune: prune, metrics: nil, defaultSource: DefaultPlugin.binarySource,
+                defaultBackend: DefaultPlugin.serviceBackend)
+            plan.hooks = hooks
+            return try await runtime.supervise(plan)
         }
     }
 }

@@ -16,6 +16,7 @@ struct SupervisionFlags: ParsableArguments {
     @OptionGroup var backend: ProcessBackendFlags
     @OptionGroup var prune: AutoPruneFlags
     @OptionGroup var metrics: MetricsFlags
+    @OptionGroup var hooks: HookFlags
 }
 
 /// What `supervise` runs: the flags of the supervision and the plugins, and the command's defaults.
@@ -34,6 +35,8 @@ struct SupervisionPlan {
     var defaultBackend: String
     /// A pod has nobody else to fetch for it: it fetches whatever `--auto-download` says.
     var alwaysFetch = false
+    /// The hook flags.
+    var hooks = HookFlags()
 
     /// The plan of a command that mounts every supervision flag (`wrap`, `pod`, `init`).
     init(
@@ -44,6 +47,7 @@ struct SupervisionPlan {
             versionSources: versionSources, binarySources: binarySources, monitor: supervision.monitor, command: supervision.command,
             process: supervision.process, backend: supervision.backend, prune: supervision.prune, metrics: supervision.metrics,
             defaultSource: defaultSource, defaultBackend: defaultBackend, alwaysFetch: alwaysFetch)
+        hooks = supervision.hooks
     }
 
     /// A plan from its parts (`start`: no `--cmd`, no metrics server).
@@ -129,7 +133,8 @@ extension Runtime {
         let supervisor = Supervisor(
             monitor: monitor(
                 source: source, binaries: binaries, autoDownload: fetches, role: role, prefetch: fetches && !plan.monitor.noPrefetch,
-                proposalsInterval: .seconds(plan.monitor.proposalsInterval), upgradeSpread: .seconds(plan.monitor.upgradeSpread)),
+                proposalsInterval: .seconds(plan.monitor.proposalsInterval), upgradeSpread: .seconds(plan.monitor.upgradeSpread),
+                hooks: plan.hooks.hooks(command: (["lavap"] + (command?.arguments ?? [])).joined(separator: " "), store: store)),
             backend: backend, status: status, pollInterval: .seconds(plan.monitor.pollInterval), logger: logger,
             afterUpgrade: plan.prune.afterUpgrade(
                 store: store, wait: processes.restart.resetAfter, running: { await status.running }, logger: logger),

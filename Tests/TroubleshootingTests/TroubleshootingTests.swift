@@ -51,6 +51,9 @@ import Testing
         ValidationError("--max-download-size must be a size such as 512MiB, 1GB or a number of bytes, got '10 parsecs'"),
         ValidationError("--poll-interval must be a positive number of seconds, got -1.0"),
         DurationTextError(text: "2 weeks"),
+        ValidationError(
+            "--pre-switch-hook /etc/lavavisor/hook.sh is not an executable file; give the path of the program to run (chmod +x)"),
+        ValidationError("--hook-timeout must be a positive number of seconds, got 0.0"),
         ValidationError("--upgrade-spread must be 0 (off) or a positive duration, got -60.0"),
         ValidationError("give either --enter-keyring-password or --keyring-password-file, not both"),
         // MetricsServer

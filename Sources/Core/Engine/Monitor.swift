@@ -102,6 +102,8 @@ public actor Monitor {
     private let drawSpread: @Sendable (Duration) -> Duration
     /// The upgrade that waits out its spread, and when it may go.
     private var spread: (version: SemanticVersion, at: ContinuousClock.Instant)?
+    /// The operator's hooks (`--pre-switch-hook` …); nil: none.
+    public nonisolated let hooks: Hooks?
 
     /// Builds a monitor.
     public init(
@@ -109,8 +111,10 @@ public actor Monitor {
         expectedChainID: String? = nil, role: Role = .any, prefetch: Bool = false,
         proposalsInterval: Duration = defaultProposalsInterval, installBackoff: InstallBackoff = .standard, health: Health? = nil,
         upgradeSpread: Duration = .zero,
-        drawSpread: @escaping @Sendable (Duration) -> Duration = { .nanoseconds(Int64.random(in: 0..<max(1, $0.nanoseconds))) }
+        drawSpread: @escaping @Sendable (Duration) -> Duration = { .nanoseconds(Int64.random(in: 0..<max(1, $0.nanoseconds))) },
+        hooks: Hooks? = nil
     ) {
+        self.hooks = hooks
         self.upgradeSpread = upgradeSpread
         self.drawSpread = drawSpread
         self.proposalsInterval = proposalsInterval
@@ -283,6 +287,7 @@ public actor Monitor {
                 return .waiting(version)
             case .restart(let version):
                 if spreadHolds(version, plan: plan) { return .unchanged(plan.decision) }
+                guard await preSwitchAllows(version, plan: plan) else { return .unchanged(plan.decision) }
                 logger.info(
                     "current links to \(version) but lavap runs \(plan.running.map(\.description) ?? "nothing"); restarting it",
                     metadata: ["decision": "\(plan.decision)"])
@@ -341,6 +346,7 @@ public actor Monitor {
                 plan = fresh
             case .switchTo(let version):
                 if spreadHolds(version, plan: plan) { return .unchanged(plan.decision) }
+                guard await preSwitchAllows(version, plan: plan) else { return .unchanged(plan.decision) }
                 return switchCurrent(to: version, plan: plan)
             case .relink(let version):
                 let problem =
@@ -357,6 +363,18 @@ public actor Monitor {
                 return .unchanged(plan.decision)
             }
         }
+    }
+
+    /// Runs the pre-switch hook, if any, before lavap moves to `version`; a failure holds the
+    /// move until the next check, which runs the hook again.
+    private func preSwitchAllows(_ version: SemanticVersion, plan: Plan) async -> Bool {
+        guard let hooks else { return true }
+        let from = plan.running ?? plan.current
+        guard await hooks.run(.preSwitch, from: from, to: version, reason: "\(plan.decision)", logger: logger) else {
+            logger.warning("the pre-switch hook failed: lavap is not moved to \(version); the hook runs again at the next check")
+            return false
+        }
+        return true
     }
 
     /// Whether the move of a running lavap to `version` waits out `--upgrade-spread`: only an

@@ -106,6 +106,10 @@ extension Monitor {
         logger.error(
             "\(failure); rolled back to \(failure.previous), which meets the chain's minimum \(requirement.minimum); \(failure.failed) \(recorded) until the chain's target changes from \(requirement.target)"
         )
+        if let hooks {  // told, not asked: the rollback does not wait for it
+            let logger = logger
+            Task { await hooks.run(.onRollback, from: failure.failed, to: failure.previous, reason: failure.reason, logger: logger) }
+        }
         return failure.previous
     }
 }

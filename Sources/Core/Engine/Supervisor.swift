@@ -162,7 +162,13 @@ public struct Supervisor: Sendable {
             case .started(let version):
                 started.finish()
                 afterStart?()
-                if await status.started(version) { await afterUpgrade?(version) }
+                if await status.started(version) {
+                    if let hooks = monitor.hooks {
+                        let logger = monitor.logger
+                        Task { await hooks.run(.postUpgrade, from: nil, to: version, reason: "lavap \(version) runs", logger: logger) }
+                    }
+                    await afterUpgrade?(version)
+                }
             case .ended:
                 await status.ended()
             case .startFailed:
@@ -171,6 +177,8 @@ public struct Supervisor: Sendable {
             case .upgradeFailed(let failed):
                 return await monitor.rollBack(failed)
             case .crashLoop(let version, let reason):
+                // Awaited (bounded by --hook-timeout): lavavisor may exit right after a crash loop.
+                await monitor.hooks?.run(.onCrashLoop, from: version, to: nil, reason: reason, logger: monitor.logger)
                 return await monitor.fallBack(from: version, reason: reason)
             }
             return nil
