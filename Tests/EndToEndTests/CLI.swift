@@ -120,11 +120,17 @@ struct Quickstart {
         try require(initial)
     }
 
-    /// Writes the versions file demanding `version` (target and minimum).
-    func require(_ version: String) throws {
-        let text = ["provider_target", "provider_min", "consumer_target", "consumer_min"].map { "\($0): \"\(version)\"" }
+    /// Writes the versions file demanding `target` with `minimum` below it, for both roles.
+    func require(target: String, minimum: String) throws {
+        let text = [
+            "provider_target: \"\(target)\"", "provider_min: \"\(minimum)\"", "consumer_target: \"\(target)\"",
+            "consumer_min: \"\(minimum)\"",
+        ]
         try temp.write(text.joined(separator: "\n") + "\n", to: "versions.yml")
     }
+
+    /// Writes the versions file demanding `version` (target and minimum).
+    func require(_ version: String) throws { try require(target: version, minimum: version) }
 
     /// The flags that select the file and local plugins on this setup.
     var flags: [String] {

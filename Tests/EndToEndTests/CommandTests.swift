@@ -98,8 +98,7 @@ import Testing
             in: setup.temp)
         try await setup.waitForEvent("start", "1.0.0")
         // The target moves, the minimum stays: fetched now, switched within the hour.
-        let targetOnly = ["provider_target: \"1.1.0\"", "provider_min: \"1.0.0\"", "consumer_target: \"1.1.0\"", "consumer_min: \"1.0.0\""]
-        try setup.temp.write(targetOnly.joined(separator: "\n") + "\n", to: "versions.yml")
+        try setup.require(target: "1.1.0", minimum: "1.0.0")
         try await lavavisor.waitForLog("so the switch waits")
         #expect(setup.store.isInstalled(v("1.1.0")))
         #expect(setup.store.currentVersion() == v("1.0.0"))
@@ -118,8 +117,7 @@ import Testing
                 + ["--cmd", "lavap rpcprovider p.yml"],
             in: setup.temp)
         try await setup.waitForEvent("start", "1.0.0")
-        let targetOnly = ["provider_target: \"1.1.0\"", "provider_min: \"1.0.0\"", "consumer_target: \"1.1.0\"", "consumer_min: \"1.0.0\""]
-        try setup.temp.write(targetOnly.joined(separator: "\n") + "\n", to: "versions.yml")
+        try setup.require(target: "1.1.0", minimum: "1.0.0")
         try await setup.waitForEvent("start", "1.1.0")
         // The drawn wait lies in the window, and the switch came only after it was logged.
         let logged = try #require(lavavisor.logs.split(separator: "\n").first { $0.contains("so the switch waits") }, "\(lavavisor.logs)")

@@ -67,8 +67,7 @@ import Testing
             in: setup.temp)
         try await setup.waitForEvent("start", "1.0.0")
         // The target moves, the minimum stays: 1.1.0 ends at once and is rolled back from.
-        let targetOnly = ["provider_target: \"1.1.0\"", "provider_min: \"1.0.0\"", "consumer_target: \"1.1.0\"", "consumer_min: \"1.0.0\""]
-        try setup.temp.write(targetOnly.joined(separator: "\n") + "\n", to: "versions.yml")
+        try setup.require(target: "1.1.0", minimum: "1.0.0")
         try await waitUntil("the rollback hook: \(recorded(setup)) \(lavavisor.logs)") {
             recorded(setup).contains("on-rollback from=1.1.0 to=1.0.0 command=lavap rpcprovider p.yml")
         }
@@ -105,7 +104,7 @@ import Testing
     func run(_ script: String, _ environment: [String: String]) async throws -> ProcessRunner.Outcome {
         let path = Repository.root.appendingPathComponent("examples/hooks/\(script)").path
         return try await ProcessRunner.run(
-            path, [], environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, timeout: .seconds(30))
+            path, [], environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, timeout: .seconds(120))
     }
 
     @Test func theWebhookPostsTheEventAsJSON() async throws {
@@ -113,7 +112,8 @@ import Testing
         let outcome = try await run(
             "webhook.sh",
             [
-                "LAVAVISOR_WEBHOOK_URL": server.baseURL + "/hook", "LAVAVISOR_HOOK": "on-rollback", "LAVAVISOR_FROM_VERSION": "6.2.5",
+                // Generous: a full parallel test run can keep the loopback server busy for seconds.
+                "LAVAVISOR_WEBHOOK_URL": server.baseURL + "/hook", "LAVAVISOR_WEBHOOK_TIMEOUT": "90", "LAVAVISOR_HOOK": "on-rollback", "LAVAVISOR_FROM_VERSION": "6.2.5",
                 "LAVAVISOR_TO_VERSION": "6.2.4", "LAVAVISOR_REASON": #"ended 3 times, "exit status 2""#,
             ])
         #expect(outcome.exit == .exited(0), "\(outcome.output)")
