@@ -65,13 +65,13 @@ public actor Monitor {
     /// Whether the binary of a version that a proposal in its voting period would require is
     /// fetched ahead (`--auto-download` without `--no-prefetch`).
     public nonisolated let prefetch: Bool
-    private var prefetchFailures: [SemanticVersion: ContinuousClock.Instant] = [:]
-    private var prefetchAttempts: [ContinuousClock.Instant] = []
+    var prefetchFailures: [SemanticVersion: ContinuousClock.Instant] = [:]
+    var prefetchAttempts: [ContinuousClock.Instant] = []
     /// The time between two reads of the proposals (`--proposals-interval`): voting periods last
     /// hours to days, so a check on every block does not read them.
     public nonisolated let proposalsInterval: Duration
     /// When the proposals were last read, and the role's target then.
-    private var proposalsRead: (at: ContinuousClock.Instant, target: SemanticVersion)?
+    var proposalsRead: (at: ContinuousClock.Instant, target: SemanticVersion)?
 
     /// The default `--proposals-interval`.
     public static let defaultProposalsInterval: Duration = .seconds(300)
@@ -83,14 +83,14 @@ public actor Monitor {
     public static let prefetchWindow: Duration = .seconds(3600)
     private var lastOfferError: String?
     /// The versions of the last reading on the expected chain (every role's).
-    private var lastVersions: ProtocolVersion?
+    var lastVersions: ProtocolVersion?
     /// The role's requirement of the last reading on the expected chain.
     var lastRequirement: VersionRequirement? { lastVersions.map(role.requirement) }
     /// Told when a check runs and when one succeeds (`/healthz`); nil: nobody asks.
     public nonisolated let health: Health?
     /// How long a version whose install failed is left alone.
     public nonisolated let installBackoff: InstallBackoff
-    private var installFailures = InstallFailures()
+    var installFailures = InstallFailures()
     /// Bad-version marks that could not be written to `state.json`: this process keeps them.
     var heldMarks: [StoreState.BadVersion] = []
     /// The version this process waits for another lavavisor to install, once the wait is logged.
@@ -99,9 +99,9 @@ public actor Monitor {
     /// below this, drawn once per version, so that a fleet does not restart on one block; zero: off.
     public nonisolated let upgradeSpread: Duration
     /// Draws the wait of one upgrade in [0, `upgradeSpread`).
-    private let drawSpread: @Sendable (Duration) -> Duration
+    let drawSpread: @Sendable (Duration) -> Duration
     /// The upgrade that waits out its spread, and when it may go.
-    private var spread: (version: SemanticVersion, at: ContinuousClock.Instant)?
+    var spread: (version: SemanticVersion, at: ContinuousClock.Instant)?
     /// The operator's hooks (`--pre-switch-hook` …); nil: none.
     public nonisolated let hooks: Hooks?
 
@@ -172,93 +172,6 @@ public actor Monitor {
         if prefetch, outcome.readTheChain, proposalsDue() { await prefetchPending(child: child) }
         if autoDownload, outcome.readTheChain { await fetchWanted() }
         return outcome
-    }
-
-    /// Fetches and installs, without switching `current`, one version that a lavavisor without
-    /// `--auto-download` on this store waits for (`run/wanted/`), when some role of the chain's
-    /// last reading may run it (between that role's minimum and target): this process's own plan
-    /// may never need it (its lavap runs above the target, or follows the other role). A failed
-    /// install waits out the same backoff as the plan's own.
-    private func fetchWanted() async {
-        guard let versions = lastVersions else { return }
-        let allowed = Role.allCases.map { $0.requirement(versions) }
-        for version in store.wantedVersions() {
-            guard allowed.contains(where: { $0.minimum <= version && version <= $0.target }) else {
-                logger.debug(
-                    "a lavavisor here waits for \(version), which no role of the chain runs now; not fetched",
-                    metadata: ["versions": "\(versions)"])
-                continue
-            }
-            guard installFailures.remaining(for: version, at: .now) == nil else { continue }
-            logger.info("a lavavisor without --auto-download on this store waits for \(version); fetching it, current stays")
-            do {
-                try await store.install(version, logger: logger) { [binaries] staged in try await binaries.fetch(version, to: staged) }
-                installFailures.entries.removeValue(forKey: version)
-                store.forgetWant(version)
-                logger.info("\(version) is installed for the lavavisor that waits for it")
-            } catch is CancellationError {
-                return
-            } catch {
-                let delay = installFailures.failed(version, at: .now, backoff: installBackoff)
-                logger.error(
-                    "cannot install \(version), which a lavavisor here waits for; next attempt in \(delay.brief) at \(Self.wallClock(in: delay))",
-                    metadata: ["error": "\(error)"])
-            }
-            return  // one per check: a store full of wishes must not turn into a burst of downloads
-        }
-    }
-
-    /// Whether the proposals are read after this check: the first time, every `proposalsInterval`,
-    /// and at once when the role's target moved since the last read.
-    private func proposalsDue() -> Bool {
-        guard let last = proposalsRead, let target = lastRequirement?.target, target == last.target else { return true }
-        return ContinuousClock.now - last.at >= proposalsInterval
-    }
-
-    /// Fetches and installs, without switching `current`, the target that a proposal in its voting
-    /// period would set for the role when it is above today's target and what runs. At most
-    /// `prefetchLimit` versions are tried per `prefetchWindow`, those whose voting ends first; a
-    /// failure is logged and that version tried again after 5 minutes; nothing else changes.
-    private func prefetchPending(child: SemanticVersion?) async {
-        if let target = lastRequirement?.target { proposalsRead = (.now, target) }
-        let pending: [PendingVersion]
-        do { pending = try await source.pendingVersions() } catch {
-            logger.debug("cannot read the proposals in their voting period", metadata: ["error": "\(error)"])
-            return
-        }
-        guard let today = lastRequirement else { return }
-        let running = child ?? today.target
-        let now = ContinuousClock.now
-        var seen: Set<SemanticVersion> = []
-        let candidates = pending.filter { change in
-            let target = role.requirement(change.versions).target
-            guard target > today.target, target > running, !store.isInstalled(target), seen.insert(target).inserted else { return false }
-            return prefetchFailures[target].map { now - $0 >= .seconds(300) } ?? true
-        }
-        .sorted { ($0.votingEnd ?? .distantFuture) < ($1.votingEnd ?? .distantFuture) }
-        for change in candidates {
-            let target = role.requirement(change.versions).target
-            prefetchAttempts.removeAll { now - $0 >= Self.prefetchWindow }
-            guard prefetchAttempts.count < Self.prefetchLimit else {
-                logger.debug(
-                    "not fetching \(target) ahead: \(Self.prefetchLimit) versions were tried within \(Self.prefetchWindow.brief)",
-                    metadata: ["proposal": "\(change.proposal)", "pending": "\(candidates.count)"])
-                return
-            }
-            prefetchAttempts.append(now)
-            var metadata: Logger.Metadata = ["proposal": "\(change.proposal)"]
-            if let end = change.votingEnd { metadata["voting-ends"] = "\(end.formatted(.iso8601))" }
-            logger.info(
-                "a proposal in its voting period would raise the target to \(target); fetching it ahead, current stays", metadata: metadata)
-            do {
-                try await store.install(target, logger: logger) { [binaries] staged in try await binaries.fetch(target, to: staged) }
-                logger.info("\(target) is installed ahead: if the proposal passes, the upgrade needs no download", metadata: metadata)
-            } catch {
-                prefetchFailures[target] = .now
-                logger.warning(
-                    "cannot fetch \(target) ahead; trying again in 5 min", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            }
-        }
     }
 
     private func checkOnce(child: SemanticVersion?) async -> Outcome {
@@ -363,38 +276,6 @@ public actor Monitor {
                 return .unchanged(plan.decision)
             }
         }
-    }
-
-    /// Runs the pre-switch hook, if any, before lavap moves to `version`; a failure holds the
-    /// move until the next check, which runs the hook again.
-    private func preSwitchAllows(_ version: SemanticVersion, plan: Plan) async -> Bool {
-        guard let hooks else { return true }
-        let from = plan.running ?? plan.current
-        guard await hooks.run(.preSwitch, from: from, to: version, reason: "\(plan.decision)", logger: logger) else {
-            logger.warning("the pre-switch hook failed: lavap is not moved to \(version); the hook runs again at the next check")
-            return false
-        }
-        return true
-    }
-
-    /// Whether the move of a running lavap to `version` waits out `--upgrade-spread`: only an
-    /// upgrade of a lavap that meets the chain's minimum waits (the binary is already installed);
-    /// one the minimum forces goes at once. The wait is drawn once per version and logged.
-    private func spreadHolds(_ version: SemanticVersion, plan: Plan) -> Bool {
-        guard upgradeSpread > .zero, plan.childRunning, let running = plan.running, version > running,
-            running >= plan.requirement.minimum
-        else { return false }
-        let now = ContinuousClock.now
-        if spread?.version != version {
-            let wait = drawSpread(upgradeSpread)
-            spread = (version, now + wait)
-            logger.info(
-                "\(version) is installed; lavap \(running) meets the chain's minimum \(plan.requirement.minimum), so the switch waits \(wait.brief) (--upgrade-spread \(upgradeSpread.flagText)), until \(Self.wallClock(in: wait))",
-                metadata: ["decision": "\(plan.decision)"])
-        }
-        guard let until = spread?.at, now < until else { return false }
-        logger.debug("\(version) waits out its upgrade spread", metadata: ["remaining": "\((until - now).brief)"])
-        return true
     }
 
     /// Logs the wait for `version` at info when it begins or changes, then at debug: a wrapper
