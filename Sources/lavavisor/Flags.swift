@@ -84,10 +84,7 @@ struct ConnectionFlags: ParsableArguments {
         if let caFile = caFileURL {
             do { _ = try TLSTrust.certificates(in: caFile) } catch { throw ValidationError(error.description) }
         }
-        for (flag, value) in [("--connect-timeout", connectTimeout), ("--request-timeout", requestTimeout)]
-        where !(value > 0 && value.isFinite) {
-            throw ValidationError("\(flag) must be a positive number of seconds, got \(value)")
-        }
+        try DurationText.requirePositive(["--connect-timeout": connectTimeout, "--request-timeout": requestTimeout])
         guard (0...10).contains(requestRetries) else {
             throw ValidationError("--request-retries must be between 0 and 10, got \(requestRetries)")
         }
@@ -129,12 +126,7 @@ struct MonitorFlags: ParsableArguments {
     var upgradeSpread: Double = 0
 
     func validate() throws {
-        guard pollInterval > 0, pollInterval.isFinite else {
-            throw ValidationError("--poll-interval must be a positive number of seconds, got \(pollInterval)")
-        }
-        guard proposalsInterval > 0, proposalsInterval.isFinite else {
-            throw ValidationError("--proposals-interval must be a positive number of seconds, got \(proposalsInterval)")
-        }
+        try DurationText.requirePositive(["--poll-interval": pollInterval, "--proposals-interval": proposalsInterval])
         guard upgradeSpread >= 0, upgradeSpread.isFinite else {
             throw ValidationError("--upgrade-spread must be 0 (off) or a positive duration, got \(upgradeSpread)")
         }
@@ -216,11 +208,9 @@ struct ProcessFlags: ParsableArguments {
     var upgradeProbation: Int = ProcessSettings.defaultUpgradeProbation
 
     func validate() throws {
-        for (flag, value) in [
-            ("--stop-timeout", stopTimeout), ("--restart-max-delay", restartMaxDelay), ("--restart-reset-after", restartResetAfter),
-        ] where !(value > 0 && value.isFinite) {
-            throw ValidationError("\(flag) must be a positive number of seconds, got \(value)")
-        }
+        try DurationText.requirePositive([
+            "--stop-timeout": stopTimeout, "--restart-max-delay": restartMaxDelay, "--restart-reset-after": restartResetAfter,
+        ])
         if enterKeyringPassword && keyringPasswordFile != nil {
             throw ValidationError("give either --enter-keyring-password or --keyring-password-file, not both")
         }
@@ -268,9 +258,7 @@ struct HookFlags: ParsableArguments {
     }
 
     func validate() throws {
-        guard timeout > 0, timeout.isFinite else {
-            throw ValidationError("--hook-timeout must be a positive number of seconds, got \(timeout)")
-        }
+        try DurationText.requirePositive(["--hook-timeout": timeout])
         for (flag, _, program) in given where access(URL(fileURLWithPath: program).path, X_OK) != 0 {
             throw ValidationError("\(flag) \(program) is not an executable file; give the path of the program to run (chmod +x)")
         }

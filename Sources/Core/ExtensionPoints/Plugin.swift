@@ -168,3 +168,14 @@ extension ProcessBackend {
     /// The title of this plugin's flags in help texts, e.g. "child process backend".
     public static var optionsTitle: String { "\(id) \(ExtensionPoint.processBackend.title)" }
 }
+
+extension DurationText {
+    /// Refuses, naming the flag, a duration flag that is not above zero or not finite: one rule
+    /// and one sentence for the duration flags of the CLI and of plugins (a `validate()` error,
+    /// so the command stops with a usage error before anything runs).
+    public static func requirePositive(_ flags: KeyValuePairs<String, Double>) throws {
+        for (flag, value) in flags where !(value > 0 && value.isFinite) {
+            throw ValidationError("\(flag) must be a positive number of seconds, got \(value)")
+        }
+    }
+}

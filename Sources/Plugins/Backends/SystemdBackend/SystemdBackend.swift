@@ -57,9 +57,7 @@ public final class SystemdBackend: ProcessBackend {
         /// Checks the flags before anything runs.
         public func validate() throws {
             guard !systemctl.isEmpty else { throw ValidationError("--systemctl must name a program, got an empty value") }
-            guard serviceStartTimeout > 0, serviceStartTimeout.isFinite else {
-                throw ValidationError("--service-start-timeout must be a positive number of seconds, got \(serviceStartTimeout)")
-            }
+            try DurationText.requirePositive(["--service-start-timeout": serviceStartTimeout])
         }
 
         /// The `systemctl` these flags describe; a relative `--systemctl` path is resolved in `context`.

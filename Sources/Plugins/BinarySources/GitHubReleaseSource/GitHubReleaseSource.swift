@@ -67,9 +67,7 @@ public struct GitHubReleaseSource: BinarySource {
 
         /// Checks the values that need no network.
         public func validate() throws {
-            guard downloadIdleTimeout > 0, downloadIdleTimeout.isFinite else {
-                throw ValidationError("--download-idle-timeout must be a positive number of seconds, got \(downloadIdleTimeout)")
-            }
+            try DurationText.requirePositive(["--download-idle-timeout": downloadIdleTimeout])
             if let platform { _ = try Platform(parsing: platform) }
             guard let size = ByteCount.parse(maxDownloadSize), size > 0 else {
                 throw ValidationError(
