@@ -42,8 +42,7 @@ public struct Hooks: Sendable {
     @discardableResult
     public func run(_ moment: Moment, from: SemanticVersion?, to: SemanticVersion?, reason: String, logger: Logger) async -> Bool {
         guard let program = programs[moment] else { return true }
-        var environment = ProcessInfo.processInfo.environment
-        for name in ServiceManagerNotifier.variables { environment[name] = nil }
+        var environment = ServiceManagerNotifier.environmentForChildren()
         environment["LAVAVISOR_HOOK"] = moment.rawValue
         environment["LAVAVISOR_FROM_VERSION"] = from?.description ?? ""
         environment["LAVAVISOR_TO_VERSION"] = to?.description ?? ""

@@ -18,6 +18,14 @@ public struct ServiceManagerNotifier: Sendable {
     /// The variables systemd sets for the service's main process, never handed to a child.
     public static let variables = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"]
 
+    /// lavavisor's environment without these variables: what a program it starts (lavap, a hook)
+    /// inherits. They are removed at start; this keeps them out whatever ran before that.
+    public static func environmentForChildren() -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        for name in variables { environment[name] = nil }
+        return environment
+    }
+
     /// The notifier systemd set up for this process, if any; the variables are removed either way.
     public static func takeFromEnvironment() -> ServiceManagerNotifier? {
         let environment = ProcessInfo.processInfo.environment

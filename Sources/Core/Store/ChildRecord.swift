@@ -79,10 +79,8 @@ public struct ChildRecordFile: Sendable {
 
     /// The environment of a new child: lavavisor's own plus the mark.
     public func childEnvironment() -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ServiceManagerNotifier.environmentForChildren()
         environment[Self.markVariable] = mark
-        // systemd's notification socket is lavavisor's, not lavap's (removed at start; kept out here too).
-        for name in ServiceManagerNotifier.variables { environment[name] = nil }
         return environment
     }
 
