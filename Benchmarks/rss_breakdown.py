@@ -19,6 +19,7 @@ new blocks, the default --poll-interval, local binaries), WAIT s after its lavap
 import argparse, os, re, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import block_cost  # noqa: E402
 import detection_delay  # noqa: E402
 import standin  # noqa: E402
 
@@ -54,13 +55,9 @@ def start(binary, node, work, env):
 
 
 def status(pid):
-    values = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, rest = line.partition(":")
-            if key in ("VmRSS", "RssAnon", "RssFile", "Threads"):
-                values[key] = int(rest.split()[0]) / (1 if key == "Threads" else 1024)
-    return values
+    """VmRSS, RssAnon, RssFile (MB) and Threads by name, as block_cost.py reads them."""
+    rss, anon, file, threads = block_cost.status_fields(pid)
+    return {"VmRSS": rss, "RssAnon": anon, "RssFile": file, "Threads": threads}
 
 
 def smaps_groups(pid, binary):
