@@ -34,10 +34,14 @@ public actor CheckScheduler {
     }
 
     /// Calls `check` on every wake-up, one at a time, until cancelled: wake-ups that come during a
-    /// check make one check after it, never a backlog. `check` answers whether it failed.
-    public func run(_ check: @Sendable () async -> Bool) async {
+    /// check make one check after it, never a backlog. `check` answers whether it failed. Each of
+    /// `nudges` (`lavavisor ctl`) wakes it up too.
+    public func run(nudges: AsyncStream<Void>? = nil, _ check: @Sendable () async -> Bool) async {
         let (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await withDiscardingTaskGroup { group in
+            if let nudges {
+                group.addTask { for await _ in nudges { wake.yield() } }
+            }
             group.addTask {
                 await self.followBlocks {
                     await self.blockSeen()

@@ -104,6 +104,8 @@ public actor Monitor {
     var spread: (version: SemanticVersion, at: ContinuousClock.Instant)?
     /// The operator's hooks (`--pre-switch-hook` …); nil: none.
     public nonisolated let hooks: Hooks?
+    /// What `lavavisor ctl` holds (a pause, a pin), and the checks' results for it.
+    public nonisolated let control = WrapperControl()
 
     /// Builds a monitor.
     public init(
@@ -162,7 +164,9 @@ public actor Monitor {
         let start = ContinuousClock.now
         health?.checking(true, now: start)
         defer { health?.checking(false) }
+        _ = await control.beginCheck()
         let outcome = await checkOnce(child: child)
+        await control.endCheck(outcome)
         if outcome.readTheChain { health?.checkSucceeded() }
         switch outcome {
         case .waiting, .failed: break  // a failed read does not end a wait
@@ -181,6 +185,7 @@ public actor Monitor {
             return .failed("\(error)")
         }
         logOfferError(plan)
+        if let pinned = await pinnedOutcome(plan) { return pinned }
         var fetched: Set<SemanticVersion> = []
         // Installs that failed in this check: left out of every plan of it, also of the plan read
         // again after a download that outlasted their backoff.
@@ -199,6 +204,7 @@ public actor Monitor {
                 logWait(for: version)
                 return .waiting(version)
             case .restart(let version):
+                if await pauseHolds(plan) { return .unchanged(plan.decision) }
                 if spreadHolds(version, plan: plan) { return .unchanged(plan.decision) }
                 guard await preSwitchAllows(version, plan: plan) else { return .unchanged(plan.decision) }
                 logger.info(
@@ -206,6 +212,7 @@ public actor Monitor {
                     metadata: ["decision": "\(plan.decision)"])
                 return .behind(version)
             case .fetch(let version):
+                if await pauseHolds(plan) { return .unchanged(plan.decision) }
                 if failed.contains(version) {
                     plan = plan.excluding(version)
                     continue
@@ -258,6 +265,7 @@ public actor Monitor {
                 }
                 plan = fresh
             case .switchTo(let version):
+                if await pauseHolds(plan) { return .unchanged(plan.decision) }
                 if spreadHolds(version, plan: plan) { return .unchanged(plan.decision) }
                 guard await preSwitchAllows(version, plan: plan) else { return .unchanged(plan.decision) }
                 return switchCurrent(to: version, plan: plan)
@@ -312,7 +320,7 @@ public actor Monitor {
     public nonisolated func run(
         every interval: Duration, child: @Sendable () async -> SemanticVersion?, then react: @Sendable (Outcome) async -> Void
     ) async {
-        await CheckScheduler(source: source, interval: interval, logger: logger).run {
+        await CheckScheduler(source: source, interval: interval, logger: logger).run(nudges: control.nudges) {
             let outcome = await check(child: await child())
             guard !Task.isCancelled else { return false }
             await react(outcome)
@@ -321,7 +329,7 @@ public actor Monitor {
         }
     }
 
-    private func switchCurrent(to version: SemanticVersion, plan: Plan) -> Outcome {
+    func switchCurrent(to version: SemanticVersion, plan: Plan) -> Outcome {
         do { try store.switchCurrent(to: version) } catch {
             logger.error("cannot switch current to \(version)", metadata: ["error": "\(error)"])
             return .failed("\(error)")

@@ -49,7 +49,7 @@ extension Monitor {
 
     /// The chain's requirement for the role now, or the last one read when the source fails now;
     /// throws the source's error when none was ever read.
-    private func requirementNow() async throws -> VersionRequirement {
+    func requirementNow() async throws -> VersionRequirement {
         do { return role.requirement(try await source.read().versions) } catch {
             guard let last = lastRequirement else { throw error }
             return last
@@ -103,6 +103,9 @@ extension Monitor {
             }
         }
         Telemetry.rolledBack()
+        if let pin = await control.releasePin(only: failure.failed) {
+            logger.warning("lavap was pinned to \(pin), which failed: the pin is released, so that lavap is not moved back onto it")
+        }
         logger.error(
             "\(failure); rolled back to \(failure.previous), which meets the chain's minimum \(requirement.minimum); \(failure.failed) \(recorded) until the chain's target changes from \(requirement.target)"
         )

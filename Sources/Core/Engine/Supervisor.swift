@@ -25,12 +25,16 @@ public struct Supervisor: Sendable {
     /// Called each time lavap has started: the command-line tool releases its start-up pages there
     /// (`Footprint`), which a process hosting other work must not do.
     public let afterStart: (@Sendable () -> Void)?
+    /// What `lavavisor ctl` may ask on `run/control-<pid>.sock`; nil: no control socket.
+    public let control: SupervisorControl?
 
     /// Builds a supervisor.
     public init(
         monitor: Monitor, backend: any ProcessBackend, status: BackendStatus = BackendStatus(), pollInterval: Duration,
-        logger: Logger, afterUpgrade: (@Sendable (SemanticVersion) async -> Void)? = nil, afterStart: (@Sendable () -> Void)? = nil
+        logger: Logger, afterUpgrade: (@Sendable (SemanticVersion) async -> Void)? = nil, afterStart: (@Sendable () -> Void)? = nil,
+        control: SupervisorControl? = nil
     ) {
+        self.control = control
         self.monitor = monitor
         self.backend = backend
         self.status = status
@@ -85,13 +89,17 @@ public struct Supervisor: Sendable {
             forwarding.cancel()
             installing.cancel()
         }
+        // Made before anything else: `ctl status` answers while lavavisor waits for an install too.
+        let controlServer = await startControl()
         var session: Session?
         do {
             let status = try await loop(events, sink: sink, session: &session)
             await session?.end()
+            await controlServer?.stop()
             return status
         } catch {
             await session?.end()
+            await controlServer?.stop()
             throw error
         }
     }
@@ -187,6 +195,7 @@ public struct Supervisor: Sendable {
             do { sink.yield(.exited(try await backend.run(commands: commands, events: react))) } catch { sink.yield(.failed(error)) }
         }
         let checks = Task {
+            await monitor.control.attach(send)
             for await _ in firstStart {}
             guard !Task.isCancelled else { return }
             await monitor.run(every: pollInterval, child: { await status.running }) { outcome in
@@ -223,6 +232,10 @@ public actor BackendStatus {
     private var upgrading: SemanticVersion?
     /// The last start failed: the next check asks for a restart whatever it found.
     private var failedStart = false
+    /// The starts and the failed starts so far: `ctl restart` waits for the next one.
+    public private(set) var starts = 0
+    /// The failed starts so far.
+    public private(set) var failedStarts = 0
 
     /// Nothing known yet.
     public init() {}
@@ -232,6 +245,7 @@ public actor BackendStatus {
         running = version
         restarting = false
         failedStart = false
+        starts += 1
         defer { upgrading = nil }
         return upgrading != nil
     }
@@ -245,6 +259,7 @@ public actor BackendStatus {
         restarting = false
         upgrading = nil
         failedStart = true
+        failedStarts += 1
     }
 
     /// Whether a check's `outcome` asks for a restart now: it names a version to restart onto, or
