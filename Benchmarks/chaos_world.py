@@ -27,8 +27,8 @@ def become_subreaper():
 
 def mount_tmpfs(path, size):
     """Mounts a tmpfs of `size` bytes at `path`; returns None, or why it cannot."""
-    if os.environ.get("LAVAVISOR_CHAOS_NS") != "1":
-        return os.environ.get("LAVAVISOR_CHAOS_NO_NS", "the soak is not in a mount namespace of its own")
+    if os.environ.get("CHAOS_SOAK_NS") != "1":
+        return os.environ.get("CHAOS_SOAK_NO_NS", "the soak is not in a mount namespace of its own")
     result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=755", "tmpfs", path],
                             capture_output=True, text=True)
     if result.returncode != 0:
@@ -152,7 +152,7 @@ class World:
         """Starts `argv` in a session of its own, output to `log`; remembered for the cleanup."""
         with open(log, "ab") as out:
             popen = subprocess.Popen(argv, stdin=stdin, stdout=out, stderr=out, start_new_session=True,
-                                     env={**os.environ, "LAVAVISOR_CHAOS_CHILD": "1"})
+                                     env={**os.environ, "CHAOS_SOAK_CHILD": "1"})
         with self.lock:
             self.popens.append(popen)
         return popen

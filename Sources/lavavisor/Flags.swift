@@ -269,6 +269,7 @@ struct HookFlags: ParsableArguments {
         guard !given.isEmpty else { return nil }
         var programs: [Hooks.Moment: String] = [:]
         for (_, moment, program) in given { programs[moment] = URL(fileURLWithPath: program).standardizedFileURL.path }
-        return Hooks(programs: programs, timeout: .seconds(timeout), command: command, store: store.root.path)
+        return Hooks(
+            programs: programs, timeout: .seconds(timeout), command: command, directory: store.root.deletingLastPathComponent().path)
     }
 }

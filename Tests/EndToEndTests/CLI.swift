@@ -75,11 +75,11 @@ struct CLI {
             guard stat(stderr.path, &info) == 0 else { throw TestFailure("cannot stat \(stderr.path)") }
             environment["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
         }
-        environment["LAVAVISOR_TEST_OUT"] = stdout.path
-        environment["LAVAVISOR_TEST_ERR"] = stderr.path
-        environment["LAVAVISOR_TEST_IN"] = stdin?.path ?? "/dev/null"
+        environment["TEST_LAVAVISOR_OUT"] = stdout.path
+        environment["TEST_LAVAVISOR_ERR"] = stderr.path
+        environment["TEST_LAVAVISOR_IN"] = stdin?.path ?? "/dev/null"
         // The shell only sets up limits and redirections, then becomes lavavisor (exec): no shell stays in between.
-        let exec = #"exec "$@" < "$LAVAVISOR_TEST_IN" > "$LAVAVISOR_TEST_OUT" 2> "$LAVAVISOR_TEST_ERR""#
+        let exec = #"exec "$@" < "$TEST_LAVAVISOR_IN" > "$TEST_LAVAVISOR_OUT" 2> "$TEST_LAVAVISOR_ERR""#
         let script = setup.isEmpty ? exec : setup + "; " + exec
         let process = try ChildProcess.spawn(
             executable: "/bin/sh", arguments: ["-c", script, "sh"] + prefix + [binary.path] + arguments, environment: environment)

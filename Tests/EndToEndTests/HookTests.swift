@@ -113,7 +113,7 @@ import Testing
             "webhook.sh",
             [
                 // Generous: a full parallel test run can keep the loopback server busy for seconds.
-                "LAVAVISOR_WEBHOOK_URL": server.baseURL + "/hook", "LAVAVISOR_WEBHOOK_TIMEOUT": "90", "LAVAVISOR_HOOK": "on-rollback",
+                "WEBHOOK_URL": server.baseURL + "/hook", "WEBHOOK_TIMEOUT": "90", "LAVAVISOR_HOOK": "on-rollback",
                 "LAVAVISOR_FROM_VERSION": "6.2.5",
                 "LAVAVISOR_TO_VERSION": "6.2.4", "LAVAVISOR_REASON": #"ended 3 times, "exit status 2""#,
             ])

@@ -55,10 +55,10 @@ struct VersionStore {
         let stdout = temp.path("nobody-\(name).out")
         let stderr = temp.path("nobody-\(name).err")
         var environment = ProcessInfo.processInfo.environment
-        environment["LAVAVISOR_TEST_OUT"] = stdout.path
-        environment["LAVAVISOR_TEST_ERR"] = stderr.path
+        environment["TEST_LAVAVISOR_OUT"] = stdout.path
+        environment["TEST_LAVAVISOR_ERR"] = stderr.path
         let script =
-            #"exec setpriv --reuid=65534 --regid=65534 --clear-groups "$0" "$@" < /dev/null > "$LAVAVISOR_TEST_OUT" 2> "$LAVAVISOR_TEST_ERR""#
+            #"exec setpriv --reuid=65534 --regid=65534 --clear-groups "$0" "$@" < /dev/null > "$TEST_LAVAVISOR_OUT" 2> "$TEST_LAVAVISOR_ERR""#
         let process = try ChildProcess.spawn(
             executable: "/bin/sh", arguments: ["-c", script, CLI.binary.path] + arguments, environment: environment)
         guard let exit = await process.wait(timeout: patience) else {

@@ -14,7 +14,7 @@ public struct EnvironmentVersionSource: VersionSource {
 
         /// `--version-variable`.
         @Option(name: .customLong("version-variable"), help: "The environment variable holding the required version.")
-        public var variable = "LAVAVISOR_REQUIRED_VERSION"
+        public var variable = "LAVA_REQUIRED_VERSION"
 
         /// The defaults.
         public init() {}
@@ -34,7 +34,7 @@ public struct EnvironmentVersionSource: VersionSource {
 
     /// A source reading `variable`.
     public init(
-        variable: String = "LAVAVISOR_REQUIRED_VERSION",
+        variable: String = "LAVA_REQUIRED_VERSION",
         environment: @escaping @Sendable () -> [String: String] = { ProcessInfo.processInfo.environment }
     ) {
         self.variable = variable

@@ -11,18 +11,18 @@ struct ExamplePlugins: ParsableArguments {
 
 @Suite struct EnvironmentVersionSourceTests {
     @Test func readsTheVersionFromTheEnvironment() async throws {
-        let source = EnvironmentVersionSource { ["LAVAVISOR_REQUIRED_VERSION": "6.2.5"] }
+        let source = EnvironmentVersionSource { ["LAVA_REQUIRED_VERSION": "6.2.5"] }
         let reading = try await source.read()
         #expect(reading.versions.target == v("6.2.5"))
         #expect(reading.versions.minimum == v("6.2.5"))
     }
 
     @Test func aMissingOrBadVariableIsAClearError() async throws {
-        await #expect(throws: EnvironmentVersionMissing(variable: "LAVAVISOR_REQUIRED_VERSION")) {
+        await #expect(throws: EnvironmentVersionMissing(variable: "LAVA_REQUIRED_VERSION")) {
             try await EnvironmentVersionSource { [:] }.read()
         }
         await #expect(throws: VersionParseError(text: "latest")) {
-            try await EnvironmentVersionSource { ["LAVAVISOR_REQUIRED_VERSION": "latest"] }.read()
+            try await EnvironmentVersionSource { ["LAVA_REQUIRED_VERSION": "latest"] }.read()
         }
         #expect(throws: (any Error).self) { try EnvironmentVersionSource.Options.parse(["--version-variable", "A=B"]) }
     }
@@ -50,7 +50,7 @@ struct ExamplePlugins: ParsableArguments {
         let store = Store(directory: temp.url)
         try store.prepare()
         let monitor = Monitor(
-            source: EnvironmentVersionSource { ["LAVAVISOR_REQUIRED_VERSION": "1.1.0"] },
+            source: EnvironmentVersionSource { ["LAVA_REQUIRED_VERSION": "1.1.0"] },
             binaries: StandInBinarySource([v("1.0.0"), v("1.1.0")]), store: store, autoDownload: true,
             logger: CapturedLogs().logger())
         #expect(await monitor.check() == .switched(v("1.1.0")))

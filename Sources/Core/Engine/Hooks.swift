@@ -24,18 +24,19 @@ public struct Hooks: Sendable {
     public var timeout: Duration
     /// The supervised lavap command line (`LAVAVISOR_COMMAND`).
     public var command: String
-    /// The store (`LAVAVISOR_DIRECTORY`).
-    public var store: String
+    /// The folder that holds the store, `.lavavisor/` (`LAVAVISOR_DIRECTORY`): what `--directory`
+    /// takes, so that a hook that runs lavavisor (`lavavisor status`) lands on the same store.
+    public var directory: String
 
     /// The default `--hook-timeout`.
     public static let defaultTimeout: Duration = .seconds(60)
 
     /// Hooks from their programs.
-    public init(programs: [Moment: String], timeout: Duration = defaultTimeout, command: String, store: String) {
+    public init(programs: [Moment: String], timeout: Duration = defaultTimeout, command: String, directory: String) {
         self.programs = programs
         self.timeout = timeout
         self.command = command
-        self.store = store
+        self.directory = directory
     }
 
     /// Runs the hook of `moment`, if there is one, and says whether it succeeded (true without one).
@@ -48,7 +49,7 @@ public struct Hooks: Sendable {
         environment["LAVAVISOR_TO_VERSION"] = to?.description ?? ""
         environment["LAVAVISOR_REASON"] = reason
         environment["LAVAVISOR_COMMAND"] = command
-        environment["LAVAVISOR_DIRECTORY"] = store
+        environment["LAVAVISOR_DIRECTORY"] = directory
         let metadata: Logger.Metadata = ["hook": "\(moment.rawValue)", "program": "\(program)"]
         logger.info("running the \(moment.rawValue) hook", metadata: metadata)
         let outcome: ProcessRunner.Outcome
