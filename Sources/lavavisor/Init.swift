@@ -31,6 +31,7 @@ extension Lavavisor {
                 autoDownload: supervision.monitor.autoDownload, role: command?.role ?? .any)
             try runtime.store.prepare()
             try runtime.store.checkOwnership()
+            SettingsResolution.current.withLock { $0 }?.recordSources(in: runtime.store, logger: runtime.logger)
             await runtime.store.clearStagingLeftovers(logger: runtime.logger)
             runtime.logger.info("prepared \(runtime.store.root.path)")
             try await prepareCurrent(monitor, store: runtime.store)

@@ -21,6 +21,23 @@ struct RootRefusalTests {
         #expect(setup.recorded.isEmpty, "the binary ran: \(setup.recorded)")
     }
 
+    @Test func aSettingsFileAnotherUserOwnsIsRefusedBeforeAnythingRuns() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0"])
+        try setup.store.prepare()
+        let hook = setup.temp.path("hook.sh")
+        try setup.temp.write("#!/bin/sh\ntouch \"$0.ran\"\n", to: "hook.sh")
+        try OtherUser.chmod(hook, 0o755)
+        let settings = setup.store.root.appendingPathComponent("settings.yml")
+        try setup.temp.write("pre-switch-hook: \(hook.path)\n", to: "home/.lavavisor/settings.yml")
+        try OtherUser.give(settings)
+        let finished = try await CLI.run(setup.wrap(), in: setup.temp)
+        #expect(finished.exit == .exited(64), "\(finished.logs)")
+        #expect(
+            finished.logs.contains("lavavisor runs as root and refuses the settings file \(settings.path): it belongs to \(OtherUser.described)"),
+            "\(finished.logs)")
+        #expect(setup.recorded.isEmpty, "lavap ran: \(setup.recorded)")
+    }
+
     @Test func wrapRefusesAStoreOthersMayWrite() async throws {
         let setup = try Quickstart(binaries: ["1.0.0"])
         try setup.store.prepare()

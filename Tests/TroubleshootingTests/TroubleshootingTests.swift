@@ -56,6 +56,14 @@ import Testing
         ValidationError("--hook-timeout must be a positive number of seconds, got 0.0"),
         ValidationError("--upgrade-spread must be 0 (off) or a positive duration, got -60.0"),
         ValidationError("give either --enter-keyring-password or --keyring-password-file, not both"),
+        SettingsError(
+            "the environment variable LAVAVISOR_POLL_INTERVALL is not a lavavisor setting; a setting's variable is LAVAVISOR_ and a flag's long name in capitals with _ for - (LAVAVISOR_POLL_INTERVAL for --poll-interval; 'lavavisor config' lists them): fix its name or unset it"
+        ),
+        SettingsError("no-subscribe from env LAVAVISOR_NO_SUBSCRIBE is a flag: give true or false, got 'maybe'"),
+        SettingsError(
+            "the settings file /srv/lava/.lavavisor/settings.yml has 'pol-interval', which no lavavisor command knows; fix the name (a flag's long name without dashes) or remove it"
+        ),
+        ValidationError("'plugins' is not a lavavisor command with settings; give one of create-service, init, install, pod, prune, start, status, versions, wrap"),
         // MetricsServer
         MetricsServerError("--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9184; got 'nonsense'"),
         MetricsServerError(
@@ -253,7 +261,7 @@ import Testing
     /// Sources (its interpolations as placeholders) must match a row.
     static let freeFormTypes = [
         "OptionError", "StoreError", "InitError", "InstallError", "MetricsServerError", "SupervisedChildError", "GitSourceError",
-        "LocalSourceError", "ServiceError", "ValidationError",
+        "LocalSourceError", "ServiceError", "ValidationError", "SettingsError",
     ]
 
     @Test func everyMessageWrittenInSourcesHasARow() throws {
