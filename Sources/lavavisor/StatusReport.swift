@@ -74,6 +74,8 @@ struct StatusReport: Report {
     /// The versions a lavavisor without `--auto-download` on this store waits for (`run/wanted/`).
     var wanted: [String] = []
     var children: [ChildRecord]
+    /// The lavavisors running on this store, as their control sockets answer (`ctl status`): pause, pin.
+    var wrappers: [WrapperStatus] = []
     /// The versions marked bad after a failed upgrade; a mark holds while the chain's target is the one it names.
     var bad: [StoreState.BadVersion]
     var pending: [Pending] = []
@@ -92,7 +94,8 @@ struct StatusReport: Report {
     func encode(to encoder: any Encoder) throws {
         try encoder.encodeFields([
             "source": source, "role": role, "required": required, "requirement": requirement, "store": store, "current": current,
-            "currentError": currentError, "running": running, "installed": installed, "wanted": wanted, "children": children, "bad": bad,
+            "currentError": currentError, "running": running, "installed": installed, "wanted": wanted, "children": children,
+            "wrappers": wrappers, "bad": bad,
             "pending": pending,
             "pendingError": pendingError, "stateError": stateError, "available": available, "availableError": availableError,
             "decision": decision, "step": step, "services": services.map(Service.init), "configError": configError,
@@ -108,6 +111,10 @@ struct StatusReport: Report {
             current: store.currentVersion()?.description, currentError: store.currentProblem(),
             installed: store.installedVersions().map(\.description), children: store.runningChildren(), bad: [], available: [])
         report.wanted = store.wantedVersions().sorted().map(\.description)
+        for socket in store.controlSockets() {
+            let answer = try? await ControlClient.ask(ControlRequest(.status), at: socket.path, timeout: .seconds(5))
+            if let status = answer?.status { report.wrappers.append(status) }
+        }
         do { report.bad = try store.readState().bad } catch { report.stateError = "\(error)" }
         do {
             report.pending = try await monitor.source.pendingVersions().map { change in
@@ -172,6 +179,7 @@ struct StatusReport: Report {
         }
         let running = children.map { "lavap \($0.version) pid \($0.pid) (lavavisor pid \($0.supervisor))" }
         lines.append("running: \(running.isEmpty ? "none" : running.joined(separator: ", "))")
+        for wrapper in wrappers { lines.append("wrapper: lavavisor \(wrapper.pid) (\(wrapper.command)): \(wrapper.summary)") }
         let target = requirement?.target
         for mark in bad {
             let holds = target.map {

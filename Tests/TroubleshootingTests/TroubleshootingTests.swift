@@ -160,6 +160,15 @@ import Testing
         AnswerError(url: "http://localhost:26657", problem: "the abci_query answer has no value: is this a Lava node?"),
         DownloadNotFound(url: "https://github.com/lavanet/lava/releases/download/v9.9.9/lavap-v9.9.9-linux-amd64"),
         SupervisorError.refused("the node at http://localhost:26657 is on chain lava-testnet-2, not lava-mainnet-1"),
+        // lavavisor ctl and the control socket
+        ControlError("no lavavisor wrap, pod or start is running on /srv/.lavavisor; start one, or give the --directory it runs on"),
+        ControlError(
+            "2 lavavisors run on /srv/.lavavisor; choose one with --pid: pid 4242 (wrap: lavap rpcprovider p.yml), pid 4343 (pod: lavap rpcconsumer c.yml)"
+        ),
+        ControlError(
+            "refusing to pin 6.2.4: it is below the chain's minimum 6.2.5 for the provider role (target 6.3.0), and lavap below the minimum loses relays; pick 6.2.5 or later"
+        ),
+        ControlError("the request is longer than 4096 bytes"),
         // Plugins
         VersionFileError(path: "/etc/versions.yml", problem: "has no provider_min; add it as \"X.Y.Z\""),
         ProtobufError.truncated,
@@ -261,7 +270,7 @@ import Testing
     /// Sources (its interpolations as placeholders) must match a row.
     static let freeFormTypes = [
         "OptionError", "StoreError", "InitError", "InstallError", "MetricsServerError", "SupervisedChildError", "GitSourceError",
-        "LocalSourceError", "ServiceError", "ValidationError", "SettingsError",
+        "LocalSourceError", "ServiceError", "ValidationError", "SettingsError", "ControlError",
     ]
 
     @Test func everyMessageWrittenInSourcesHasARow() throws {

@@ -33,13 +33,16 @@ public enum ControlClient {
         UnixSocket.setSendTimeout(fd, .seconds(5))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard UnixSocket.writeAll(fd, try encoder.encode(request) + Data("\n".utf8)) else {
-            throw SystemError("sending the request to \(path.path)")
-        }
-        switch UnixSocket.readLine(fd, limit: ControlLimits.answerBytes, timeout: timeout, what: "answer") {
+        // A wrapper that refuses this client (another user, too many clients) answers and closes at
+        // once, maybe before the request is written: its answer is read all the same.
+        let sent = UnixSocket.writeAll(fd, try encoder.encode(request) + Data("\n".utf8))
+        let unsent = sent ? nil : SystemError("sending the request to \(path.path)")
+        switch UnixSocket.readLine(fd, limit: ControlLimits.answerBytes, timeout: sent ? timeout : .seconds(1), what: "answer") {
         case .failure(let error):
-            throw ControlError("\(path.path) gave \(error)")
+            if let unsent { throw unsent }
+            throw ControlError("no answer from \(path.path): \(error)")
         case .success(nil):
+            if let unsent { throw unsent }
             throw ControlError("the lavavisor at \(path.path) closed the connection without an answer")
         case .success(let line?):
             let decoder = JSONDecoder()

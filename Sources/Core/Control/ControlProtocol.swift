@@ -52,8 +52,8 @@ public struct ControlAnswer: Codable, Sendable, Equatable {
         ControlAnswer(ok: true, message: message, status: status)
     }
 
-    /// A command refused.
-    public static func refused(_ error: ControlError) -> ControlAnswer { ControlAnswer(ok: false, error: error.description) }
+    /// A command refused, saying why.
+    public static func refused(_ error: any Error) -> ControlAnswer { ControlAnswer(ok: false, error: "\(error)") }
 
     /// The answer as one line of JSON, newline included.
     public func line() -> Data {

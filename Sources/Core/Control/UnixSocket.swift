@@ -123,7 +123,9 @@ enum UnixSocket {
             let milliseconds = Int32(min(left.seconds * 1000 + 1, 60_000))
             let polled = poll(&ready, 1, milliseconds)
             if polled < 0, errno == EINTR { continue }
-            guard polled >= 0 else { return .failure(ControlError("\(SystemError("waiting for the \(what)"))")) }
+            guard polled >= 0 else {
+                return .failure(ControlError("poll failed while waiting for the \(what): \(String(cString: strerror(errno)))"))
+            }
             if polled == 0 { continue }
             let count = recv(fd, &buffer, buffer.count, 0)
             if count < 0, errno == EINTR || errno == EAGAIN { continue }

@@ -37,10 +37,8 @@ struct ControlHandler: Sendable {
             case .unmark: return try await unmark(try version(request))
             case .status: return await state()
             }
-        } catch let error as ControlError {
-            return .refused(error)
         } catch {
-            return .refused(ControlError("\(error)"))
+            return .refused(error)
         }
     }
 
