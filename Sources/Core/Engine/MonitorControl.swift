@@ -67,6 +67,7 @@ extension Monitor {
                 metadata: ["running": "\(plan.running.map(\.description) ?? "nothing")"])
             return .behind(pin)
         }
+        logger.info("lavap is pinned to \(pin) (lavavisor ctl use): moving it there", metadata: ["target": "\(plan.requirement.target)"])
         return switchCurrent(to: pin, plan: plan)
     }
 
