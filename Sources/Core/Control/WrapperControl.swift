@@ -22,17 +22,23 @@ public actor WrapperControl {
     /// The running backend's commands (`ctl restart`); nil until lavap was started.
     private(set) var commands: AsyncStream<BackendCommand>.Continuation?
 
-    /// Wake-ups of the check scheduler: one check now (several asked meanwhile make one).
-    public nonisolated let nudges: AsyncStream<Void>
-    private nonisolated let nudge: AsyncStream<Void>.Continuation
+    /// Where `checkSoon()` wakes the check scheduler that runs now, if any.
+    private var nudge: AsyncStream<Void>.Continuation?
 
     /// Not paused, not pinned.
-    public init() {
-        (nudges, nudge) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    public init() {}
+
+    /// The wake-ups of a check scheduler that starts: one check now (several asked meanwhile make
+    /// one). A scheduler that starts later takes them over.
+    public func nudges() -> AsyncStream<Void> {
+        let (nudges, nudge) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.nudge?.finish()
+        self.nudge = nudge
+        return nudges
     }
 
     /// Asks the scheduler for a check now.
-    public nonisolated func checkSoon() { nudge.yield() }
+    public func checkSoon() { nudge?.yield() }
 
     /// Pauses; returns when it was paused already, if it was.
     func pause() -> Date? {

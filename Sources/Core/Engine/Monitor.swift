@@ -320,7 +320,7 @@ public actor Monitor {
     public nonisolated func run(
         every interval: Duration, child: @Sendable () async -> SemanticVersion?, then react: @Sendable (Outcome) async -> Void
     ) async {
-        await CheckScheduler(source: source, interval: interval, logger: logger).run(nudges: control.nudges) {
+        await CheckScheduler(source: source, interval: interval, logger: logger).run(nudges: await control.nudges()) {
             let outcome = await check(child: await child())
             guard !Task.isCancelled else { return false }
             await react(outcome)

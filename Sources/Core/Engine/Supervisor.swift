@@ -195,7 +195,6 @@ public struct Supervisor: Sendable {
             do { sink.yield(.exited(try await backend.run(commands: commands, events: react))) } catch { sink.yield(.failed(error)) }
         }
         let checks = Task {
-            await monitor.control.attach(send)
             for await _ in firstStart {}
             guard !Task.isCancelled else { return }
             await monitor.run(every: pollInterval, child: { await status.running }) { outcome in
@@ -204,6 +203,7 @@ public struct Supervisor: Sendable {
         }
         return Session(commands: send, backend: running, checks: checks)
     }
+            await monitor.control.attach(send)  // `ctl restart` and `ctl use` once lavap was started
 
     /// Checks once, then every poll until `current` links to an installed version; refuses a node on another chain.
     /// The wait is logged as a warning once, then at debug on each poll.

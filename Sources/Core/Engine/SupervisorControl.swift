@@ -95,14 +95,14 @@ struct ControlHandler: Sendable {
     private func resume() async -> ControlAnswer {
         guard await control.resume() else { return .done("not paused; nothing changed") }
         logger.info("resumed by lavavisor ctl: checking now")
-        control.checkSoon()
+        await control.checkSoon()
         return .done("resumed: checking now; lavap moves if the chain (or a pin) asks for it")
     }
 
     private func release() async -> ControlAnswer {
         guard let pin = await control.releasePin() else { return .done("no version was pinned; nothing changed") }
         logger.info("lavavisor ctl released the pin to \(pin): lavap follows the chain again; checking now")
-        control.checkSoon()
+        await control.checkSoon()
         return .done("released the pin to \(pin): lavap follows the chain again (checking now)")
     }
 
