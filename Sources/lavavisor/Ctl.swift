@@ -123,7 +123,7 @@ extension Runtime {
             if await ControlClient.isStale(socket.path) {
                 try? FileManager.default.removeItem(at: socket.path)
                 logger.warning("removed \(socket.path.path): the lavavisor (pid \(socket.pid)) that made it is gone")
-            } else {
+            } else if FileManager.default.fileExists(atPath: socket.path.path) {  // not removed by its lavavisor meanwhile
                 live.append(socket)
             }
         }

@@ -43,7 +43,17 @@ public final class ControlServer: Sendable {
             }
         }
         let path = store.controlSocket(of: getpid())
-        let listener = try UnixSocket.listen(at: path.path)
+        // Listening before it has its name: a lavavisor starting meanwhile never finds it refusing
+        // connections (bound, not yet listening) and removes it as stale.
+        let unnamed = store.run.appendingPathComponent(".control-\(getpid()).new")
+        try? FileManager.default.removeItem(at: unnamed)
+        let listener = try UnixSocket.listen(at: unnamed.path)
+        guard rename(unnamed.path, path.path) == 0 else {
+            let error = SystemError("naming the control socket \(path.path)")
+            close(listener)
+            try? FileManager.default.removeItem(at: unnamed)
+            throw error
+        }
         let server = ControlServer(path: path, listener: listener, wakeUp: try WakeUpPipe())
         let thread = Thread { server.accept(logger: logger, handle: handle) }
         thread.name = "lavavisor-control"
@@ -86,7 +96,17 @@ public final class ControlServer: Sendable {
             guard fds[0].revents != 0 else { continue }
             let client = UnixSocket.accept(listener)
             guard client >= 0 else {
-                if errno == EINTR || errno == EAGAIN || errno == ECONNABORTED { continue }
+                let code = errno
+                if code == EINTR || code == EAGAIN || code == ECONNABORTED { continue }
+                if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(code) {
+                    // Out of descriptors or memory for now (a flood of clients, lavap's own files):
+                    // waits a little, still woken by `stop()`, instead of closing the socket for good.
+                    logger.debug(
+                        "the control socket cannot accept a client now", metadata: ["error": "\(SystemError("accepting", code: code))"])
+                    var wake = pollfd(fd: wakeUp.readEnd, events: Int16(POLLIN), revents: 0)
+                    if poll(&wake, 1, 100) > 0 { return }
+                    continue
+                }
                 logger.warning(
                     "the control socket cannot accept clients; \(path.path) is closed", metadata: ["error": "\(SystemError("accepting"))"])
                 return
