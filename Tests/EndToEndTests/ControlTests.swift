@@ -58,8 +58,12 @@ import Testing
         #expect(paused.exit == .exited(0) && paused.output.contains("paused: lavap 1.0.0 is not moved"), "\(paused.logs)")
         try setup.require(target: "1.1.0", minimum: "1.0.0")
         try await lavavisor.waitForLog("paused: would fetch 1.1.0, switch current to it and restart lavap")
-        state = try await status(setup)
-        #expect(state.paused && state.running == "1.0.0" && state.lastCheck?.hasPrefix("paused: would fetch 1.1.0") == true)
+        // The log line comes before the check ends: the status says it once that check ended.
+        try await waitUntil("the held fetch as the last check") {
+            state = try await status(setup)
+            return state.lastCheck?.hasPrefix("paused: would fetch 1.1.0") == true
+        }
+        #expect(state.paused && state.running == "1.0.0")
         let report = try await CLI.run(["status"] + setup.flags, in: setup.temp)
         #expect(report.output.contains("wrapper: lavavisor \(lavavisor.process.pid) (wrap: lavap rpcprovider"), "\(report.output)")
         #expect(report.output.contains("runs 1.0.0, paused"))
@@ -120,6 +124,22 @@ import Testing
         try await setup.waitForEvent("start", "1.1.0")
         lavavisor.process.signal(SIGTERM)
         #expect(try await lavavisor.exit() == .exited(0))
+    }
+
+    @Test func aPodAnswersTooAndRemovesItsSocketOnExit() async throws {
+        let setup = try Quickstart(versions: "1.0.0", binaries: ["1.0.0"])
+        let pod = try CLI.launch(
+            ["pod"] + setup.flags + ["--poll-interval", "0.2", "--cmd", "lavap rpcprovider provider.yml --from alice"], in: setup.temp)
+        let first = try await setup.waitForEvent("start", "1.0.0")
+        #expect(try await status(setup).command == "pod: lavap rpcprovider provider.yml --from alice")
+        let restarted = try await ctl(setup, "restart")
+        #expect(restarted.output.contains("restarted lavap 1.0.0: lavap runs 1.0.0"), "\(restarted.output) \(restarted.logs)")
+        try await setup.waitForEvent("sigterm", "1.0.0", first[2])
+        #expect(setup.starts("1.0.0") == 2)
+        pod.process.signal(SIGTERM)
+        #expect(try await pod.exit() == .exited(0))
+        #expect(setup.store.controlSockets().isEmpty)
+        #expect(!pod.logs.contains("control socket"), "\(pod.logs)")
     }
 
     @Test func unmarkClearsABadVersionMarkAndSaysWhetherThereWasOne() async throws {
