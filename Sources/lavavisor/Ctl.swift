@@ -80,9 +80,9 @@ extension Lavavisor.Ctl {
     /// `ctl use X.Y.Z` and `ctl use --release`.
     struct Use: ControlCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Pin lavap to an installed version (not below the chain's minimum) instead of the chain's target.",
+            abstract: "Pin lavap to a version (at or above the chain's minimum) instead of the chain's target.",
             discussion:
-                "The pin holds until 'ctl use --release', until the chain's minimum rises above it, or until this lavavisor ends. With --auto-download a version not installed is fetched; without, it is refused."
+                "The pin holds until 'ctl use --release', until the chain's minimum rises above it, until the version fails and is rolled back from, or until this lavavisor ends. With --auto-download a version not installed is fetched; without, it is refused."
         )
         @OptionGroup var target: ControlTargetFlags
         @Argument(help: "The version to run, X.Y.Z.") var version: String?
