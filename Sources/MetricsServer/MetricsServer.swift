@@ -6,7 +6,9 @@ import NIOPosix
 import Prometheus
 
 /// `--metrics-address HOST:PORT`: serves `GET /metrics` (the Prometheus text format of what
-/// `Telemetry` records) and `GET /healthz` (200 `ok`, or 503 with the reason from `Health`).
+/// `Telemetry` records, each series with its `# HELP`), `GET /livez` (lavavisor's checks go on:
+/// the liveness probe) and `GET /readyz` (lavap runs on a version that meets the chain's minimum:
+/// the readiness probe; `/healthz` is the same), each 200 `ok` or 503 with the reason from `Health`.
 ///
 /// A small swift-nio server bound only where asked; it answers on its own event loop, so a scrape
 /// never waits for the monitor and the monitor never waits for a scrape. Any other path is 404,
@@ -27,11 +29,14 @@ public final class MetricsServer: Sendable {
 
     /// Bootstraps swift-metrics with a Prometheus registry and starts serving on `address`
     /// (`HOST:PORT`); throws a clear error when the address is malformed or cannot be bound.
+    /// `version` is lavavisor's own (`lavavisor_build_info`).
     public static func start(
-        at address: String, health: Health, limits: MetricsServerLimits = .standard(descriptorLimit: DescriptorLimit.current)
+        at address: String, health: Health, version: String,
+        limits: MetricsServerLimits = .standard(descriptorLimit: DescriptorLimit.current)
     ) async throws -> MetricsServer {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(DescribedMetricsFactory(registry: registry))
+        Telemetry.start(version: version)
         return try await serve(at: address, health: health, limits: limits, registry: registry)
     }
 
@@ -106,14 +111,11 @@ private final class Responder: ChannelInboundHandler, Sendable {
         let (status, type, body): (HTTPResponseStatus, String, [UInt8]) =
             switch (head.method, path) {
             case (.GET, "/metrics"): (.ok, "text/plain; version=0.0.4; charset=utf-8", registry.emitToBuffer())
-            case (.GET, "/healthz"):
-                if let problem = health.problem() {
-                    (.serviceUnavailable, "text/plain; charset=utf-8", Array((problem + "\n").utf8))
-                } else {
-                    (.ok, "text/plain; charset=utf-8", Array("ok\n".utf8))
-                }
-            case (_, "/metrics"), (_, "/healthz"): (.methodNotAllowed, "text/plain; charset=utf-8", Array("only GET\n".utf8))
-            default: (.notFound, "text/plain; charset=utf-8", Array("lavavisor serves /metrics and /healthz\n".utf8))
+            case (.GET, "/livez"): Self.probe(health.liveness())
+            case (.GET, "/readyz"), (.GET, "/healthz"): Self.probe(health.problem())
+            case (_, "/metrics"), (_, "/livez"), (_, "/readyz"), (_, "/healthz"):
+                (.methodNotAllowed, "text/plain; charset=utf-8", Array("only GET\n".utf8))
+            default: (.notFound, "text/plain; charset=utf-8", Array("lavavisor serves /metrics, /livez, /readyz and /healthz\n".utf8))
             }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: type)
@@ -123,5 +125,11 @@ private final class Responder: ChannelInboundHandler, Sendable {
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// A probe's answer: 200 `ok`, or 503 with the reason.
+    private static func probe(_ problem: String?) -> (HTTPResponseStatus, String, [UInt8]) {
+        guard let problem else { return (.ok, "text/plain; charset=utf-8", Array("ok\n".utf8)) }
+        return (.serviceUnavailable, "text/plain; charset=utf-8", Array((problem + "\n").utf8))
     }
 }

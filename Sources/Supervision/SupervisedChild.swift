@@ -329,7 +329,7 @@ public actor SupervisedChild {
         }
         logger.info("started lavap \(version)", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
         Telemetry.childStarted(version)
-        configuration.health?.child(running: true)
+        configuration.health?.child(running: true, version: version)
         _ = await events?(.started(version))
         return process
     }
@@ -424,7 +424,7 @@ public actor SupervisedChild {
     }
 
     private func scheduleRestart(after delay: Duration, exit: ProcessExit) {
-        Telemetry.restarting(after: exit)
+        Telemetry.restarting()
         state = .waiting(
             pending: Task {
                 do { try await Task.sleep(for: delay) } catch { return }

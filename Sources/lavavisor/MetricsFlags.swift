@@ -5,7 +5,7 @@ struct MetricsFlags: ParsableArguments {
     @Option(
         name: .customLong("metrics-address"),
         help: ArgumentHelp(
-            "Serve GET /metrics (Prometheus) and GET /healthz on this address, e.g. 127.0.0.1:9184 (off by default).",
+            "Serve GET /metrics (Prometheus), /livez (liveness), /readyz (readiness; /healthz the same) on this address, e.g. 127.0.0.1:9184 (off by default).",
             valueName: "host:port"))
     var address: String?
 }

@@ -20,6 +20,7 @@ extension Lavavisor {
         @OptionGroup var versionSources: VersionSourceFlags
         @OptionGroup var binarySources: BinarySourceFlags
         @OptionGroup var hooks: HookFlags
+        @OptionGroup var metrics: MetricsFlags
 
         static let supervises = true
 
@@ -31,7 +32,7 @@ extension Lavavisor {
             // The run wrap makes, with no --cmd: the backend runs the services of config.yml.
             var plan = SupervisionPlan(
                 versionSources: versionSources, binarySources: binarySources, monitor: monitor, command: nil, process: process,
-                backend: backend, prune: prune, metrics: nil, defaultSource: DefaultPlugin.binarySource,
+                backend: backend, prune: prune, metrics: metrics, defaultSource: DefaultPlugin.binarySource,
                 defaultBackend: DefaultPlugin.serviceBackend)
             plan.hooks = hooks
             return try await runtime.supervise(plan)

@@ -109,6 +109,8 @@ extension Runtime {
         try store.prepare()
         // As root: no store another user could change (the binaries are checked again before each start).
         try store.checkOwnership()
+        SettingsResolution.current.withLock { $0 }?.recordSources(
+            in: store, defaults: ["source": plan.defaultSource], logger: logger)
         let role = command?.role ?? .any
         logger.info(
             "lavavisor \(Lavavisor.version) supervising",
@@ -126,8 +128,10 @@ extension Runtime {
         }
         // A metrics address that cannot be served is an error before anything starts.
         var metrics: MetricsServer?
-        if let address = plan.metrics?.address { metrics = try await MetricsServer.start(at: address, health: context.health ?? Health()) }
-        if let metrics { logger.info("serving GET /metrics and GET /healthz", metadata: ["address": "\(metrics.address)"]) }
+        if let address = plan.metrics?.address {
+            metrics = try await MetricsServer.start(at: address, health: context.health ?? Health(), version: Lavavisor.version)
+        }
+        if let metrics { logger.info("serving GET /metrics, /livez, /readyz and /healthz", metadata: ["address": "\(metrics.address)"]) }
         let fetches = plan.monitor.autoDownload || plan.alwaysFetch
         let status = BackendStatus()
         let supervisor = Supervisor(
@@ -147,7 +151,11 @@ extension Runtime {
                     try? await Task.sleep(for: .seconds(3))
                     Footprint.releaseStartupPages()
                 }
-            })
+            },
+            // `lavavisor ctl` lists each wrapper by this: `wrap: lavap rpcprovider …` (`init --auto-start` goes on as wrap or start).
+            control: SupervisorControl(
+                command: command.map { "\(plan.alwaysFetch ? "pod" : "wrap"): \((["lavap"] + $0.arguments).joined(separator: " "))" }
+                    ?? "start: the services of \(store.configFile.path)"))
         let watchdog = Task { await notifier?.keepWatchdogFed() }
         defer {
             watchdog.cancel()

@@ -1,4 +1,5 @@
 import Core
+import TestSupport
 import Testing
 
 /// `/healthz`'s verdict, at chosen instants.
@@ -31,5 +32,32 @@ import Testing
         #expect(health.problem(now: start + .seconds(700))?.contains("the last successful version check was") == true)
         health.checkSucceeded(now: start + .seconds(700))
         #expect(health.problem(now: start + .seconds(701)) == nil)
+    }
+
+    @Test func failingChecksMakeItNotReadyButStillAlive() {
+        let health = health()
+        health.checking(true, now: start + .seconds(15))
+        health.checking(false, now: start + .seconds(16))
+        health.checking(true, now: start + .seconds(60))
+        health.checking(false, now: start + .seconds(61))
+        #expect(health.problem(now: start + .seconds(62))?.contains("the last successful version check was") == true)
+        #expect(health.liveness(now: start + .seconds(62)) == nil, "the checks go on: alive")
+        #expect(health.liveness(now: start + .seconds(106)) == nil)
+        #expect(health.liveness(now: start + .seconds(107)) == "no version check has ended for 46 s (more than 3 poll intervals)")
+        health.checking(true, now: start + .seconds(107))
+        #expect(health.liveness(now: start + .seconds(600)) == nil, "a check that runs is alive, up to the longest check")
+    }
+
+    @Test func aLavapBelowTheChainsMinimumIsNotReadyUntilANewerOneRuns() {
+        let health = health()
+        health.child(running: true, version: v("1.0.0"))
+        health.required(minimum: v("1.0.0"))
+        #expect(health.problem(now: start) == nil)
+        health.required(minimum: v("1.1.0"))
+        #expect(health.problem(now: start) == "lavap 1.0.0 is below the chain's minimum 1.1.0")
+        #expect(health.liveness(now: start) == nil)
+        // The upgrade's start, before any new check: judged on what runs now.
+        health.child(running: true, version: v("1.1.0"))
+        #expect(health.problem(now: start) == nil)
     }
 }

@@ -55,7 +55,7 @@ import Testing
 
     /// The address lavavisor logged it serves on.
     static func address(of lavavisor: CLI.Running) async throws -> String {
-        try await lavavisor.waitForLog("serving GET /metrics and GET /healthz")
+        try await lavavisor.waitForLog("serving GET /metrics, /livez, /readyz and /healthz")
         let line = try #require(lavavisor.logs.split(separator: "\n").first { $0.contains("serving GET /metrics") })
         return try #require(line.split(separator: " ").first { $0.hasPrefix("address=") }.map { String($0.dropFirst("address=".count)) })
     }
@@ -99,8 +99,68 @@ import Testing
             return response.status == 503
         }
         #expect(body.contains("the last successful version check was"), "\(body)")
+        #expect(try await get(address, "/readyz").status == 503)
+        // The checks go on, failing: not ready, but alive (a liveness probe must not restart a pod whose lavap serves).
+        let alive = try await get(address, "/livez")
+        #expect(alive.status == 200, "\(String(decoding: alive.body, as: UTF8.self))")
         #expect(try await samples(address).contains { $0.name == "lavavisor_checks_total" && $0.labels["outcome"] == "failed" })
 
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0))
+    }
+
+    @Test func everySeriesHasItsHelpAndExistsFromTheFirstScrape() async throws {
+        let setup = try Quickstart()
+        let lavavisor = try CLI.launch(setup.wrap(["--metrics-address", "127.0.0.1:0"]), in: setup.temp)
+        let address = try await Self.address(of: lavavisor)
+        let response = try await get(address, "/metrics")
+        let text = String(decoding: response.body, as: UTF8.self)
+        let found = try Self.parse(text)
+        // Counters at zero before their first event, so that increase() sees the first one.
+        for name in [
+            "lavavisor_restarts_total", "lavavisor_upgrades_total", "lavavisor_rollbacks_total", "lavavisor_download_failures_total",
+        ] {
+            #expect(found.contains(Sample(name: name, labels: [:], value: 0)), "\(name) in:\n\(text)")
+        }
+        for outcome in ["failed", "wrong_chain", "switched"] {
+            #expect(found.contains { $0.name == "lavavisor_checks_total" && $0.labels["outcome"] == outcome }, "\(outcome) in:\n\(text)")
+        }
+        for name in [
+            "lavavisor_crash_loop", "lavavisor_upgrades_paused", "lavavisor_below_minimum", "lavavisor_bad_versions", "lavavisor_child_up",
+        ] {
+            #expect(found.contains { $0.name == name }, "\(name) in:\n\(text)")
+        }
+        #expect(found.contains { $0.name == "lavavisor_build_info" && $0.labels["version"]?.isEmpty == false && $0.value == 1 })
+        // Every family has its HELP and TYPE.
+        let families = Set(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] })
+        #expect(families.count >= 15, "\(text)")
+        for family in families {
+            #expect(text.contains("# HELP \(family) "), "no HELP for \(family)")
+        }
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0))
+    }
+
+    @Test func aLavapBelowTheChainsMinimumIsNotReadyButAlive() async throws {
+        let setup = try Quickstart(binaries: ["1.0.0"])
+        let lavavisor = try CLI.launch(setup.wrap(["--metrics-address", "127.0.0.1:0"]), in: setup.temp)
+        let address = try await Self.address(of: lavavisor)
+        try await setup.waitForEvent("start", "1.0.0")
+        try await waitUntil("ready") { try await get(address, "/readyz").status == 200 }
+        // 1.1.0 cannot be had: lavap 1.0.0 keeps running, below the minimum.
+        try setup.require("1.1.0")
+        var body = ""
+        try await waitUntil("/readyz failing, last: \(body)") {
+            let response = try await get(address, "/readyz")
+            body = String(decoding: response.body, as: UTF8.self)
+            return response.status == 503
+        }
+        #expect(body == "lavap 1.0.0 is below the chain's minimum 1.1.0\n")
+        #expect(try await get(address, "/livez").status == 200)
+        let found = try await samples(address)
+        #expect(found.contains(Sample(name: "lavavisor_below_minimum", labels: [:], value: 1)))
+        #expect(found.contains(Sample(name: "lavavisor_below_target", labels: [:], value: 1)))
+        #expect(found.contains(Sample(name: "lavavisor_child_up", labels: [:], value: 1)))
         lavavisor.process.signal(SIGTERM)
         #expect(try await lavavisor.exit() == .exited(0))
     }

@@ -149,6 +149,10 @@ public actor Monitor {
         if plan.chainMismatch == nil {
             lastVersions = reading.versions
             Telemetry.required(plan.requirement)
+            Telemetry.read(
+                chainID: reading.chainID, height: reading.height, badVersions: plan.bad.count, running: running,
+                requirement: plan.requirement)
+            health?.required(minimum: plan.requirement.minimum)
         }
         guard listing == .always || (plan.needsOffers && plan.chainMismatch == nil) else { return plan }
         do {

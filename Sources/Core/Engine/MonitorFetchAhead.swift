@@ -57,6 +57,7 @@ extension Monitor {
             return
         }
         guard let today = lastRequirement else { return }
+        Telemetry.pendingProposals(pending.filter { role.requirement($0.versions).target > today.target }.count)
         let running = child ?? today.target
         let now = ContinuousClock.now
         var seen: Set<SemanticVersion> = []

@@ -170,6 +170,10 @@ public struct Supervisor: Sendable {
             case .started(let version):
                 started.finish()
                 afterStart?()
+                // Also for a backend whose processes are not lavavisor's children (systemd's services).
+                Telemetry.childStarted(version)
+                Telemetry.crashLoop(false)
+                monitor.health?.child(running: true, version: version)
                 if await status.started(version) {
                     if let hooks = monitor.hooks {
                         let logger = monitor.logger
@@ -178,6 +182,8 @@ public struct Supervisor: Sendable {
                     await afterUpgrade?(version)
                 }
             case .ended:
+                Telemetry.childEnded()
+                monitor.health?.child(running: false)
                 await status.ended()
             case .startFailed:
                 started.finish()
@@ -185,6 +191,7 @@ public struct Supervisor: Sendable {
             case .upgradeFailed(let failed):
                 return await monitor.rollBack(failed)
             case .crashLoop(let version, let reason):
+                Telemetry.crashLoop(true)
                 // Awaited (bounded by --hook-timeout): lavavisor may exit right after a crash loop.
                 await monitor.hooks?.run(.onCrashLoop, from: version, to: nil, reason: reason, logger: monitor.logger)
                 return await monitor.fallBack(from: version, reason: reason)
@@ -196,6 +203,7 @@ public struct Supervisor: Sendable {
         }
         let checks = Task {
             for await _ in firstStart {}
+            await monitor.control.attach(send)  // `ctl restart` and `ctl use` once lavap was started
             guard !Task.isCancelled else { return }
             await monitor.run(every: pollInterval, child: { await status.running }) { outcome in
                 if await status.restart(after: outcome) { send.yield(.restart) }
@@ -203,7 +211,6 @@ public struct Supervisor: Sendable {
         }
         return Session(commands: send, backend: running, checks: checks)
     }
-            await monitor.control.attach(send)  // `ctl restart` and `ctl use` once lavap was started
 
     /// Checks once, then every poll until `current` links to an installed version; refuses a node on another chain.
     /// The wait is logged as a warning once, then at debug on each poll.

@@ -1,9 +1,13 @@
 import Synchronization
 
-/// Whether lavavisor is doing its job, for `/healthz` (Kubernetes' liveness and readiness probes):
-/// the child runs, and the last version check succeeded recently (within three poll intervals) or
-/// one is running now (a long download, for at most `longestCheck`: a stalled one ends at its idle
-/// timeout), so that a pod serving relays is not taken out of service while it fetches a release.
+/// Whether lavavisor is doing its job, for Kubernetes' probes.
+///
+/// Ready (`/readyz`, and `/healthz`): the child runs, on a version that meets the chain's minimum
+/// as far as the last check knows, and the last version check succeeded recently (within three
+/// poll intervals) or one is running now (a long download, for at most `longestCheck`: a stalled
+/// one ends at its idle timeout), so that a pod serving relays is not taken out of service while
+/// it fetches a release. Live (`/livez`): lavavisor's checks go on, whatever they find: a node
+/// that is down makes a pod not ready, never restarted while its lavap serves.
 ///
 /// One is made by the supervising command and handed to the monitor (checks), the backend (the
 /// child, through `PluginContext.health`) and the metrics server (the probe).
@@ -22,6 +26,9 @@ public final class Health: Sendable {
         var pollInterval: Duration = Monitor.defaultPollInterval
         var started = ContinuousClock.now
         var checkingSince: ContinuousClock.Instant?
+        var lastAttempt: ContinuousClock.Instant?
+        var running: SemanticVersion?
+        var minimum: SemanticVersion?
     }
     private let state = Mutex(State())
 
@@ -30,16 +37,46 @@ public final class Health: Sendable {
 
     /// A version check (with what it installs or fetches ahead) started, or ended.
     public func checking(_ running: Bool, now: ContinuousClock.Instant = .now) {
-        state.withLock { $0.checkingSince = running ? now : nil }
+        state.withLock { state in
+            state.checkingSince = running ? now : nil
+            if !running { state.lastAttempt = now }
+        }
     }
 
-    /// The child started or ended.
-    public func child(running: Bool) { state.withLock { $0.childRunning = running } }
+    /// The chain's minimum for the supervised role, as the last check read it.
+    public func required(minimum: SemanticVersion) { state.withLock { $0.minimum = minimum } }
 
-    /// nil when healthy, else the one-line reason.
+    /// nil when lavavisor's checks go on (one ended within three poll intervals, or one runs, for
+    /// at most `longestCheck`), else the one-line reason.
+    public func liveness(now: ContinuousClock.Instant = .now) -> String? {
+        state.withLock { state in
+            let window = state.pollInterval * 3
+            if let since = state.checkingSince {
+                let running = now - since
+                return running <= Self.longestCheck
+                    ? nil : "a version check has been running for \(running.brief) (more than \(Self.longestCheck.brief))"
+            }
+            let last = state.lastAttempt ?? state.started
+            let age = now - last
+            return age <= window ? nil : "no version check has ended for \(age.brief) (more than 3 poll intervals)"
+        }
+    }
+
+    /// The child started (on `version`, when known) or ended.
+    public func child(running: Bool, version: SemanticVersion? = nil) {
+        state.withLock { state in
+            state.childRunning = running
+            if running, let version { state.running = version }
+        }
+    }
+
+    /// nil when ready, else the one-line reason.
     public func problem(now: ContinuousClock.Instant = .now) -> String? {
         state.withLock { state in
             guard state.childRunning else { return "lavap is not running" }
+            if let running = state.running, let minimum = state.minimum, running < minimum {
+                return "lavap \(running) is below the chain's minimum \(minimum)"
+            }
             let window = state.pollInterval * 3
             if let since = state.checkingSince {
                 let running = now - since
