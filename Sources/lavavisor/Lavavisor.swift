@@ -1,5 +1,6 @@
 import ArgumentParser
 import Core
+import Foundation
 
 /// `lavavisor`: keeps lavap on the protocol version the chain demands.
 @main
@@ -16,7 +17,7 @@ struct Lavavisor: AsyncParsableCommand {
         version: version,
         subcommands: [
             Init.self, CreateService.self, Start.self, Wrap.self, Pod.self, VersionCommand.self, Status.self,
-            Install.self, Versions.self, Prune.self, PluginsCommand.self,
+            Install.self, Versions.self, Prune.self, PluginsCommand.self, Config.self, Ctl.self,
         ]
     )
 
@@ -29,8 +30,27 @@ struct Lavavisor: AsyncParsableCommand {
     static func main() async {
         Signals.install()
         Signals.ignoreHarmful()
+        // The settings from the environment and the store's files become flags before parsing, so
+        // that one parser checks every value, wherever it came from.
+        let resolution: SettingsResolution
         do {
-            var command = try await asyncParseAsRoot(nil)
+            resolution = try SettingsResolution.resolve(
+                Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+        } catch {
+            exit(withError: ValidationError(error.description))
+        }
+        SettingsResolution.current.withLock { $0 = resolution }
+        var command: any ParsableCommand
+        do {
+            command = try await asyncParseAsRoot(resolution.arguments)
+        } catch {
+            // A refused value that was not on the command line: say where it came from.
+            if let provenance = resolution.provenance, !(error is CleanExit) {
+                FileHandle.standardError.write(Data((provenance + "\n").utf8))
+            }
+            exit(withError: error)
+        }
+        do {
             if !((type(of: command) as? any RuntimeCommand.Type)?.supervises ?? false) { Signals.restoreDefaults() }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

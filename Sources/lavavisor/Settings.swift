@@ -74,6 +74,9 @@ struct SettingsCatalog: Sendable, Equatable {
 
     /// The commands whose settings are not taken from the environment or the file.
     static let unconfigured: Set<String> = ["config", "help"]
+    /// The flags of one invocation, not configuration: what to print (`--json`), which wrapper to
+    /// talk to (`ctl --pid`), whether to act (`prune --dry-run`).
+    static let invocationFlags: Set<String> = ["json", "pid", "dry-run"]
 
     init(commands: [String: [Setting]], sourceNames: Set<String>) {
         self.commands = commands
@@ -133,7 +136,7 @@ struct SettingsCatalog: Sendable, Equatable {
     private static func settings(of arguments: [Dump.Argument]) -> [Setting] {
         arguments.compactMap { argument in
             guard argument.kind != "positional", let long = argument.names?.first(where: { $0.kind == "long" })?.name,
-                !(argument.kind == "flag" && ["help", "version"].contains(long))
+                !(argument.kind == "flag" && ["help", "version"].contains(long)), !invocationFlags.contains(long)
             else { return nil }
             let named = argument.abstract?.firstMatch(of: /\(default: ([^)]*)\)/).map { String($0.output.1) }
             return Setting(name: long, isFlag: argument.kind == "flag", defaultValue: argument.defaultValue ?? named)

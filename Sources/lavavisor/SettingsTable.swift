@@ -23,6 +23,11 @@ extension SettingsCatalog {
                 Setting(name: "keyring-password-file", isFlag: false, defaultValue: nil),
                 Setting(name: "create-link", isFlag: true, defaultValue: nil),
             ],
+            "ctl": [
+                Setting(name: "directory", isFlag: false, defaultValue: "your home folder"),
+                Setting(name: "log-format", isFlag: false, defaultValue: "text"),
+                Setting(name: "verbose", isFlag: true, defaultValue: nil),
+            ],
             "init": [
                 Setting(name: "directory", isFlag: false, defaultValue: "your home folder"),
                 Setting(name: "log-format", isFlag: false, defaultValue: "text"),
@@ -156,7 +161,6 @@ extension SettingsCatalog {
                 Setting(name: "log-format", isFlag: false, defaultValue: "text"),
                 Setting(name: "verbose", isFlag: true, defaultValue: nil),
                 Setting(name: "keep", isFlag: false, defaultValue: "1"),
-                Setting(name: "dry-run", isFlag: true, defaultValue: nil),
             ],
             "start": [
                 Setting(name: "directory", isFlag: false, defaultValue: "your home folder"),
@@ -209,6 +213,7 @@ extension SettingsCatalog {
                 Setting(name: "on-rollback-hook", isFlag: false, defaultValue: nil),
                 Setting(name: "on-crash-loop-hook", isFlag: false, defaultValue: nil),
                 Setting(name: "hook-timeout", isFlag: false, defaultValue: "1m"),
+                Setting(name: "metrics-address", isFlag: false, defaultValue: nil),
             ],
             "status": [
                 Setting(name: "directory", isFlag: false, defaultValue: "your home folder"),
@@ -236,7 +241,6 @@ extension SettingsCatalog {
                 Setting(name: "max-download-size", isFlag: false, defaultValue: "512MiB"),
                 Setting(name: "binaries-dir", isFlag: false, defaultValue: nil),
                 Setting(name: "role", isFlag: false, defaultValue: "any"),
-                Setting(name: "json", isFlag: true, defaultValue: nil),
                 Setting(name: "systemctl", isFlag: false, defaultValue: "systemctl"),
                 Setting(name: "sudo", isFlag: true, defaultValue: nil),
                 Setting(name: "user", isFlag: true, defaultValue: nil),
@@ -259,7 +263,6 @@ extension SettingsCatalog {
                 Setting(name: "rest-url", isFlag: false, defaultValue: nil),
                 Setting(name: "versions-file", isFlag: false, defaultValue: nil),
                 Setting(name: "role", isFlag: false, defaultValue: "any"),
-                Setting(name: "json", isFlag: true, defaultValue: nil),
             ],
             "wrap": [
                 Setting(name: "directory", isFlag: false, defaultValue: "your home folder"),

@@ -37,7 +37,10 @@ import Testing
 
         let listed = try await CLI.run(["versions", "--directory", home], in: setup.temp)
         let rows = listed.output.split(separator: "\n").map(String.init)
-        #expect(rows.contains { $0.hasPrefix("1.2.0 ") && $0.hasSuffix("current, running (pid \(child[2]))") }, "\(listed.output)")
+        // The chain's versions too: init recorded the versions file, so versions knows the chain.
+        #expect(
+            rows.contains { $0.hasPrefix("1.2.0 ") && $0.hasSuffix("current, running (pid \(child[2])), chain target, chain minimum") },
+            "\(listed.output)")
         #expect(rows.contains { $0.hasPrefix("1.3.0 ") && $0.hasSuffix("installed ahead") }, "\(listed.output)")
 
         let pruned = try await CLI.run(["prune", "--keep", "1", "--directory", home], in: setup.temp)

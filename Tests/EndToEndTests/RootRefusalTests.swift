@@ -33,7 +33,8 @@ struct RootRefusalTests {
         let finished = try await CLI.run(setup.wrap(), in: setup.temp)
         #expect(finished.exit == .exited(64), "\(finished.logs)")
         #expect(
-            finished.logs.contains("lavavisor runs as root and refuses the settings file \(settings.path): it belongs to \(OtherUser.described)"),
+            finished.logs.contains(
+                "lavavisor runs as root and refuses the settings file \(settings.path): it belongs to \(OtherUser.described)"),
             "\(finished.logs)")
         #expect(setup.recorded.isEmpty, "lavap ran: \(setup.recorded)")
     }

@@ -179,7 +179,8 @@ import Testing
         #expect(flag.exit == .exited(64))
         #expect(flag.logs.contains("no-subscribe from env LAVAVISOR_NO_SUBSCRIBE is a flag: give true or false, got 'maybe'"))
 
-        let config = try await run(["config", "wrap", "--directory", home.path], in: temp, environment: ["LAVAVISOR_POLL_INTERVAL": "soon"])
+        let config = try await run(
+            ["config", "wrap", "--directory", home.path], in: temp, environment: ["LAVAVISOR_POLL_INTERVAL": "soon"])
         #expect(config.exit == .exited(1))
         #expect(config.output.contains("error:"), "\(config.output)")
     }

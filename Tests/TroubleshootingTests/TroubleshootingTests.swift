@@ -63,7 +63,9 @@ import Testing
         SettingsError(
             "the settings file /srv/lava/.lavavisor/settings.yml has 'pol-interval', which no lavavisor command knows; fix the name (a flag's long name without dashes) or remove it"
         ),
-        ValidationError("'plugins' is not a lavavisor command with settings; give one of create-service, init, install, pod, prune, start, status, versions, wrap"),
+        ValidationError(
+            "'plugins' is not a lavavisor command with settings; give one of create-service, init, install, pod, prune, start, status, versions, wrap"
+        ),
         // MetricsServer
         MetricsServerError("--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9184; got 'nonsense'"),
         MetricsServerError(
