@@ -137,6 +137,7 @@ import Testing
         for family in families {
             #expect(text.contains("# HELP \(family) "), "no HELP for \(family)")
         }
+        try await setup.waitForEvent("start", "1.0.0")
         lavavisor.process.signal(SIGTERM)
         #expect(try await lavavisor.exit() == .exited(0))
     }
@@ -161,6 +162,23 @@ import Testing
         #expect(found.contains(Sample(name: "lavavisor_below_minimum", labels: [:], value: 1)))
         #expect(found.contains(Sample(name: "lavavisor_below_target", labels: [:], value: 1)))
         #expect(found.contains(Sample(name: "lavavisor_child_up", labels: [:], value: 1)))
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0))
+    }
+
+    @Test func aPauseByCtlIsAGauge() async throws {
+        let setup = try Quickstart()
+        let lavavisor = try CLI.launch(setup.wrap(["--metrics-address", "127.0.0.1:0"]), in: setup.temp)
+        let address = try await Self.address(of: lavavisor)
+        try await setup.waitForEvent("start", "1.0.0")
+        #expect(try await samples(address).contains(Sample(name: "lavavisor_upgrades_paused", labels: [:], value: 0)))
+        let home = setup.temp.path("home").path
+        let paused = try await CLI.run(["ctl", "pause", "--directory", home], in: setup.temp)
+        #expect(paused.exit == .exited(0), "\(paused.logs)")
+        #expect(try await samples(address).contains(Sample(name: "lavavisor_upgrades_paused", labels: [:], value: 1)))
+        let resumed = try await CLI.run(["ctl", "resume", "--directory", home], in: setup.temp)
+        #expect(resumed.exit == .exited(0), "\(resumed.logs)")
+        #expect(try await samples(address).contains(Sample(name: "lavavisor_upgrades_paused", labels: [:], value: 0)))
         lavavisor.process.signal(SIGTERM)
         #expect(try await lavavisor.exit() == .exited(0))
     }

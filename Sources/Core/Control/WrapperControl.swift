@@ -45,12 +45,14 @@ public actor WrapperControl {
         if let pausedSince { return pausedSince }
         pausedSince = Date()
         lastHeld = nil
+        Telemetry.upgradesPaused(true)
         return nil
     }
 
     /// Resumes; returns whether it was paused.
     func resume() -> Bool {
         defer { pausedSince = nil }
+        Telemetry.upgradesPaused(false)
         return pausedSince != nil
     }
 
