@@ -24,7 +24,11 @@ public final class ControlServer: Sendable {
     /// What the server does with a request.
     public typealias Handler = @Sendable (ControlRequest) async -> ControlAnswer
 
-    private init(path: URL, listener: Int32, wakeUp: WakeUpPipe) {
+    /// How long a client has to send its request line (`ControlLimits.requestTimeout`).
+    let requestTimeout: Duration
+
+    private init(path: URL, listener: Int32, wakeUp: WakeUpPipe, requestTimeout: Duration) {
+        self.requestTimeout = requestTimeout
         self.path = path
         self.listener = listener
         self.wakeUp = wakeUp
@@ -32,7 +36,9 @@ public final class ControlServer: Sendable {
 
     /// Removes the sockets of dead lavavisors in `store`'s `run/` (and any left with this pid),
     /// then listens at this process's socket and serves `handle` until `stop()`.
-    public static func start(in store: Store, logger: Logger, handle: @escaping Handler) async throws -> ControlServer {
+    public static func start(
+        in store: Store, logger: Logger, requestTimeout: Duration = ControlLimits.requestTimeout, handle: @escaping Handler
+    ) async throws -> ControlServer {
         try FileManager.default.createDirectory(at: store.run, withIntermediateDirectories: true)
         for socket in store.controlSockets() {
             let stale = socket.pid == getpid() ? true : await ControlClient.isStale(socket.path)
@@ -54,7 +60,7 @@ public final class ControlServer: Sendable {
             try? FileManager.default.removeItem(at: unnamed)
             throw error
         }
-        let server = ControlServer(path: path, listener: listener, wakeUp: try WakeUpPipe())
+        let server = ControlServer(path: path, listener: listener, wakeUp: try WakeUpPipe(), requestTimeout: requestTimeout)
         let thread = Thread { server.accept(logger: logger, handle: handle) }
         thread.name = "lavavisor-control"
         thread.stackSize = 256 * 1024
@@ -111,7 +117,7 @@ public final class ControlServer: Sendable {
                     "the control socket cannot accept clients; \(path.path) is closed", metadata: ["error": "\(SystemError("accepting"))"])
                 return
             }
-            UnixSocket.setSendTimeout(client, ControlLimits.requestTimeout)
+            UnixSocket.setSendTimeout(client, requestTimeout)
             guard let uid = UnixSocket.peerUID(client), uid == getuid() || uid == 0 else {
                 logger.warning(
                     "refused a control client of another user",
@@ -146,7 +152,7 @@ public final class ControlServer: Sendable {
     private func serve(_ client: Int32, logger: Logger, handle: @escaping Handler) {
         defer { close(client) }
         let answer: ControlAnswer
-        switch UnixSocket.readLine(client, limit: ControlLimits.requestBytes, timeout: ControlLimits.requestTimeout) {
+        switch UnixSocket.readLine(client, limit: ControlLimits.requestBytes, timeout: requestTimeout) {
         case .success(nil):
             return  // connected and closed: a probe for stale sockets
         case .failure(let error):
