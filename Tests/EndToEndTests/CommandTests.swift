@@ -103,6 +103,10 @@ import Testing
         #expect(setup.store.isInstalled(v("1.1.0")))
         #expect(setup.store.currentVersion() == v("1.0.0"))
         #expect(setup.starts("1.1.0") == 0)
+        // The wrapper says what waits, and until when.
+        let held = try await CLI.run(["ctl", "status", "--directory", setup.temp.path("home").path], in: setup.temp)
+        #expect(held.exit == .exited(0), "\(held.logs)")
+        #expect(held.output.contains("1.1.0 waits its spread until "), "\(held.output)")
         // The minimum rises above what runs: at once.
         try setup.require("1.1.0")
         try await setup.waitForEvent("start", "1.1.0")
