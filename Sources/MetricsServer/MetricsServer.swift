@@ -45,11 +45,7 @@ public final class MetricsServer: Sendable {
         at address: String, health: Health, limits: MetricsServerLimits,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> MetricsServer {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port)
-        else {
-            throw MetricsServerError("--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9184; got '\(address)'")
-        }
-        let host = String(address[..<colon]).trimmingCharacters(in: ["[", "]"])
+        let (host, port) = try parse(address: address)
         let gate = ConnectionGate(limits: limits)
         // One event loop for the listener and its connections: a connection's request is read in
         // step with the accepts that could evict it (a few per turn of the loop, never the 15 older
@@ -73,6 +69,16 @@ public final class MetricsServer: Sendable {
         }
         let bound = channel.localAddress?.port.map { "\(host):\($0)" } ?? address
         return MetricsServer(address: bound, channel: channel, gate: gate)
+    }
+
+    /// The host and port of `address` (`HOST:PORT`, `[IPv6]:PORT`); checked by the flag before anything runs.
+    public static func parse(address: String) throws -> (host: String, port: Int) {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port),
+            colon > address.startIndex
+        else {
+            throw MetricsServerError("--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9184; got '\(address)'")
+        }
+        return (String(address[..<colon]).trimmingCharacters(in: ["[", "]"]), port)
     }
 
     /// Stops listening.

@@ -106,6 +106,20 @@ extension Runtime {
         let backend = try backend(plan.backend, default: plan.defaultBackend, processes: processes)
         // Every handled signal: SIGTERM and SIGINT stop lavap, the others are forwarded to it.
         let signals = Signals.stream()
+        // The metrics server's clients, downloads, lock files and lavap's pipes draw on one limit:
+        // take all the system allows, as lavap (a Go program) does too.
+        let descriptors = DescriptorLimit.raise()
+        if descriptors < DescriptorLimit.comfortable {
+            logger.warning(
+                "lavavisor may open only \(descriptors) files (its hard limit); raise it to \(DescriptorLimit.comfortable) or more: ulimit -Hn, LimitNOFILE= in a unit, or the container's nofile ulimit"
+            )
+        }
+        // A metrics address that cannot be served is an error before anything starts, the store included.
+        var metrics: MetricsServer?
+        if let address = plan.metrics?.address {
+            metrics = try await MetricsServer.start(at: address, health: context.health ?? Health(), version: Lavavisor.version)
+        }
+        if let metrics { logger.info("serving GET /metrics, /livez, /readyz and /healthz", metadata: ["address": "\(metrics.address)"]) }
         try store.prepare()
         // As root: no store another user could change (the binaries are checked again before each start).
         try store.checkOwnership()
@@ -118,20 +132,6 @@ extension Runtime {
                 "store": "\(store.root.path)", "version-source": "\(type(of: source).id)",
                 "source": "\(type(of: binaries).id)", "backend": "\(type(of: backend).id)", "role": "\(role.rawValue)",
             ])
-        // The metrics server's clients, downloads, lock files and lavap's pipes draw on one limit:
-        // take all the system allows, as lavap (a Go program) does too.
-        let descriptors = DescriptorLimit.raise()
-        if descriptors < DescriptorLimit.comfortable {
-            logger.warning(
-                "lavavisor may open only \(descriptors) files (its hard limit); raise it to \(DescriptorLimit.comfortable) or more: ulimit -Hn, LimitNOFILE= in a unit, or the container's nofile ulimit"
-            )
-        }
-        // A metrics address that cannot be served is an error before anything starts.
-        var metrics: MetricsServer?
-        if let address = plan.metrics?.address {
-            metrics = try await MetricsServer.start(at: address, health: context.health ?? Health(), version: Lavavisor.version)
-        }
-        if let metrics { logger.info("serving GET /metrics, /livez, /readyz and /healthz", metadata: ["address": "\(metrics.address)"]) }
         let fetches = plan.monitor.autoDownload || plan.alwaysFetch
         let status = BackendStatus()
         let supervisor = Supervisor(
