@@ -21,7 +21,9 @@ struct Runtime {
         let format = common.logFormat
         let level: Logger.Level = common.verbose ? .debug : .info
         let journal = JournalStream.isStandardError()
-        let logger = Logger(label: "lavavisor") { _ in LavavisorLogHandler(format: format, level: level, journalPriorities: journal) }
+        let logger = Logger(label: "lavavisor") { _ in
+            LavavisorLogHandler(format: format, level: level, journalPriorities: journal, timestamps: !journal)
+        }
         let store = Store(directory: common.directoryURL)
         self.logger = logger
         self.store = store

@@ -1,8 +1,29 @@
-import Core
 import Foundation
+import Logging
+import Synchronization
 import Testing
 
+@testable import Core
+
 @Suite struct LogFormatTests {
+    @Test func textLinesCarryTheirTimeUnlessJournaldStampsThem() {
+        #expect(LavavisorLogHandler.timestamp(Date(timeIntervalSince1970: 1_796_542_290.1234)) == "2026-12-06T07:31:30.123Z")
+        #expect(LavavisorLogHandler.timestamp(Date(timeIntervalSince1970: 0.9999)) == "1970-01-01T00:00:00.999Z")
+        let lines = Mutex<[String]>([])
+        for (journal, timestamps) in [(false, true), (true, true), (false, false)] {
+            var handler = LavavisorLogHandler(format: .text, journalPriorities: journal, timestamps: timestamps) { line in
+                lines.withLock { $0.append(line) }
+            }
+            handler.logLevel = .info
+            Logger(label: "t") { _ in handler }.info("hello")
+        }
+        let logged = lines.withLock { $0 }
+        #expect(logged.count == 3)
+        #expect(logged[0].wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INF \[Lavavisor\] hello/) != nil, "\(logged)")
+        #expect(logged[1] == "<6>INF [Lavavisor] hello", "journald stamps the line itself")
+        #expect(logged[2] == "INF [Lavavisor] hello")
+    }
+
     @Test func textIsOneLineWithLevelTagAndSortedPairs() {
         let line = LavavisorLogHandler.render(
             level: .warning, message: "switched\ncurrent", metadata: ["to": "1.1.0", "from": "1.0.0 old"], format: .text)

@@ -1,9 +1,14 @@
 import Foundation
 public import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// How lavavisor writes its log lines.
 public enum LogFormat: String, Sendable, CaseIterable {
-    /// `INF [Lavavisor] message key=value`, one line per event.
+    /// `2026-12-06T05:51:30.123Z INF [Lavavisor] message key=value`, one line per event (without
+    /// the time when journald stamps the lines).
     case text
     /// One JSON object per line: `{"time":…,"level":"info","message":…,key:value…}`.
     case json
@@ -23,15 +28,18 @@ public struct LavavisorLogHandler: LogHandler {
     /// Whether text lines start with their syslog priority (`<3>` for an error …), for journald
     /// when stderr is the journal (`JournalStream`); journald stores it and strips it.
     public let journalPriorities: Bool
+    /// Whether text lines start with the time (UTC, milliseconds), as JSON lines carry it.
+    public let timestamps: Bool
 
     /// A handler writing `format` lines to `sink`.
     public init(
-        format: LogFormat, level: Logger.Level = .info, journalPriorities: Bool = false,
+        format: LogFormat, level: Logger.Level = .info, journalPriorities: Bool = false, timestamps: Bool = false,
         sink: @escaping @Sendable (String) -> Void = Self.standardError
     ) {
         self.format = format
         self.logLevel = level
         self.journalPriorities = journalPriorities
+        self.timestamps = timestamps
         self.sink = sink
     }
 
@@ -50,7 +58,21 @@ public struct LavavisorLogHandler: LogHandler {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         let line = Self.render(level: event.level, message: "\(event.message)", metadata: merged, format: format)
-        sink(journalPriorities && format == .text ? "<\(Self.syslogPriority(event.level))>" + line : line)
+        guard format == .text else { return sink(line) }
+        if journalPriorities { return sink("<\(Self.syslogPriority(event.level))>" + line) }
+        sink(timestamps ? Self.timestamp() + " " + line : line)
+    }
+
+    /// `2026-12-06T05:51:30.123Z`: the time of a line, UTC, in milliseconds.
+    static func timestamp(_ date: Date = Date()) -> String {
+        let seconds = date.timeIntervalSince1970
+        var whole = time_t(seconds.rounded(.down))
+        var parts = tm()
+        gmtime_r(&whole, &parts)
+        let millis = min(999, Int((seconds - seconds.rounded(.down)) * 1000))
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
     }
 
     /// The syslog priority of a level: 7 debug … 2 critical.
@@ -75,7 +97,7 @@ public struct LavavisorLogHandler: LogHandler {
             return ([tag(level), "[Lavavisor]", ControlCharacters.escapedInLine(message)] + pairs).joined(separator: " ")
         case .json:
             var object: [String: String] = [
-                "time": ISO8601DateFormatter().string(from: Date()), "level": "\(level)", "message": message,
+                "time": timestamp(), "level": "\(level)", "message": message,
             ]
             for key in keys where object[key] == nil { object[key] = "\(metadata[key]!)" }
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
