@@ -40,6 +40,7 @@ struct Lavavisor: AsyncParsableCommand {
             exit(withError: ValidationError(error.description))
         }
         SettingsResolution.current.withLock { $0 = resolution }
+        if let word = CommandLine.arguments.dropFirst().first, let unknown = unknownCommand(word) { exit(withError: unknown) }
         var command: any ParsableCommand
         do {
             command = try await asyncParseAsRoot(resolution.arguments)
@@ -60,5 +61,30 @@ struct Lavavisor: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// A first word that is no command (`lavavisor wrapp`): the error names the closest command,
+    /// as the argument parser does for a mistyped flag.
+    static func unknownCommand(_ word: String) -> ValidationError? {
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        guard !word.hasPrefix("-"), !names.contains(word) else { return nil }
+        let closest = names.map { ($0, editDistance($0, word)) }.min { $0.1 < $1.1 }
+        let hint = closest.flatMap { $0.1 <= max(1, word.count / 3) ? " Did you mean '\($0.0)'?" : nil } ?? ""
+        return ValidationError("'\(word)' is not a lavavisor command.\(hint) 'lavavisor --help' lists them.")
+    }
+
+    /// The edit distance of two words, a swap of two neighbouring letters counting as one edit
+    /// (`stauts` is one from `status`, two from `start`).
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let (a, b) = (Array(a), Array(b))
+        var d = (0...a.count).map { i in (0...b.count).map { j in i == 0 ? j : (j == 0 ? i : 0) } }
+        for i in stride(from: 1, through: a.count, by: 1) {
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+            }
+        }
+        return d[a.count][b.count]
     }
 }

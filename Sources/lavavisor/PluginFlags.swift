@@ -6,7 +6,7 @@ struct VersionSourceFlags: ParsableArguments {
     @Option(
         name: .customLong("version-source"),
         help: ArgumentHelp(
-            "Where the required versions come from (default: \(DefaultPlugin.versionSource)).",
+            "Where the required versions come from.",
             valueName: PluginRegistry.builtIn.ids(.versionSource).joined(separator: "|")),
         completion: .list(PluginRegistry.builtIn.ids(.versionSource)))
     var id = DefaultPlugin.versionSource

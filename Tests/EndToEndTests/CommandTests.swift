@@ -90,6 +90,16 @@ import Testing
         #expect(help.output.contains("(default: 15s)"), "the default is shown with its unit: \(help.output)")
     }
 
+    @Test func aMistypedCommandGetsTheClosestOne() async throws {
+        let temp = try TemporaryDirectory()
+        let typo = try await CLI.run(["stauts", "--json"], in: temp)
+        #expect(typo.exit == .exited(64))
+        #expect(typo.logs.contains("'stauts' is not a lavavisor command. Did you mean 'status'?"), "\(typo.logs)")
+        let far = try await CLI.run(["frobnicate"], in: temp)
+        #expect(far.exit == .exited(64))
+        #expect(far.logs.contains("'frobnicate' is not a lavavisor command. 'lavavisor --help' lists them."), "\(far.logs)")
+    }
+
     @Test func anUpgradeSpreadHoldsWhatTheMinimumDoesNotForce() async throws {
         let setup = try Quickstart()
         let lavavisor = try CLI.launch(

@@ -63,6 +63,8 @@ import Testing
         SettingsError(
             "the settings file /srv/lava/.lavavisor/settings.yml has 'pol-interval', which no lavavisor command knows; fix the name (a flag's long name without dashes) or remove it"
         ),
+        Lavavisor.unknownCommand("wrapp")!,
+        Lavavisor.unknownCommand("frobnicate")!,
         ValidationError(
             "'plugins' is not a lavavisor command with settings; give one of create-service, init, install, pod, prune, start, status, versions, wrap"
         ),
