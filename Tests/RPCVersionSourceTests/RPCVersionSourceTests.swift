@@ -107,7 +107,11 @@ import Testing
 
     @Test(arguments: ["localhost:26657", "ftp://x", "tcp://", "", "http://"])
     func badNodeURLsAreRefused(_ flag: String) {
-        #expect(throws: OptionError.self) { try RPCVersionSource.endpoint(flag) }
+        let error = #expect(throws: OptionError.self) { try RPCVersionSource.endpoint(flag) }
+        // The schemes --node takes, its example among them, and the text as given (not as rewritten).
+        #expect(
+            error?.description
+                == "--node must be a tcp://, http:// or https:// URL with a host, e.g. tcp://localhost:26657; got '\(flag)'")
     }
 
     @Test func aNonZeroCodeQuotesTheNodesLog() async throws {

@@ -99,7 +99,12 @@ public struct RPCVersionSource: VersionSource {
         where text.lowercased().hasPrefix(scheme) {
             text = meaning + text.dropFirst(scheme.count)
         }
-        guard flag == "--websocket-url" else { return try HTTPURL.parse(text, flag: flag, example: "tcp://localhost:26657") }
+        guard flag == "--websocket-url" else {
+            do { return try HTTPURL.parse(text, flag: flag) } catch {
+                throw OptionError(
+                    "\(flag) must be a tcp://, http:// or https:// URL with a host, e.g. tcp://localhost:26657; got '\(given)'")
+            }
+        }
         do { return try HTTPURL.parse(text, flag: flag) } catch {
             throw OptionError(
                 "--websocket-url must be a ws://, wss://, http:// or https:// URL with a host, e.g. wss://rpc.example; got '\(given)'")
