@@ -28,7 +28,7 @@ extension Lavavisor {
             let monitor = runtime.monitor(
                 source: try runtime.versionSource(versionSources),
                 binaries: try runtime.binarySource(binarySources, default: DefaultPlugin.binarySource),
-                autoDownload: supervision.monitor.autoDownload, role: command?.role ?? .any)
+                autoDownload: supervision.monitor.autoDownload, role: command?.role ?? .any, waitsForOthers: false)
             try runtime.store.prepare()
             try runtime.store.checkOwnership()
             SettingsResolution.current.withLock { $0 }?.recordSources(in: runtime.store, logger: runtime.logger)

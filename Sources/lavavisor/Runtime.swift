@@ -94,12 +94,13 @@ struct Runtime {
     /// A monitor for these plugins.
     func monitor(
         source: any VersionSource, binaries: any BinarySource, autoDownload: Bool, role: Role, prefetch: Bool = false,
-        proposalsInterval: Duration = Monitor.defaultProposalsInterval, upgradeSpread: Duration = .zero, hooks: Hooks? = nil
+        proposalsInterval: Duration = Monitor.defaultProposalsInterval, upgradeSpread: Duration = .zero, hooks: Hooks? = nil,
+        waitsForOthers: Bool = true
     ) -> Monitor {
         Monitor(
             source: source, binaries: binaries, store: store, autoDownload: autoDownload, logger: logger,
             expectedChainID: context.chainID, role: role, prefetch: prefetch, proposalsInterval: proposalsInterval,
-            health: context.health, upgradeSpread: upgradeSpread, hooks: hooks)
+            health: context.health, upgradeSpread: upgradeSpread, hooks: hooks, waitsForOthers: waitsForOthers)
     }
 
     /// Runs `body`; an error is logged as one line and becomes exit status 1.

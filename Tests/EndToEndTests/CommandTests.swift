@@ -27,6 +27,9 @@ import Testing
         let finished = try await CLI.run(["init"] + setup.flags, in: setup.temp)
         #expect(finished.exit == .exited(1))
         #expect(finished.logs.contains("ERR [Lavavisor] 1.1.0 is required but not installed; rerun with --auto-download"))
+        // init checks once: it does not say it waits for another lavavisor, nor asks one to fetch.
+        #expect(!finished.logs.contains("waiting for a lavavisor"), "\(finished.logs)")
+        #expect(setup.store.wantedVersions().isEmpty)
         #expect(FileManager.default.fileExists(atPath: setup.store.upgrades.path))
         #expect(setup.store.installedVersions().isEmpty)
     }

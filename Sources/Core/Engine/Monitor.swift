@@ -104,6 +104,9 @@ public actor Monitor {
     var spread: (version: SemanticVersion, at: ContinuousClock.Instant)?
     /// The operator's hooks (`--pre-switch-hook` …); nil: none.
     public nonisolated let hooks: Hooks?
+    /// Whether a missing version is waited for, another lavavisor with `--auto-download` told
+    /// (`wrap`); false for a command that checks once (`init`), which says what to do instead.
+    nonisolated let waitsForOthers: Bool
     /// What `lavavisor ctl` holds (a pause, a pin), and the checks' results for it.
     public nonisolated let control = WrapperControl()
 
@@ -114,8 +117,9 @@ public actor Monitor {
         proposalsInterval: Duration = defaultProposalsInterval, installBackoff: InstallBackoff = .standard, health: Health? = nil,
         upgradeSpread: Duration = .zero,
         drawSpread: @escaping @Sendable (Duration) -> Duration = { .nanoseconds(Int64.random(in: 0..<max(1, $0.nanoseconds))) },
-        hooks: Hooks? = nil
+        hooks: Hooks? = nil, waitsForOthers: Bool = true
     ) {
+        self.waitsForOthers = waitsForOthers
         self.hooks = hooks
         self.upgradeSpread = upgradeSpread
         self.drawSpread = drawSpread
@@ -294,6 +298,7 @@ public actor Monitor {
     /// without `--auto-download` may wait for hours. Leaves the wish in `run/wanted/` for the
     /// lavavisor that downloads.
     private func logWait(for version: SemanticVersion) {
+        guard waitsForOthers else { return }
         let changed = waitingFor != version
         waitingFor = version
         logger.log(
