@@ -265,22 +265,22 @@ import Testing
             "--version-source file needs --versions-file"
         ),
         (
-            ["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--cmd", "lavap x"],
+            ["wrap", "--version-source", "file", "--versions-file", "/dev/null", "--source", "local", "--cmd", "lavap x"],
             "--source local needs --binaries-dir"
         ),
         (
-            ["wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b"],
+            ["wrap", "--version-source", "file", "--versions-file", "/dev/null", "--source", "local", "--binaries-dir", "b"],
             "needs --cmd 'lavap …'"
         ),
         (
             [
-                "wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b", "--cmd",
+                "wrap", "--version-source", "file", "--versions-file", "/dev/null", "--source", "local", "--binaries-dir", "b", "--cmd",
                 "lavad start",
             ], "--cmd must start with lavap"
         ),
         (
             [
-                "wrap", "--version-source", "file", "--versions-file", "v.yml", "--source", "local", "--binaries-dir", "b", "--cmd",
+                "wrap", "--version-source", "file", "--versions-file", "/dev/null", "--source", "local", "--binaries-dir", "b", "--cmd",
                 "lavap 'x",
             ], "unterminated ' quote"
         ),

@@ -69,8 +69,9 @@ import Testing
         #expect(object.keys.contains("current") && object["current"] is NSNull, "current is a key even without a link")
         #expect((object["versions"] as? [Any])?.isEmpty == true)
 
-        let failing = try await versions.run(
-            "versions", ["--version-source", "file", "--versions-file", versions.temp.path("none.yml").path])
+        // A file that cannot be used (a missing one is refused before anything runs).
+        let broken = try versions.temp.write("provider_target: [\n", to: "broken.yml")
+        let failing = try await versions.run("versions", ["--version-source", "file", "--versions-file", broken.path])
         #expect(failing.exit == .exited(1))
         #expect(failing.output.contains("no version is installed in \(versions.store.root.path)/upgrades"))
         #expect(failing.output.contains("chain (file): error: "), "\(failing.output)")

@@ -96,6 +96,12 @@ import Testing
     @Test func theFactoryNeedsTheFlagAndResolvesRelativePaths() throws {
         let context = PluginContext(store: Store(directory: temp.url), logger: CapturedLogs().logger(), workingDirectory: temp.url)
         #expect(throws: OptionError.self) { try FileVersionSource.make(options: .parse([]), context: context) }
+        // Missing at start: a mistyped path, said at once instead of failing every poll.
+        let missing = #expect(throws: OptionError.self) {
+            try FileVersionSource.make(options: .parse(["--versions-file", "sub/v.yml"]), context: context)
+        }
+        #expect(missing?.description.hasPrefix("--versions-file \(temp.path("sub/v.yml").path) does not exist") == true)
+        try temp.write("provider_target: \"1.0.0\"\n", to: "sub/v.yml")
         let source = try FileVersionSource.make(options: .parse(["--versions-file", "sub/v.yml"]), context: context)
         #expect(source.path == temp.path("sub/v.yml").standardizedFileURL)
     }

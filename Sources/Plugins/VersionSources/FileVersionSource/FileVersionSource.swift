@@ -35,7 +35,15 @@ public struct FileVersionSource: VersionSource {
                 "--version-source file needs --versions-file PATH: a JSON or YAML file with provider_target, provider_min, consumer_target and consumer_min"
             )
         }
-        return FileVersionSource(path: context.resolve(file))
+        // At start a missing file is a mistyped path, not a file still to come: said now, not
+        // retried every poll (once running, a file that goes missing is one failed check).
+        let path = context.resolve(file)
+        guard FileManager.default.fileExists(atPath: path.path) else {
+            throw OptionError(
+                "--versions-file \(path.path) does not exist; fix the path, or create it with provider_target, provider_min, consumer_target and consumer_min"
+            )
+        }
+        return FileVersionSource(path: path)
     }
 
     /// The `pending:` entries of the file, as `lavad q gov proposals` prints proposals (`id`,
