@@ -74,6 +74,19 @@ struct StatusReport: Report {
     /// The versions a lavavisor without `--auto-download` on this store waits for (`run/wanted/`).
     var wanted: [String] = []
     var children: [ChildRecord]
+
+    /// A running child as the JSON shows it; `startTicks` is the kernel's start time of the
+    /// process (clock ticks since boot, /proc/PID/stat field 22), which tells it from a later
+    /// process with the same pid.
+    struct Child: Encodable {
+        let pid: Int32
+        let version: String
+        let supervisor: Int32
+        let startTicks: UInt64
+        init(_ record: ChildRecord) {
+            (pid, version, supervisor, startTicks) = (record.pid, record.version, record.supervisor, record.startTime)
+        }
+    }
     /// The lavavisors running on this store, as their control sockets answer (`ctl status`): pause, pin.
     var wrappers: [WrapperStatus] = []
     /// The versions marked bad after a failed upgrade; a mark holds while the chain's target is the one it names.
@@ -94,7 +107,8 @@ struct StatusReport: Report {
     func encode(to encoder: any Encoder) throws {
         try encoder.encodeFields([
             "source": source, "role": role, "required": required, "requirement": requirement, "store": store, "current": current,
-            "currentError": currentError, "running": running, "installed": installed, "wanted": wanted, "children": children,
+            "currentError": currentError, "running": running, "installed": installed, "wanted": wanted,
+            "children": children.map(Child.init),
             "wrappers": wrappers, "bad": bad,
             "pending": pending,
             "pendingError": pendingError, "stateError": stateError, "available": available, "availableError": availableError,

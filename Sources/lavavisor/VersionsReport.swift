@@ -19,7 +19,7 @@ struct VersionsReport: Report {
 
         func encode(to encoder: any Encoder) throws {
             try encoder.encodeFields([
-                "version": version, "size": size, "installedAt": installedAt, "current": current, "ahead": ahead, "running": running,
+                "version": version, "sizeBytes": size, "installedAt": installedAt, "current": current, "ahead": ahead, "running": running,
                 "bad": bad, "chain": chain,
             ])
         }

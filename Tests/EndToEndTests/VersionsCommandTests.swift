@@ -57,7 +57,7 @@ import Testing
         #expect(entries[2]["chain"] as? [String] == ["target"])
         #expect((entries[1]["bad"] as? [String: Any])?["reason"] as? String == "ended 3 times within 60 s")
         #expect((entries[1]["bad"] as? [String: Any])?["markedAt"] as? String == "2027-01-15T08:00:00Z")
-        #expect(entries.allSatisfy { ($0["size"] as? Int ?? 0) > 0 && $0["installedAt"] is String })
+        #expect(entries.allSatisfy { ($0["sizeBytes"] as? Int ?? 0) > 0 && $0["installedAt"] is String })
         #expect((object["chain"] as? [String: Any])?["target"] as? String == "1.2.0")
     }
 

@@ -175,7 +175,10 @@ import Testing
         #expect(status.output.contains("running: lavap 1.0.0 pid \(setup.recorded[0][2]) (lavavisor pid "), "\(status.output)")
         let json = try await CLI.run(["status", "--json"] + setup.flags, in: setup.temp)
         let object = try #require(JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
-        #expect((object["children"] as? [[String: Any]])?.first?["pid"] as? Int == Int(setup.recorded[0][2]))
+        let child = (object["children"] as? [[String: Any]])?.first
+        #expect(child?["pid"] as? Int == Int(setup.recorded[0][2]))
+        #expect(child?["version"] as? String == "1.0.0")
+        #expect((child?["startTicks"] as? Int ?? 0) > 0, "the kernel's start time, in clock ticks: \(child ?? [:])")
         let second = try await CLI.run(setup.wrap(), in: setup.temp)
         #expect(second.exit == .exited(1))
         #expect(second.logs.contains("already supervises 'lavap rpcprovider provider.yml --from alice'"), "\(second.logs)")
