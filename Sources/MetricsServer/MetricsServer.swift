@@ -5,6 +5,10 @@ import NIOHTTP1
 import NIOPosix
 import Prometheus
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `--metrics-address HOST:PORT`: serves `GET /metrics` (the Prometheus text format of what
 /// `Telemetry` records, each series with its `# HELP`), `GET /livez` (lavavisor's checks go on:
 /// the liveness probe) and `GET /readyz` (lavap runs on a version that meets the chain's minimum:
@@ -65,7 +69,7 @@ public final class MetricsServer: Sendable {
             channel = try await bootstrap.bind(host: host, port: port).get()
         } catch {
             throw MetricsServerError(
-                "cannot serve metrics on \(address): \(error); pick a free address for --metrics-address (e.g. 127.0.0.1:9184)")
+                "cannot serve metrics on \(address): \(reason(of: error)); pick a free address for --metrics-address (e.g. 127.0.0.1:9184)")
         }
         let bound = channel.localAddress?.port.map { "\(host):\($0)" } ?? address
         return MetricsServer(address: bound, channel: channel, gate: gate)
@@ -79,6 +83,13 @@ public final class MetricsServer: Sendable {
             throw MetricsServerError("--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9184; got '\(address)'")
         }
         return (String(address[..<colon]).trimmingCharacters(in: ["[", "]"]), port)
+    }
+
+    /// What went wrong in the system's words: NIO's `IOError` names its own function
+    /// (`bind(descriptor:ptr:bytes:)`), which is not the operator's business.
+    static func reason(of error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return "\(error)"
     }
 
     /// Stops listening.

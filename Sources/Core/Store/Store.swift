@@ -50,7 +50,7 @@ public struct Store: Sendable {
                 }
             } catch {
                 throw StoreError(
-                    "cannot create \(folder.path): \(error.localizedDescription); choose another --directory or fix its permissions")
+                    "cannot create \(folder.path): \(SystemError.reason(of: error)); choose another --directory or fix its permissions")
             }
         }
         // Created only when absent, in one step: a create-service or init that listed its service

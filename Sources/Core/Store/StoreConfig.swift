@@ -92,7 +92,7 @@ extension Store {
     public func addService(_ service: String) throws {
         let data: Data
         do { data = try Data(contentsOf: configFile) } catch {
-            throw StoreError("cannot read \(configFile.path): \(error.localizedDescription); run 'lavavisor init' first")
+            throw StoreError("cannot read \(configFile.path): \(SystemError.reason(of: error)); run 'lavavisor init' first")
         }
         let edited: Data
         do { edited = try StoreConfig.adding(service: service, to: data) } catch {

@@ -122,7 +122,7 @@ extension Store {
         do { try FileManager.default.removeItem(at: removal) } catch {
             logger.warning(
                 "\(version) is out of upgrades/ but its files are not all deleted; the next prune or init deletes them",
-                metadata: ["path": "\(removal.path)", "error": "\(error.localizedDescription)"])
+                metadata: ["path": "\(removal.path)", "error": "\(SystemError.reason(of: error))"])
         }
         return .removed(size)
     }

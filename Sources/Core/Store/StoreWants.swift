@@ -19,7 +19,7 @@ extension Store {
             try FileManager.default.createDirectory(at: wanted, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             try Data().write(to: wanted.appendingPathComponent(version.tag))
         } catch {
-            throw StoreError("cannot write \(wanted.appendingPathComponent(version.tag).path): \(error.localizedDescription)")
+            throw StoreError("cannot write \(wanted.appendingPathComponent(version.tag).path): \(SystemError.reason(of: error))")
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -18,6 +20,21 @@ public struct SystemError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(action) failed: \(String(cString: strerror(code)))" }
+
+    /// The reason of a failed file operation in the system's words ("No such file or directory"):
+    /// Foundation's own text on Linux opens with "The operation could not be completed", which
+    /// says nothing; its underlying POSIX error says what happened.
+    public static func reason(of error: any Error) -> String {
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? any Error {
+            let posix = underlying as NSError
+            if posix.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(posix.code))) }
+        }
+        let text = ns.localizedDescription
+        let vague = "The operation could not be completed. "
+        return text.hasPrefix(vague) ? String(text.dropFirst(vague.count)) : text
+    }
 }
 
 /// Small wrappers over the POSIX calls the store needs, each throwing a `SystemError`.

@@ -57,7 +57,7 @@ public struct FileVersionSource: VersionSource {
         let text: String
         do { text = try String(contentsOf: path, encoding: .utf8) } catch {
             throw VersionFileError(
-                path: path.path, problem: "cannot be read (\(error.localizedDescription)); create it or fix --versions-file")
+                path: path.path, problem: "cannot be read (\(SystemError.reason(of: error))); create it or fix --versions-file")
         }
         return VersionReading(versions: try Self.parse(text, path: path.path), location: path.path)
     }
