@@ -56,7 +56,8 @@ public struct LocalBinarySource: BinarySource {
     private func binaries() throws -> [SemanticVersion: URL] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder.path) } catch {
-            throw LocalSourceError("cannot list the binaries folder \(folder.path) (\(SystemError.reason(of: error))); check --binaries-dir")
+            throw LocalSourceError(
+                "cannot list the binaries folder \(folder.path) (\(SystemError.reason(of: error))); check --binaries-dir")
         }
         var found: [SemanticVersion: URL] = [:]
         for name in names {
