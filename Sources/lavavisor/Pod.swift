@@ -7,6 +7,7 @@ extension Lavavisor {
     struct Pod: ChildSupervisingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Like wrap, for lean pods that cannot build: released binaries, PID 1 duties.",
+            usage: "lavavisor pod [<options>] (--cmd '<lavap command line>' | -- lavap <argument>...)",
             discussion: "Needs no 'lavavisor init'. Example: lavavisor pod --cmd 'lavap rpcprovider config.yml --from alice'")
 
         @OptionGroup var common: CommonFlags

@@ -10,8 +10,9 @@ import MetricsServer
 
 /// The flags of the commands that supervise one lavap (`wrap`, `pod`, `init --auto-start`).
 struct SupervisionFlags: ParsableArguments {
+    /// First in the help, under its own title: what the command supervises.
+    @OptionGroup(title: "The lavap command") var command: CommandFlag
     @OptionGroup var monitor: MonitorFlags
-    @OptionGroup var command: CommandFlag
     @OptionGroup var process: ProcessFlags
     @OptionGroup var backend: ProcessBackendFlags
     @OptionGroup var prune: AutoPruneFlags

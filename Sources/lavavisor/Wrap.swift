@@ -7,6 +7,7 @@ extension Lavavisor {
     struct Wrap: ChildSupervisingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run one lavap command as a supervised child and keep it on the required version.",
+            usage: "lavavisor wrap [<options>] (--cmd '<lavap command line>' | -- lavap <argument>...)",
             discussion:
                 "Example: lavavisor wrap --cmd 'lavap rpcprovider config.yml --from alice --chain-id lava-testnet-2' --auto-download")
 
