@@ -1,13 +1,43 @@
-"""Writes the man page's ENVIRONMENT, FILES, EXAMPLES and SEE ALSO sections (mdoc), and the exit
-statuses, for docs/generate-man. Reads, one per line, a command name, a tab, and what
-'lavavisor config --json COMMAND' prints."""
+"""Completes the man page PAGE (argv[1], mdoc, written by generate-manual) for docs/generate-man:
+adds to each flag the default its --help shows but the page does not, then appends the exit
+statuses and the ENVIRONMENT, FILES, EXAMPLES and SEE ALSO sections. Reads, one per line, a
+command name, a tab, and what 'lavavisor config --json COMMAND' prints."""
 import json
+import re
 import sys
 
-settings = {}  # variable -> (flag, default, [commands])
+page_path = sys.argv[1]
+reports = {}
 for line in sys.stdin:
     command, _, text = line.rstrip("\n").partition("\t")
-    for entry in json.loads(text)["settings"]:
+    reports[command] = json.loads(text)["settings"]
+
+# Defaults, per command section of the page (`.It Em wrap`).
+page = open(page_path).read().split("\n")
+defaults = {
+    command: {e["name"]: e["value"] for e in entries if e["from"] == "default" and e.get("value") not in (None, "", "false")}
+    for command, entries in reports.items()
+}
+section = None
+for index, line in enumerate(page):
+    match = re.match(r"^\.It Em (\S+)$", line)
+    if match and match.group(1) in defaults:
+        section = match.group(1)
+        continue
+    flag = re.match(r"^\.It Fl -([\w-]+)", line)
+    if not (section and flag and index + 1 < len(page)):
+        continue
+    value = defaults[section].get(flag.group(1))
+    described = page[index + 1]
+    if value and not described.startswith(".") and "default" not in described:
+        page[index + 1] = described.rstrip(".") + f". (default: {value})"
+completed = "\n".join(page)
+if not completed.endswith("\n"):
+    completed += "\n"
+
+settings = {}  # variable -> (flag, default, [commands])
+for command, entries in reports.items():
+    for entry in entries:
         flag, default, commands = settings.setdefault(entry["variable"], (entry["name"], entry.get("value"), []))
         if entry["from"] != "default":
             default = None
@@ -81,4 +111,5 @@ out += [
     ".Pp",
     "README.md and docs/ in the source tree; docs/TROUBLESHOOTING.md lists every error with its fix.",
 ]
-sys.stdout.write("\n".join(out) + "\n")
+with open(page_path, "w") as page_file:
+    page_file.write(completed + "\n".join(out) + "\n")

@@ -48,7 +48,7 @@ struct CommonFlags: ParsableArguments {
 struct NetworkFlags: ParsableArguments {
     @Option(
         name: .customLong("chain-id"),
-        help: "The chain id lavap and the node must be on (default: lava); when given, a node on another chain is refused.")
+        help: "The chain id the node must be on: when given, a node on another chain is refused (without it, no chain is checked).")
     var chainID: String?
 
     @OptionGroup var connection: ConnectionFlags
