@@ -98,6 +98,7 @@ import Testing
             Issue.record("cloning a missing tag should fail")
         } catch {
             #expect("\(error)".contains("cannot clone v9.9.9 of \(repository.path)"))
+            #expect("\(error)".contains("fatal:") || "\(error)".contains("warning:"), "git's own line: \(error)")
         }
     }
 
@@ -127,6 +128,8 @@ import Testing
             Issue.record("listing a missing repository should fail")
         } catch {
             #expect("\(error)".contains("cannot list the tags of \(temp.path("nope").path)"))
+            // git's own cause, not its closing advice ("and the repository exists.").
+            #expect("\(error)".contains(": fatal: '\(temp.path("nope").path)' does not appear to be a git repository"), "\(error)")
         }
     }
 }

@@ -134,8 +134,12 @@ public struct GitBinarySource: BinarySource {
     }
 
     /// The last line of a command's output, for one-sentence errors.
-    private static func tail(_ output: String) -> String {
-        output.split(whereSeparator: \.isNewline).last.map(String.init) ?? "no output"
+    /// What git said went wrong: its own `fatal:` (or `error:`) line, the first, which names the
+    /// cause (its last lines are often advice: "Please make sure you have the correct access
+    /// rights"); else its last line.
+    static func tail(_ output: String) -> String {
+        let lines = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return lines.first { $0.hasPrefix("fatal:") || $0.hasPrefix("error:") } ?? lines.last ?? "no output"
     }
 }
 
