@@ -35,6 +35,16 @@ struct ProcessBackendPlugins: ParsableArguments {
     @OptionGroup(title: SystemdBackend.optionsTitle) var systemd: SystemdBackend.Options
 }
 
+/// The process backends that run one lavap command as a child (`wrap`, `pod`): a backend added
+/// above that does so goes here too.
+struct ChildProcessBackendPlugins: ParsableArguments {
+    @OptionGroup(title: ChildBackend.optionsTitle) var child: ChildBackend.Options
+    @OptionGroup(title: PodBackend.optionsTitle) var pod: PodBackend.Options
+
+    /// Their ids.
+    static let ids = [ChildBackend.id, PodBackend.id]
+}
+
 /// The plugin each command picks when its selector flag is not given.
 enum DefaultPlugin {
     /// `--version-source`: the node's RPC, as the original.

@@ -41,13 +41,13 @@ extension Lavavisor {
         var runtime: Runtime { Runtime(common) }
 
         func run(in runtime: Runtime) async throws -> Int32 {
-            try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
+            try runtime.requireBackend(backend.selection, default: DefaultPlugin.serviceBackend)
             let context = runtime.context
             let request = ServiceRequest(
                 kind: kind, config: context.resolve(config), from: from, geolocation: geolocation, logLevel: logLevel,
                 keyringBackend: keyringBackend, chainID: chainID, node: node, parallelConnections: parallelConnections,
                 keyringPasswordFile: keyringPasswordFile.map { context.resolve($0) }, createLink: createLink)
-            let created = try await runtime.createService(request, backend: backend, default: DefaultPlugin.serviceBackend)
+            let created = try await runtime.createService(request, backend: backend.selection, default: DefaultPlugin.serviceBackend)
             print(created.unitFile.path)
             if created.link == nil {
                 runtime.logger.info(

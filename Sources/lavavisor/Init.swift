@@ -10,7 +10,7 @@ extension Lavavisor {
 
         @OptionGroup var common: CommonFlags
         @OptionGroup var network: NetworkFlags
-        @OptionGroup var supervision: SupervisionFlags
+        @OptionGroup var supervision: SupervisionFlags<ProcessBackendFlags>
         @OptionGroup var versionSources: VersionSourceFlags
         @OptionGroup var binarySources: BinarySourceFlags
 

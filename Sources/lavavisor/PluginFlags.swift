@@ -27,8 +27,21 @@ struct BinarySourceFlags: ParsableArguments {
     @OptionGroup var plugins: BinarySourcePlugins
 }
 
+/// The process backend a command picked and the flags of the backends it mounts.
+struct BackendSelection {
+    /// `--backend`, nil when not given.
+    var id: String?
+    /// The parsed flags of every backend the command mounts.
+    var options: PluginOptionValues
+}
+
+/// A command's `--backend` flag with the flags of the backends it can pick.
+protocol BackendFlags: ParsableArguments {
+    var selection: BackendSelection { get }
+}
+
 /// `--backend` and the flags of every process backend, each plugin's under its own title.
-struct ProcessBackendFlags: ParsableArguments {
+struct ProcessBackendFlags: BackendFlags {
     @Option(
         name: .customLong("backend"),
         help: ArgumentHelp(
@@ -39,4 +52,23 @@ struct ProcessBackendFlags: ParsableArguments {
     var id: String?
 
     @OptionGroup var plugins: ProcessBackendPlugins
+
+    var selection: BackendSelection { BackendSelection(id: id, options: PluginOptionValues(collecting: plugins)) }
+}
+
+/// `--backend` of the commands that supervise one lavap command (`wrap`, `pod`): the backends
+/// that run it as a child, and only their flags (the systemd backend runs the services of
+/// `config.yml`, which these commands refuse).
+struct ChildBackendFlags: BackendFlags {
+    @Option(
+        name: .customLong("backend"),
+        help: ArgumentHelp(
+            "How lavap is run (default: \(DefaultPlugin.wrapBackend) for wrap, \(DefaultPlugin.podBackend) for pod).",
+            valueName: ChildProcessBackendPlugins.ids.joined(separator: "|")),
+        completion: .list(ChildProcessBackendPlugins.ids))
+    var id: String?
+
+    @OptionGroup var plugins: ChildProcessBackendPlugins
+
+    var selection: BackendSelection { BackendSelection(id: id, options: PluginOptionValues(collecting: plugins)) }
 }

@@ -12,7 +12,7 @@ extension Lavavisor {
 
         @OptionGroup var common: CommonFlags
         @OptionGroup var network: NetworkFlags
-        @OptionGroup var supervision: SupervisionFlags
+        @OptionGroup var supervision: SupervisionFlags<ChildBackendFlags>
         @OptionGroup var versionSources: VersionSourceFlags
         @OptionGroup var binarySources: BinarySourceFlags
 

@@ -49,10 +49,9 @@ struct Runtime {
     }
 
     /// The process backend chosen by `--backend` (or the command's default), built from its flags.
-    func backend(_ flags: ProcessBackendFlags, default id: String, processes: ProcessSettings) throws -> any ProcessBackend {
+    func backend(_ selection: BackendSelection, default id: String, processes: ProcessSettings) throws -> any ProcessBackend {
         try choosing(.processBackend) {
-            try registry.makeProcessBackend(
-                flags.id ?? id, options: PluginOptionValues(collecting: flags.plugins), context: context, processes: processes)
+            try registry.makeProcessBackend(selection.id ?? id, options: selection.options, context: context, processes: processes)
         }
     }
 
@@ -69,25 +68,24 @@ struct Runtime {
     }
 
     /// Makes the service `request` asks for with the backend chosen by `--backend` (or `id`).
-    func createService(_ request: ServiceRequest, backend flags: ProcessBackendFlags, default id: String) async throws -> CreatedService {
+    func createService(_ request: ServiceRequest, backend selection: BackendSelection, default id: String) async throws -> CreatedService {
         do {
-            return try await registry.createService(
-                flags.id ?? id, request, options: PluginOptionValues(collecting: flags.plugins), context: context)
+            return try await registry.createService(selection.id ?? id, request, options: selection.options, context: context)
         } catch let cannot as BackendCannot {
             throw BackendCannot(backend: cannot.backend, what: cannot.what, instead: id)
         }
     }
 
     /// Checks that the backend chosen by `--backend` (or the command's default) is in this build.
-    func requireBackend(_ flags: ProcessBackendFlags, default id: String) throws {
-        _ = try choosing(.processBackend) { try registry.processBackend(flags.id ?? id) }
+    func requireBackend(_ selection: BackendSelection, default id: String) throws {
+        _ = try choosing(.processBackend) { try registry.processBackend(selection.id ?? id) }
     }
 
     /// This runtime, its plugins made for the backend chosen by `--backend` (or the command's
     /// default): with the output style it declares; an error when it is not in this build.
-    func forBackend(_ flags: ProcessBackendFlags, default id: String) throws -> Runtime {
+    func forBackend(_ selection: BackendSelection, default id: String) throws -> Runtime {
         var runtime = self
-        runtime.context.output = try choosing(.processBackend) { try registry.processBackend(flags.id ?? id) }.outputStyle
+        runtime.context.output = try choosing(.processBackend) { try registry.processBackend(selection.id ?? id) }.outputStyle
         return runtime
     }
 

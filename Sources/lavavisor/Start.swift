@@ -27,12 +27,12 @@ extension Lavavisor {
         var runtime: Runtime { Runtime(common, network: network) }
 
         func run(in runtime: Runtime) async throws -> Int32 {
-            try runtime.requireBackend(backend, default: DefaultPlugin.serviceBackend)
+            try runtime.requireBackend(backend.selection, default: DefaultPlugin.serviceBackend)
             try runtime.requireServices(process: process, starting: "start")
             // The run wrap makes, with no --cmd: the backend runs the services of config.yml.
             var plan = SupervisionPlan(
                 versionSources: versionSources, binarySources: binarySources, monitor: monitor, command: nil, process: process,
-                backend: backend, prune: prune, metrics: metrics, defaultSource: DefaultPlugin.binarySource,
+                backend: backend.selection, prune: prune, metrics: metrics, defaultSource: DefaultPlugin.binarySource,
                 defaultBackend: DefaultPlugin.serviceBackend)
             plan.hooks = hooks
             return try await runtime.supervise(plan)

@@ -9,12 +9,12 @@ import MetricsServer
 #endif
 
 /// The flags of the commands that supervise one lavap (`wrap`, `pod`, `init --auto-start`).
-struct SupervisionFlags: ParsableArguments {
+struct SupervisionFlags<Backend: BackendFlags>: ParsableArguments {
     /// First in the help, under its own title: what the command supervises.
     @OptionGroup(title: "The lavap command") var command: CommandFlag
     @OptionGroup var monitor: MonitorFlags
     @OptionGroup var process: ProcessFlags
-    @OptionGroup var backend: ProcessBackendFlags
+    @OptionGroup var backend: Backend
     @OptionGroup var prune: AutoPruneFlags
     @OptionGroup var metrics: MetricsFlags
     @OptionGroup var hooks: HookFlags
@@ -28,7 +28,7 @@ struct SupervisionPlan {
     /// `--cmd`; nil for the services of `config.yml` (`start`, `init --auto-start` without it).
     var command: CommandFlag?
     var process: ProcessFlags
-    var backend: ProcessBackendFlags
+    var backend: BackendSelection
     var prune: AutoPruneFlags
     /// `--metrics-address`, for the commands that have it.
     var metrics: MetricsFlags?
@@ -41,12 +41,14 @@ struct SupervisionPlan {
 
     /// The plan of a command that mounts every supervision flag (`wrap`, `pod`, `init`).
     init(
-        versionSources: VersionSourceFlags, binarySources: BinarySourceFlags, supervision: SupervisionFlags, defaultSource: String,
+        versionSources: VersionSourceFlags, binarySources: BinarySourceFlags, supervision: SupervisionFlags<some BackendFlags>,
+        defaultSource: String,
         defaultBackend: String, alwaysFetch: Bool = false
     ) {
         self.init(
             versionSources: versionSources, binarySources: binarySources, monitor: supervision.monitor, command: supervision.command,
-            process: supervision.process, backend: supervision.backend, prune: supervision.prune, metrics: supervision.metrics,
+            process: supervision.process, backend: supervision.backend.selection, prune: supervision.prune,
+            metrics: supervision.metrics,
             defaultSource: defaultSource, defaultBackend: defaultBackend, alwaysFetch: alwaysFetch)
         hooks = supervision.hooks
     }
@@ -54,7 +56,7 @@ struct SupervisionPlan {
     /// A plan from its parts (`start`: no `--cmd`, no metrics server).
     init(
         versionSources: VersionSourceFlags, binarySources: BinarySourceFlags, monitor: MonitorFlags, command: CommandFlag?,
-        process: ProcessFlags, backend: ProcessBackendFlags, prune: AutoPruneFlags, metrics: MetricsFlags?, defaultSource: String,
+        process: ProcessFlags, backend: BackendSelection, prune: AutoPruneFlags, metrics: MetricsFlags?, defaultSource: String,
         defaultBackend: String, alwaysFetch: Bool = false
     ) {
         self.versionSources = versionSources

@@ -13,7 +13,7 @@ extension Lavavisor {
 
         @OptionGroup var common: CommonFlags
         @OptionGroup var network: NetworkFlags
-        @OptionGroup var supervision: SupervisionFlags
+        @OptionGroup var supervision: SupervisionFlags<ChildBackendFlags>
         @OptionGroup var versionSources: VersionSourceFlags
         @OptionGroup var binarySources: BinarySourceFlags
 
@@ -27,7 +27,7 @@ extension Lavavisor {
 protocol ChildSupervisingCommand: RuntimeCommand {
     var common: CommonFlags { get }
     var network: NetworkFlags { get }
-    var supervision: SupervisionFlags { get }
+    var supervision: SupervisionFlags<ChildBackendFlags> { get }
     var versionSources: VersionSourceFlags { get }
     var binarySources: BinarySourceFlags { get }
     /// `--source` when not given.

@@ -316,6 +316,10 @@ import Testing
             ["--cmd", "--backend", "--stop-timeout", "--auto-download"]
         ),
         ("plugins", [], ["--node", "--source", "--directory", "--cmd"]),
+        // The systemd backend runs the services of config.yml, which wrap and pod refuse: not their flags.
+        ("wrap", ["--cmd", "--backend", "--node", "--release-url"], ["--sudo", "--unit-dir", "--systemctl", "--service-start-timeout"]),
+        ("pod", ["--cmd", "--backend", "--release-url"], ["--user", "--sudo", "--unit-dir"]),
+        ("init", ["--cmd", "--auto-start", "--sudo", "--unit-dir"], ["--json"]),
         ("version", [], ["--node", "--source", "--directory", "--cmd"]),
         (
             "create-service", ["--from", "--geolocation", "--backend", "--node", "--chain-id"],
