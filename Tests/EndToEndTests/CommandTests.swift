@@ -93,6 +93,17 @@ import Testing
         #expect(help.output.contains("(default: 15s)"), "the default is shown with its unit: \(help.output)")
     }
 
+    @Test func noHelpSaysADefaultTwice() async throws {
+        let temp = try TemporaryDirectory()
+        for command in ["init", "create-service", "start", "wrap", "pod", "status", "install", "versions", "prune", "ctl", "config"] {
+            let help = try await CLI.run([command, "--help"], in: temp)
+            // The help wraps lines: compare it as one line.
+            let text = help.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let twice = text.firstMatch(of: /\(default: ([^)]*)\)\.? \(default: \1\)/)
+            #expect(twice == nil, "\(command) --help: \(twice.map { String($0.output.0) } ?? "")")
+        }
+    }
+
     @Test func aMistypedCommandGetsTheClosestOne() async throws {
         let temp = try TemporaryDirectory()
         let typo = try await CLI.run(["stauts", "--json"], in: temp)
