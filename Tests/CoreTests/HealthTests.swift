@@ -42,10 +42,16 @@ import Testing
         health.checking(false, now: start + .seconds(61))
         #expect(health.problem(now: start + .seconds(62))?.contains("the last successful version check was") == true)
         #expect(health.liveness(now: start + .seconds(62)) == nil, "the checks go on: alive")
-        #expect(health.liveness(now: start + .seconds(106)) == nil)
-        #expect(health.liveness(now: start + .seconds(107)) == "no version check has ended for 46 s (more than 3 poll intervals)")
-        health.checking(true, now: start + .seconds(107))
+        // Three polls of 15 s are less than the shortest window: a minute.
+        #expect(health.liveness(now: start + .seconds(121)) == nil)
+        #expect(health.liveness(now: start + .seconds(122)) == "no version check has ended for 61 s (more than 60 s)")
+        health.checking(true, now: start + .seconds(122))
         #expect(health.liveness(now: start + .seconds(600)) == nil, "a check that runs is alive, up to the longest check")
+        // A long poll: three of them.
+        let slow = Health(pollInterval: .seconds(60))
+        slow.checking(false, now: start)
+        #expect(slow.liveness(now: start + .seconds(180)) == nil)
+        #expect(slow.liveness(now: start + .seconds(181)) == "no version check has ended for 181 s (more than 180 s)")
     }
 
     @Test func aLavapBelowTheChainsMinimumIsNotReadyUntilANewerOneRuns() {

@@ -46,11 +46,15 @@ public final class Health: Sendable {
     /// The chain's minimum for the supervised role, as the last check read it.
     public func required(minimum: SemanticVersion) { state.withLock { $0.minimum = minimum } }
 
-    /// nil when lavavisor's checks go on (one ended within three poll intervals, or one runs, for
-    /// at most `longestCheck`), else the one-line reason.
+    /// The least time without a check that makes lavavisor not alive: a restart stops a lavap
+    /// that may serve, so a short `--poll-interval` on a loaded machine must not cause one.
+    public static let shortestLivenessWindow: Duration = .seconds(60)
+
+    /// nil when lavavisor's checks go on (one ended within three poll intervals, and at least
+    /// `shortestLivenessWindow`, or one runs, for at most `longestCheck`), else the one-line reason.
     public func liveness(now: ContinuousClock.Instant = .now) -> String? {
         state.withLock { state in
-            let window = state.pollInterval * 3
+            let window = max(state.pollInterval * 3, Self.shortestLivenessWindow)
             if let since = state.checkingSince {
                 let running = now - since
                 return running <= Self.longestCheck
@@ -58,7 +62,7 @@ public final class Health: Sendable {
             }
             let last = state.lastAttempt ?? state.started
             let age = now - last
-            return age <= window ? nil : "no version check has ended for \(age.brief) (more than 3 poll intervals)"
+            return age <= window ? nil : "no version check has ended for \(age.brief) (more than \(window.brief))"
         }
     }
 
