@@ -37,6 +37,23 @@ import Testing
         await node.stop()
     }
 
+    @Test func aNodeDownAtStartIsAskedAgainWithinSecondsNotAPollLater() async throws {
+        let setup = try Quickstart()
+        let node = try await FakeLavaNode()
+        node.require(target: "1.0.0", min: "1.0.0")
+        node.update { $0.override = .respond(status: 503, body: Array("starting".utf8)) }
+        // An hour between polls: nothing runs yet, so the failed first check is tried again soon.
+        let lavavisor = try CLI.launch(
+            ["wrap"] + flags(setup, node: node) + ["--auto-download", "--poll-interval", "1h", "--cmd", "lavap rpcprovider p.yml"],
+            in: setup.temp)
+        try await lavavisor.waitForLog("no lavap is installed yet; checking again in 1 s, then at most every 30 s")
+        node.update { $0.override = nil }
+        try await setup.waitForEvent("start", "1.0.0")
+        lavavisor.process.signal(SIGTERM)
+        #expect(try await lavavisor.exit() == .exited(0), "\(lavavisor.logs)")
+        await node.stop()
+    }
+
     @Test func aNewBlockBringsTheUpgradeWithoutWaitingForThePoll() async throws {
         let setup = try Quickstart()
         let node = try await FakeLavaNode()

@@ -214,16 +214,24 @@ public struct Supervisor: Sendable {
 
     /// Checks once, then every poll until `current` links to an installed version; refuses a node on another chain.
     /// The wait is logged as a warning once, then at debug on each poll.
+    /// Before lavap first runs, nothing is served: a check that failed (a node that was down for a
+    /// moment) is tried again after 1 s, then twice as long each time, up to the poll interval and
+    /// never more than 30 s apart, rather than a whole `--poll-interval` later (which may be an hour).
     private static func waitUntilInstalled(monitor: Monitor, pollInterval: Duration, logger: Logger) async throws {
         var level = Logger.Level.warning
+        var wait = min(Duration.seconds(1), pollInterval)
+        let longest = min(pollInterval, .seconds(30))
         while true {
             if case .wrongChain(let message) = await monitor.check() { throw SupervisorError.refused(message) }
             if monitor.store.isInstalledCurrent { return }
             var metadata: Logger.Metadata = ["store": "\(monitor.store.root.path)"]
             if let problem = monitor.store.currentProblem() { metadata["current"] = "\(problem)" }
-            logger.log(level: level, "no lavap is installed yet; checking again every \(pollInterval.brief)", metadata: metadata)
+            logger.log(
+                level: level, "no lavap is installed yet; checking again in \(wait.brief), then at most every \(longest.brief)",
+                metadata: metadata)
             level = .debug
-            try await Task.sleep(for: pollInterval)
+            try await Task.sleep(for: wait)
+            wait = min(wait * 2, longest)
         }
     }
 }
