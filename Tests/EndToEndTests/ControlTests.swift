@@ -25,25 +25,6 @@ import Testing
         return status
     }
 
-    /// Runs `lavavisor arguments…` as the user nobody (uid 65534), as `VersionStore.runAsNobody` does.
-    func runAsNobody(_ setup: Quickstart, _ arguments: [String]) async throws -> CLI.Finished {
-        let (stdout, stderr) = (setup.temp.path("nobody-\(UUID().uuidString).out"), setup.temp.path("nobody-\(UUID().uuidString).err"))
-        var environment = ProcessInfo.processInfo.environment
-        environment["TEST_NOBODY_OUT"] = stdout.path
-        environment["TEST_NOBODY_ERR"] = stderr.path
-        let script =
-            #"exec setpriv --reuid=65534 --regid=65534 --clear-groups "$0" "$@" < /dev/null > "$TEST_NOBODY_OUT" 2> "$TEST_NOBODY_ERR""#
-        let process = try ChildProcess.spawn(
-            executable: "/bin/sh", arguments: ["-c", script, CLI.binary.path] + arguments, environment: environment)
-        guard let exit = await process.wait(timeout: patience) else {
-            process.signal(SIGKILL)
-            throw WaitTimeout(what: "lavavisor run as nobody to exit")
-        }
-        return CLI.Finished(
-            exit: exit, output: (try? String(contentsOf: stdout, encoding: .utf8)) ?? "",
-            logs: (try? String(contentsOf: stderr, encoding: .utf8)) ?? "")
-    }
-
     @Test func pausePinRestartAndStatusOfARunningWrapper() async throws {
         let setup = try Quickstart(versions: "1.0.0", binaries: ["1.0.0", "1.1.0"])
         let lavavisor = try CLI.launch(setup.wrap(), in: setup.temp)
@@ -199,7 +180,7 @@ import Testing
         try await waitUntil("the control socket") { FileManager.default.fileExists(atPath: socket.path) }
         #expect(try OtherUser.mode(of: socket) == 0o600)
         try OtherUser.chmod(socket, 0o666)  // what an operator's mistake might do: the uid check still refuses
-        let refused = try await runAsNobody(setup, ["ctl", "pause", "--directory", setup.temp.path("home").path])
+        let refused = try await CLI.runAsNobody(in: setup.temp, ["ctl", "pause", "--directory", setup.temp.path("home").path])
         #expect(refused.exit == .exited(1))
         #expect(refused.logs.contains("only the user lavavisor runs as, or root, may control it"), "\(refused.logs)")
         #expect(try await status(setup).paused == false)

@@ -50,23 +50,5 @@ struct VersionStore {
     }
 
     /// Runs `lavavisor arguments…` as the user nobody (uid 65534), who may read the test's folder but not write it.
-    func runAsNobody(_ arguments: [String]) async throws -> CLI.Finished {
-        let name = UUID().uuidString
-        let stdout = temp.path("nobody-\(name).out")
-        let stderr = temp.path("nobody-\(name).err")
-        var environment = ProcessInfo.processInfo.environment
-        environment["TEST_LAVAVISOR_OUT"] = stdout.path
-        environment["TEST_LAVAVISOR_ERR"] = stderr.path
-        let script =
-            #"exec setpriv --reuid=65534 --regid=65534 --clear-groups "$0" "$@" < /dev/null > "$TEST_LAVAVISOR_OUT" 2> "$TEST_LAVAVISOR_ERR""#
-        let process = try ChildProcess.spawn(
-            executable: "/bin/sh", arguments: ["-c", script, CLI.binary.path] + arguments, environment: environment)
-        guard let exit = await process.wait(timeout: patience) else {
-            process.signal(SIGKILL)
-            throw WaitTimeout(what: "lavavisor run as nobody to exit")
-        }
-        return CLI.Finished(
-            exit: exit, output: (try? String(contentsOf: stdout, encoding: .utf8)) ?? "",
-            logs: (try? String(contentsOf: stderr, encoding: .utf8)) ?? "")
-    }
+    func runAsNobody(_ arguments: [String]) async throws -> CLI.Finished { try await CLI.runAsNobody(in: temp, arguments) }
 }
