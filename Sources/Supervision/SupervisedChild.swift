@@ -328,8 +328,6 @@ public actor SupervisedChild {
                 metadata: ["error": "\(error)"])
         }
         logger.info("started lavap \(version)", metadata: ["pid": "\(process.pid)", "binary": "\(binary.path)"])
-        Telemetry.childStarted(version)
-        configuration.health?.child(running: true, version: version)
         _ = await events?(.started(version))
         return process
     }
@@ -347,8 +345,6 @@ public actor SupervisedChild {
             return  // replaced by a switch: the switch waited for it
         }
         lastExit = exit
-        Telemetry.childEnded()
-        configuration.health?.child(running: false)
         state = .waiting(pending: nil)
         _ = await events?(.ended(exit))
         let uptime = ContinuousClock.now - startedAt
@@ -464,10 +460,6 @@ public actor SupervisedChild {
         process.signal(SIGCONT)  // a stopped child acts on the signal only once continued
         let stopTimeout = configuration.stopTimeout
         let graceful = await Task.detached { await process.wait(timeout: stopTimeout) }.value
-        defer {
-            Telemetry.childEnded()
-            configuration.health?.child(running: false)
-        }
         if let exit = graceful { return exit }
         logger.warning("lavap did not stop within \(stopTimeout.brief); sending SIGKILL", metadata: ["pid": "\(process.pid)"])
         process.signal(SIGKILL)

@@ -19,8 +19,6 @@ extension SupervisedChild {
         public var terminal: ChildProcess.Terminal
         /// How long a child may take to read the keyring password from its stdin; after it the pipe is closed.
         public var passwordTimeout: Duration = .seconds(30)
-        /// Told when the child starts and ends; nil: nobody asks.
-        public var health: Health?
 
         /// The configuration of a backend's `make`: the `--cmd` of `processes` on the context's store;
         /// throws `OptionError` without `--cmd`.
@@ -29,7 +27,6 @@ extension SupervisedChild {
                 throw OptionError("this command needs --cmd 'lavap …': the lavap command line to supervise")
             }
             self.init(arguments: command.arguments, store: context.store, settings: processes, terminal: terminal)
-            health = context.health
         }
 
         /// A configuration from the shared process settings.

@@ -170,7 +170,8 @@ public struct Supervisor: Sendable {
             case .started(let version):
                 started.finish()
                 afterStart?()
-                // Also for a backend whose processes are not lavavisor's children (systemd's services).
+                // Told here, for every backend (a child, a pod, systemd's services): the one place
+                // that hears each start and end.
                 Telemetry.childStarted(version)
                 Telemetry.crashLoop(false)
                 monitor.health?.child(running: true, version: version)
@@ -199,6 +200,11 @@ public struct Supervisor: Sendable {
             return nil
         }
         let running = Task {
+            // However the run ends (a stop gets no `.ended`), nothing runs any more.
+            defer {
+                Telemetry.childEnded()
+                monitor.health?.child(running: false)
+            }
             do { sink.yield(.exited(try await backend.run(commands: commands, events: react))) } catch { sink.yield(.failed(error)) }
         }
         let checks = Task {
