@@ -68,6 +68,10 @@ struct SettingsCatalog: Sendable, Equatable {
     let commands: [String: [Setting]]
     /// The settings `init`, `wrap`, `pod` and `start` record: the chain, the connection, the version and binary sources.
     let sourceNames: Set<String>
+    /// Every environment variable of a setting of some command.
+    let variables: Set<String>
+    /// Every setting name of some command.
+    let names: Set<String>
 
     /// lavavisor's.
     static let lavavisor = generated
@@ -81,6 +85,8 @@ struct SettingsCatalog: Sendable, Equatable {
     init(commands: [String: [Setting]], sourceNames: Set<String>) {
         self.commands = commands
         self.sourceNames = sourceNames
+        variables = Set(commands.values.joined().map(\.variable))
+        names = Set(commands.values.joined().map(\.name))
     }
 
     /// The catalog of `root`'s subcommands, the source settings being those of the groups `sources`.
@@ -91,15 +97,10 @@ struct SettingsCatalog: Sendable, Equatable {
             let settings = Self.settings(of: command.arguments ?? [])
             if !settings.isEmpty { commands[command.commandName] = settings }
         }
-        self.commands = commands
-        sourceNames = Set(sources.flatMap { Self.settings(of: Self.decode($0._dumpHelp())?.arguments ?? []).map(\.name) })
+        self.init(
+            commands: commands,
+            sourceNames: Set(sources.flatMap { Self.settings(of: Self.decode($0._dumpHelp())?.arguments ?? []).map(\.name) }))
     }
-
-    /// Every environment variable of a setting of some command.
-    var variables: Set<String> { Set(commands.values.joined().map(\.variable)) }
-
-    /// Every setting name of some command.
-    var names: Set<String> { Set(commands.values.joined().map(\.name)) }
 
     /// The variables lavavisor sets for the programs it runs (hooks, build commands, lavap): a hook
     /// that runs lavavisor has them, and they are not settings.
@@ -229,6 +230,8 @@ struct SettingsResolution: Sendable {
     let values: [Value]
     /// The store the settings file was looked for in.
     let store: URL?
+    /// The source settings its `recorded.yml` held.
+    let recorded: [String: String]
 
     /// The settings that did not come from a flag.
     var added: [Value] { values.filter { $0.origin != .flag } }
@@ -242,7 +245,7 @@ struct SettingsResolution: Sendable {
         workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     ) throws(SettingsError) -> SettingsResolution {
         guard let command = arguments.first, let settings = catalog.commands[command] else {
-            return SettingsResolution(command: nil, arguments: arguments, settings: [], values: [], store: nil)
+            return SettingsResolution(command: nil, arguments: arguments, settings: [], values: [], store: nil, recorded: [:])
         }
         try checkEnvironment(environment, catalog: catalog)
         let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
@@ -291,7 +294,7 @@ struct SettingsResolution: Sendable {
         }
         return SettingsResolution(
             command: command, arguments: Array(arguments[..<end]) + added + Array(arguments[end...]), settings: settings, values: values,
-            store: root)
+            store: root, recorded: recorded)
     }
 
     /// A `LAVAVISOR_` variable that no setting has is a mistyped setting: an error, not silence.

@@ -16,7 +16,8 @@ extension SettingsResolution {
         workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     ) {
         let file = SettingsFiles.recorded(in: store.root)
-        let before = ((try? SettingsFiles.read(file)) ?? [:]).filter { catalog.sourceNames.contains($0.key) }
+        // What the file held when the command started, as the resolution read it.
+        let before = self.recorded
         var recorded = before
         for (name, value) in defaults where !values.contains(where: { $0.setting.name == name }) { recorded[name] = value }
         for value in values where catalog.sourceNames.contains(value.setting.name) {
