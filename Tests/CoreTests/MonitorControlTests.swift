@@ -7,15 +7,12 @@ import Testing
 /// What `lavavisor ctl` changes in the checks: a pause holds moves (and says what it holds), a pin
 /// replaces the target but never the minimum, and a pin that failed is released by the rollback.
 @Suite struct MonitorControlTests {
-    let temp: TemporaryDirectory
-    let store: Store
-    let logs = CapturedLogs()
+    /// A prepared store in the test's folder, and the logs.
+    let fixture: StoreFixture
+    var store: Store { fixture.store }
+    var logs: CapturedLogs { fixture.logs }
 
-    init() throws {
-        temp = try TemporaryDirectory()
-        store = Store(directory: temp.url)
-        try store.prepare()
-    }
+    init() throws { fixture = try StoreFixture() }
 
     func monitor(_ source: ScriptedVersionSource, _ binaries: StandInBinarySource) -> Monitor {
         Monitor(source: source, binaries: binaries, store: store, autoDownload: true, logger: logs.logger(), role: .provider)
