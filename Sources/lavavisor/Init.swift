@@ -31,7 +31,7 @@ extension Lavavisor {
                 autoDownload: supervision.monitor.autoDownload, role: command?.role ?? .any, waitsForOthers: false)
             try runtime.store.prepare()
             try runtime.store.checkOwnership()
-            SettingsResolution.current.withLock { $0 }?.recordSources(in: runtime.store, logger: runtime.logger)
+            (try? SettingsResolution.ofThisProcess.get())?.recordSources(in: runtime.store, logger: runtime.logger)
             await runtime.store.clearStagingLeftovers(logger: runtime.logger)
             runtime.logger.info("prepared \(runtime.store.root.path)")
             try await prepareCurrent(monitor, store: runtime.store)

@@ -33,13 +33,9 @@ struct Lavavisor: AsyncParsableCommand {
         // The settings from the environment and the store's files become flags before parsing, so
         // that one parser checks every value, wherever it came from.
         let resolution: SettingsResolution
-        do {
-            resolution = try SettingsResolution.resolve(
-                Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
-        } catch {
+        do { resolution = try SettingsResolution.ofThisProcess.get() } catch {
             exit(withError: ValidationError(error.description))
         }
-        SettingsResolution.current.withLock { $0 = resolution }
         if let word = CommandLine.arguments.dropFirst().first, let unknown = unknownCommand(word) { exit(withError: unknown) }
         var command: any ParsableCommand
         do {

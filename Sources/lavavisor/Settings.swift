@@ -1,7 +1,6 @@
 import ArgumentParser
 import Core
 import Foundation
-import Synchronization
 import Yams
 
 // Configuration once: every long flag of a command is a setting, which can also come from the
@@ -236,8 +235,11 @@ struct SettingsResolution: Sendable {
     /// The settings that did not come from a flag.
     var added: [Value] { values.filter { $0.origin != .flag } }
 
-    /// The resolution of the command being run, once `main` made it; `init`, `wrap`, `pod` and `start` record from it.
-    static let current = Mutex<SettingsResolution?>(nil)
+    /// The resolution of this process's command line, made once: `main` parses what it gives, and
+    /// `init`, `wrap`, `pod` and `start` record from it.
+    static let ofThisProcess = Result { () throws(SettingsError) in
+        try resolve(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+    }
 
     /// Resolves `arguments` (without the program's name) against `environment` and the store's files.
     static func resolve(

@@ -126,7 +126,7 @@ extension Runtime {
         try store.prepare()
         // As root: no store another user could change (the binaries are checked again before each start).
         try store.checkOwnership()
-        SettingsResolution.current.withLock { $0 }?.recordSources(
+        (try? SettingsResolution.ofThisProcess.get())?.recordSources(
             in: store, defaults: ["source": plan.defaultSource], logger: logger)
         let role = command?.role ?? .any
         logger.info(
