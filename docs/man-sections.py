@@ -38,9 +38,8 @@ if not completed.endswith("\n"):
 settings = {}  # variable -> (flag, default, [commands])
 for command, entries in reports.items():
     for entry in entries:
+        # The first command's default stands (init's help names every command's).
         flag, default, commands = settings.setdefault(entry["variable"], (entry["name"], entry.get("value"), []))
-        if entry["from"] != "default":
-            default = None
         commands.append(command)
         settings[entry["variable"]] = (flag, default if entry["from"] == "default" else None, commands)
 
