@@ -68,7 +68,7 @@ import Testing
     }
 
     /// No core file holds the keyring password: its pages are left out of dumps (the `dd` flag
-    /// of its mapping in /proc/self/smaps), and the process is not dumpable while it lives.
+    /// of its mapping in /proc/self/smaps), and the process is not dumpable once it was made.
     @Test func aSecretIsKeptOutOfCoreFiles() throws {
         var secret: Secret? = Secret("hunter2")
         #expect(!CoreDumps.processIsDumpable)

@@ -39,9 +39,8 @@ public enum KeyringPasswordFile {
                     "may be read by others or changed by its group (mode \(String(mode, radix: 8))); run chmod 600 \(path) (or mount the secret with mode 0400, or 0440 with the pod's fsGroup)"
             )
         }
-        // No core file while the password is in memory, its temporary copies included.
-        CoreDumps.hold()
-        defer { CoreDumps.release() }
+        // No core file from now on: the password and its temporary copies come into memory.
+        CoreDumps.forbid()
         // Room for the largest accepted file up front: no reallocation leaves a copy behind in freed memory.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(limit + 4096)

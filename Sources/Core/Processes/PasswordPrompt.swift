@@ -19,9 +19,8 @@ public enum PasswordPrompt {
     public static func read(logger: Logger, input: Int32 = 0) async throws -> Secret {
         var saved = termios()
         guard isatty(input) != 0, tcgetattr(input, &saved) == 0 else { throw PasswordPromptError.noTerminal }
-        // No core file while the password is in memory, its temporary copies included.
-        CoreDumps.hold()
-        defer { CoreDumps.release() }
+        // No core file from now on: the password and its temporary copies come into memory.
+        CoreDumps.forbid()
         // Echo goes off before the prompt shows, so no keystroke typed after it is ever echoed.
         var silent = saved
         silent.c_lflag &= ~tcflag_t(ECHO)

@@ -9,7 +9,7 @@ import Synchronization
 /// not in a Swift array or string that could be copied around and outlive it.
 ///
 /// That buffer is pages of its own marked `MADV_DONTDUMP` (left out of any core file) and locked
-/// in memory where the limit allows (never written to swap), and while a secret lives the process
+/// in memory where the limit allows (never written to swap), and once a secret was held the process
 /// is not dumpable at all (`CoreDumps`).
 public final class Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The bytes; read and zeroed only under `wiped`'s lock.
@@ -27,7 +27,7 @@ public final class Secret: Sendable, CustomStringConvertible, CustomDebugStringC
 
     /// Copies `bytes`; the caller zeroes its own copy (`Secret.zero(_:)`).
     public init(copying bytes: some Collection<UInt8>) {
-        CoreDumps.hold()
+        CoreDumps.forbid()
         let page = max(1, sysconf(Int32(_SC_PAGESIZE)))
         let size = (max(bytes.count, 1) + page - 1) / page * page
         let pages = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
@@ -52,7 +52,6 @@ public final class Secret: Sendable, CustomStringConvertible, CustomDebugStringC
         } else {
             buffer.deallocate()
         }
-        CoreDumps.release()
     }
 
     /// The address of the bytes, for tests that check the mapping's flags in `/proc/self/smaps`.
