@@ -9,29 +9,11 @@ import TLSTrust
 /// Core's `HTTPExecutor` on AsyncHTTPClient: per-request deadlines, connect and idle timeouts,
 /// bounded bodies, streamed downloads with backpressure.
 ///
-/// One facade per `--ca-file` (one for none); behind it one client per (connect, idle) pair of
-/// timeouts, on the shared event loop group, living as long as the process, so nobody has to shut
-/// them down. HTTPS verifies the server's certificate and host name against the system's CAs and
-/// `--ca-file`'s.
+/// One per process (the composition root makes it, trusting `--ca-file` when given); behind it one
+/// client per (connect, idle) pair of timeouts, on the shared event loop group, shut down when the
+/// executor goes. HTTPS verifies the server's certificate and host name against the system's CAs
+/// and `--ca-file`'s.
 public final class AsyncHTTPExecutor: HTTPExecutor {
-    /// The executor trusting the system's CAs only.
-    public static let shared = AsyncHTTPExecutor(caFile: nil)
-
-    private static let trusting = Mutex<[URL: AsyncHTTPExecutor]>([:])
-
-    /// The executor trusting the system's CAs and those in `caFile` (`--ca-file`), one per file
-    /// for the process. A file that cannot be used fails every request with an error naming it
-    /// (the CLI checks the file before anything starts).
-    public static func trusting(caFile: URL?) -> AsyncHTTPExecutor {
-        guard let caFile else { return shared }
-        return trusting.withLock { executors in
-            if let existing = executors[caFile] { return existing }
-            let created = AsyncHTTPExecutor(caFile: caFile)
-            executors[caFile] = created
-            return created
-        }
-    }
-
     /// The TLS configuration of every client of this executor, or why `--ca-file` cannot be used.
     private let tls: Result<TLSConfiguration, CAFileError>
 
@@ -41,8 +23,16 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
     }
     private let clients = Mutex<[ClientKey: HTTPClient]>([:])
 
-    private init(caFile: URL?) {
+    /// An executor trusting the system's CAs and those in `caFile` (`--ca-file`). A file that
+    /// cannot be used fails every request with an error naming it (the CLI checks the file before
+    /// anything starts).
+    public init(caFile: URL? = nil) {
         tls = Result { () throws(CAFileError) in try TLSTrust.clientConfiguration(caFile: caFile) }
+    }
+
+    deinit {
+        // Each client stays alive until its shutdown completes.
+        for client in clients.withLock({ Array($0.values) }) { client.shutdown { _ in } }
     }
 
     /// The client with these timeouts, made on first use.

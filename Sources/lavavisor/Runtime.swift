@@ -29,7 +29,7 @@ struct Runtime {
         self.store = store
         self.registry = registry
         self.context = PluginContext(
-            store: store, chainID: chainID, logger: logger, http: AsyncHTTPExecutor.trusting(caFile: connection?.caFileURL),
+            store: store, chainID: chainID, logger: logger, http: AsyncHTTPExecutor(caFile: connection?.caFileURL),
             timeouts: connection?.timeouts ?? HTTPTimeouts(), retries: connection?.retries ?? RetryPolicy())
         context.caFile = connection?.caFileURL
     }

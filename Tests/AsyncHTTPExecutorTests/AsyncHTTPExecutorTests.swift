@@ -237,15 +237,13 @@ import Testing
         let server = try await FakeHTTPServer(tls: try certificates.serverContext()) { _ in .json(#"{"ok":true}"#) }
         let request = HTTPRequest(.get, URL(string: server.baseURL + "/x")!)
 
-        let trusted = AsyncHTTPExecutor.trusting(caFile: certificates.caFile)
-        #expect(trusted === AsyncHTTPExecutor.trusting(caFile: certificates.caFile), "one executor per file")
-        #expect(AsyncHTTPExecutor.trusting(caFile: nil) === AsyncHTTPExecutor.shared)
+        let trusted = AsyncHTTPExecutor(caFile: certificates.caFile)
         let answer = try await trusted.execute(request, timeouts: testTimeouts, maxBodyBytes: 100)
         #expect(answer.status == 200)
         #expect(server.requests.map(\.uri) == ["/x"])
 
         do {
-            _ = try await AsyncHTTPExecutor.shared.execute(request, timeouts: testTimeouts, maxBodyBytes: 100)
+            _ = try await AsyncHTTPExecutor().execute(request, timeouts: testTimeouts, maxBodyBytes: 100)
             Issue.record("a certificate of an unknown CA was accepted")
         } catch let error as HTTPTransportError {
             #expect(error.kind == .certificate)
@@ -260,7 +258,7 @@ import Testing
         let temp = try TemporaryDirectory()
         let missing = temp.path("missing.pem")
         await expectError(containing: "--ca-file \(missing.path) cannot be opened") {
-            _ = try await AsyncHTTPExecutor.trusting(caFile: missing).execute(
+            _ = try await AsyncHTTPExecutor(caFile: missing).execute(
                 HTTPRequest(.get, URL(string: "https://127.0.0.1:1/x")!), timeouts: testTimeouts, maxBodyBytes: 100)
         }
     }

@@ -2,7 +2,7 @@ public import AsyncHTTPExecutor
 public import Core
 
 /// The real HTTP client, for tests.
-public let testHTTP = AsyncHTTPExecutor.shared
+public let testHTTP = AsyncHTTPExecutor()
 
 /// Timeouts for tests against loopback servers: generous, because the suite's start keeps both
 /// cores of a small machine busy for tens of seconds (see `patience`), and a request that times out
