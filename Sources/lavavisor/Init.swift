@@ -54,13 +54,13 @@ extension Lavavisor {
                 throw InitError("init cannot read or install the required version: \(reason)")
             case .wrongChain(let message):
                 throw InitError("init refuses: \(message)")
-            case .waiting(let version):
+            case .wait(let version):
                 throw InitError(
                     "\(version) is required but not installed; rerun with --auto-download, or place it at \(store.binary(for: version).path)"
                 )
             case .unchanged(.cannotComply(let reason)):
                 throw InitError("init cannot comply with the chain: \(reason)")
-            case .unchanged, .switched, .behind:
+            case .unchanged, .switchTo, .restart, .fetch, .relink:
                 guard let version = store.currentVersion(), store.isInstalledCurrent else {
                     throw InitError("no lavap is linked at \(store.current.path); rerun with --auto-download")
                 }

@@ -152,7 +152,7 @@ struct StatusReport: Report {
             report.available = (plan.offerError == nil ? plan.offered ?? [] : []).sorted().map(\.description)
             report.availableError = plan.offerError
             report.decision = Decision(plan.decision, mark: plan.markOverride)
-            report.step = Step(plan.action)
+            report.step = Step(plan.step)
         } catch {
             report.source.error = "\(error)"
             report.running = await store.currentBinaryVersion()?.description
@@ -234,17 +234,19 @@ extension StatusReport.Decision {
 }
 
 extension StatusReport.Step {
-    init(_ action: Plan.Action) {
+    init(_ step: CheckStep) {
         let name =
-            switch action {
-            case .none: "none"
-            case .refuse: "refuse"
+            switch step {
+            case .unchanged: "none"
+            case .wrongChain: "refuse"
             case .fetch: "fetch"
             case .wait: "wait"
             case .switchTo: "switch"
             case .restart: "restart"
             case .relink: "relink"
+            case .failed: "failed"
             }
-        self.init(action: name, version: action.version?.description, detail: action.description)
+        let detail = if case .unchanged = step { "nothing to do" } else { step.description }
+        self.init(action: name, version: step.version?.description, detail: detail)
     }
 }

@@ -22,7 +22,7 @@ import Testing
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let monitor = monitor(source, binaries)
-        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .switchTo(v("1.0.0")))
         #expect(await monitor.control.pause() == nil)
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
         #expect(await monitor.check(child: v("1.0.0")) == .unchanged(.upgrade(to: v("1.1.0"))))
@@ -33,26 +33,26 @@ import Testing
         #expect(logs.all.filter { $0.contains("INF [Lavavisor] paused: would fetch 1.1.0") }.count == 1, "\(logs.text)")
         #expect(await monitor.control.lastCheck?.summary == "paused: would fetch 1.1.0, switch current to it and restart lavap")
         #expect(await monitor.control.resume())
-        #expect(await monitor.check(child: v("1.0.0")) == .switched(v("1.1.0")))
+        #expect(await monitor.check(child: v("1.0.0")) == .switchTo(v("1.1.0")))
     }
 
     @Test func aPinReplacesTheTargetUntilTheMinimumRisesAboveIt() async throws {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let source = ScriptedVersionSource(required(target: "1.1.0", min: "1.0.0"))
         let monitor = monitor(source, binaries)
-        #expect(await monitor.check() == .switched(v("1.1.0")))
+        #expect(await monitor.check() == .switchTo(v("1.1.0")))
         #expect(await monitor.control.pin(v("1.0.0")) == nil)
         // Not installed: fetched (auto-download), then current switched down to it.
-        #expect(await monitor.check(child: v("1.1.0")) == .switched(v("1.0.0")))
+        #expect(await monitor.check(child: v("1.1.0")) == .switchTo(v("1.0.0")))
         #expect(await monitor.check(child: v("1.0.0")) == .unchanged(.keep(v("1.0.0"))))
         // Another wrapper on the store moves current: a child on the pin stays where it is.
         try store.switchCurrent(to: v("1.1.0"))
         #expect(await monitor.check(child: v("1.0.0")) == .unchanged(.keep(v("1.0.0"))))
         // Behind its pin (it was restarted onto what current links to): moved back.
         try store.switchCurrent(to: v("1.0.0"))
-        #expect(await monitor.check(child: v("1.1.0")) == .behind(v("1.0.0")))
+        #expect(await monitor.check(child: v("1.1.0")) == .restart(v("1.0.0")))
         source.set(.success(required(target: "1.1.0", min: "1.1.0")))
-        #expect(await monitor.check(child: v("1.0.0")) == .switched(v("1.1.0")))
+        #expect(await monitor.check(child: v("1.0.0")) == .switchTo(v("1.1.0")))
         #expect(await monitor.control.pin == nil)
         #expect(logs.text.contains("the chain's minimum 1.1.0 rose above the pinned 1.0.0: the pin is released"))
     }
@@ -60,9 +60,9 @@ import Testing
     @Test func aRollbackFromThePinnedVersionReleasesThePin() async throws {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let monitor = monitor(ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0")), binaries)
-        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .switchTo(v("1.0.0")))
         _ = await monitor.control.pin(v("1.1.0"))
-        #expect(await monitor.check(child: v("1.0.0")) == .switched(v("1.1.0")))
+        #expect(await monitor.check(child: v("1.0.0")) == .switchTo(v("1.1.0")))
         let back = await monitor.rollBack(FailedUpgrade(failed: v("1.1.0"), previous: v("1.0.0"), reason: "ended 3 times in 2 s"))
         #expect(back == v("1.0.0"))
         #expect(await monitor.control.pin == nil)

@@ -34,7 +34,7 @@ import Testing
         binaries.breakFetch(of: v("1.2.0"))
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let monitor = monitor(source, binaries)
-        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .switchTo(v("1.0.0")))
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
         #expect(await monitor.check(child: v("1.0.0")) == .unchanged(.keep(v("1.0.0"))))
         #expect(logs.text.contains("cannot install 1.1.0; trying lower versions; next attempt in 15 s at "), "\(logs.text)")
@@ -52,7 +52,7 @@ import Testing
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let monitor = monitor(source, binaries)
-        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .switchTo(v("1.0.0")))
         let download = binaries.hold(v("1.1.0"))
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
         async let outcome = monitor.check(child: v("1.0.0"))
@@ -70,21 +70,21 @@ import Testing
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let monitor = monitor(source, binaries)
-        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .switchTo(v("1.0.0")))
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
         let reads = source.reads
-        #expect(await monitor.check(child: v("1.0.0")) == .switched(v("1.1.0")))
+        #expect(await monitor.check(child: v("1.0.0")) == .switchTo(v("1.1.0")))
         #expect(source.reads == reads + 2, "read once to plan, once more before the switch")
     }
 
     @Test func aWaitingWrapperLogsTheWaitOnceAtInfoThenAtDebug() async throws {
         let source = ScriptedVersionSource(required(target: "1.1.0", min: "1.0.0"))
         let monitor = monitor(source, StandInBinarySource([v("1.1.0"), v("1.2.0")]), autoDownload: false)
-        for _ in 1...3 { #expect(await monitor.check() == .waiting(v("1.1.0"))) }
+        for _ in 1...3 { #expect(await monitor.check() == .wait(v("1.1.0"))) }
         let waits = logs.all.filter { $0.contains("1.1.0 is needed; waiting for a lavavisor with --auto-download") }
         #expect(waits.map { String($0.prefix(3)) } == ["INF", "DBG", "DBG"], "\(logs.text)")
         source.set(.success(required(target: "1.2.0", min: "1.0.0")))
-        #expect(await monitor.check() == .waiting(v("1.2.0")))
+        #expect(await monitor.check() == .wait(v("1.2.0")))
         #expect(logs.all.last { $0.contains("is needed; waiting") }?.hasPrefix("INF [Lavavisor] 1.2.0 is needed") == true, "\(logs.text)")
     }
 
@@ -108,7 +108,7 @@ import Testing
         #expect(store.currentVersion() == v("1.0.0"))
         // A new target lifts the mark held in memory as it lifts a written one.
         source.set(.success(required(target: "1.2.0", min: "1.0.0")))
-        #expect(await monitor.check(child: v("1.0.0")) == .switched(v("1.1.0")))
+        #expect(await monitor.check(child: v("1.0.0")) == .switchTo(v("1.1.0")))
     }
 
     /// When the chain's minimum rises to a marked version and nothing else meets it, the marked
@@ -124,7 +124,7 @@ import Testing
         let monitor = monitor(source, StandInBinarySource([]))
         #expect(await monitor.check(child: v("1.0.0")) == .unchanged(.keep(v("1.0.0"))), "above the minimum the mark holds")
         source.set(.success(required(target: "1.1.0", min: "1.1.0")))
-        #expect(await monitor.check(child: v("1.0.0")) == .switched(v("1.1.0")))
+        #expect(await monitor.check(child: v("1.0.0")) == .switchTo(v("1.1.0")))
         let line = try #require(logs.all.first { $0.contains("despite") }, "\(logs.text)")
         #expect(line.contains("1.1.0 is marked bad"), "\(line)")
         #expect(line.contains("ended 3 times within 2 s"), "\(line)")

@@ -28,10 +28,10 @@ import Testing
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let monitor = monitor(source, binaries)
-        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .switchTo(v("1.0.0")))
         #expect(await monitor.check() == .unchanged(.keep(v("1.0.0"))))
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
-        #expect(await monitor.check() == .switched(v("1.1.0")))
+        #expect(await monitor.check() == .switchTo(v("1.1.0")))
         #expect(store.currentVersion() == v("1.1.0"))
         #expect(binaries.fetches == [v("1.0.0"), v("1.1.0")])
     }
@@ -57,7 +57,7 @@ import Testing
         binaries.breakFetch(of: v("1.0.12"))
         binaries.lie(about: v("1.0.11"), reporting: "1.0.9")
         let monitor = monitor(ScriptedVersionSource(required(target: "1.0.12", min: "1.0.0")), binaries, installBackoff: backoff)
-        #expect(await monitor.check() == .switched(v("1.0.10")))
+        #expect(await monitor.check() == .switchTo(v("1.0.10")))
         #expect(binaries.fetches == [v("1.0.12"), v("1.0.11"), v("1.0.10")])
         #expect(store.installedVersions() == [v("1.0.10")])
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.staging.path).isEmpty)
@@ -70,7 +70,7 @@ import Testing
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("1.2.0")])
         let source = ScriptedVersionSource(required(target: "1.2.0", min: "1.0.0"))
         let monitor = monitor(source, binaries)
-        #expect(await monitor.check() == .switched(v("1.2.0")))
+        #expect(await monitor.check() == .switchTo(v("1.2.0")))
         for version in ["1.0.0", "1.1.0"] {
             try await store.install(v(version), logger: logs.logger()) { try StandIn.install(version: version, at: $0, events: nil) }
         }
@@ -92,7 +92,7 @@ import Testing
     @Test func aCurrentThatCannotBeRunIsLinkedAgainToTheCompliantChildWithoutARestart() async throws {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let monitor = monitor(ScriptedVersionSource(required(target: "1.1.0", min: "1.0.0")), binaries)
-        #expect(await monitor.check() == .switched(v("1.1.0")))
+        #expect(await monitor.check() == .switchTo(v("1.1.0")))
         try store.breakCurrent(linkingTo: "upgrades/v99.99.99")
         #expect(store.currentLink() == .dangling(v("99.99.99")))
         // No restart: the outcome names no version to restart onto.
@@ -105,11 +105,11 @@ import Testing
     @Test func withoutAutoDownloadItWaitsForAnotherProcess() async throws {
         let binaries = StandInBinarySource([v("1.1.0")])
         let monitor = monitor(ScriptedVersionSource(required(target: "1.1.0", min: "1.0.0")), binaries, autoDownload: false)
-        #expect(await monitor.check() == .waiting(v("1.1.0")))
+        #expect(await monitor.check() == .wait(v("1.1.0")))
         #expect(binaries.fetches.isEmpty)
         // Another lavavisor installs it: the next check switches without fetching.
         try await store.install(v("1.1.0"), logger: logs.logger()) { try StandIn.install(version: "1.1.0", at: $0, events: nil) }
-        #expect(await monitor.check() == .switched(v("1.1.0")))
+        #expect(await monitor.check() == .switchTo(v("1.1.0")))
         #expect(binaries.fetches.isEmpty)
     }
 
@@ -120,13 +120,13 @@ import Testing
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("1.2.0")])
         let source = ScriptedVersionSource(required(target: "1.2.0", min: "1.0.0"))
         let downloader = monitor(source, binaries)
-        #expect(await downloader.check() == .switched(v("1.2.0")))
+        #expect(await downloader.check() == .switchTo(v("1.2.0")))
         try await store.install(v("1.0.0"), logger: logs.logger()) { try StandIn.install(version: "1.0.0", at: $0, events: nil) }
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
         let waiter = monitor(source, binaries, autoDownload: false)
         // The waiter's lavap crash-looped on 1.2.0: it fell back to 1.0.0, marking 1.2.0.
         #expect(await waiter.fallBack(from: v("1.2.0"), reason: "ended 3 times") == v("1.0.0"))
-        #expect(await waiter.check(child: v("1.0.0")) == .waiting(v("1.1.0")))
+        #expect(await waiter.check(child: v("1.0.0")) == .wait(v("1.1.0")))
         #expect(store.wantedVersions() == [v("1.1.0")])
 
         // Its own lavap (1.2.0) is above the target: its plan needs nothing, the wish is fetched.
@@ -135,7 +135,7 @@ import Testing
         #expect(store.currentVersion() == v("1.0.0"))
         #expect(store.wantedVersions().isEmpty)
         #expect(logs.text.contains("a lavavisor without --auto-download on this store waits for 1.1.0; fetching it, current stays"))
-        #expect(await waiter.check(child: v("1.0.0")) == .switched(v("1.1.0")))
+        #expect(await waiter.check(child: v("1.0.0")) == .switchTo(v("1.1.0")))
         #expect(await downloader.check(child: v("1.2.0")) == .unchanged(.keep(v("1.2.0"))))
         #expect(binaries.fetches == [v("1.2.0"), v("1.1.0")])
     }
@@ -146,7 +146,7 @@ import Testing
     @Test func onlyFreshWishesTheChainAllowsAreFetched() async throws {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("9.9.9")])
         let downloader = monitor(ScriptedVersionSource(required(target: "1.1.0", min: "1.0.0")), binaries)
-        #expect(await downloader.check() == .switched(v("1.1.0")))
+        #expect(await downloader.check() == .switchTo(v("1.1.0")))
         try store.want(v("9.9.9"))
         try store.want(v("1.0.0"))
         let old = Date(timeIntervalSinceNow: -Store.wantFreshness - 60)
@@ -188,7 +188,7 @@ extension MonitorTests {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let monitor = monitor(source, binaries, prefetch: true)
-        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .switchTo(v("1.0.0")))
         source.propose([PendingVersion(proposal: "42", versions: required(target: "1.1.0", min: "1.0.0"))])
         #expect(await monitor.check() == .unchanged(.keep(v("1.0.0"))))
         #expect(store.isInstalled(v("1.1.0")))
@@ -197,7 +197,7 @@ extension MonitorTests {
         #expect(binaries.fetches == [v("1.0.0"), v("1.1.0")])
 
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
-        #expect(await monitor.check() == .switched(v("1.1.0")))
+        #expect(await monitor.check() == .switchTo(v("1.1.0")))
         #expect(binaries.fetches == [v("1.0.0"), v("1.1.0")], "the switch fetched nothing")
     }
 
@@ -218,7 +218,7 @@ extension MonitorTests {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.5.0")] + (1...20).map { v("2.\($0).0") })
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let monitor = monitor(source, binaries, prefetch: true)
-        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .switchTo(v("1.0.0")))
         let soon = Date(timeIntervalSinceNow: 600)
         var flood = (1...20).map { PendingVersion(proposal: "\($0)", versions: required(target: "2.\($0).0", min: "1.0.0")) }
         flood.append(PendingVersion(proposal: "99", versions: required(target: "1.5.0", min: "1.0.0"), votingEnd: soon))
@@ -238,14 +238,14 @@ extension MonitorTests {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("1.2.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let monitor = monitor(source, binaries, prefetch: true, proposalsInterval: .seconds(3600))
-        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .switchTo(v("1.0.0")))
         #expect(source.pendingReads == 1)
         for _ in 1...3 { _ = await monitor.check(child: v("1.0.0")) }
         #expect(source.reads >= 4)
         #expect(source.pendingReads == 1, "not on every check")
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
         source.propose([PendingVersion(proposal: "8", versions: required(target: "1.2.0", min: "1.0.0"))])
-        #expect(await monitor.check(child: v("1.0.0")) == .switched(v("1.1.0")))
+        #expect(await monitor.check(child: v("1.0.0")) == .switchTo(v("1.1.0")))
         #expect(source.pendingReads == 2, "the target moved: read at once")
         #expect(store.isInstalled(v("1.2.0")))
         _ = await monitor.check(child: v("1.1.0"))
@@ -256,7 +256,7 @@ extension MonitorTests {
         let binaries = StandInBinarySource([v("1.0.0"), v("1.1.0"), v("1.2.0")])
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let monitor = monitor(source, binaries, prefetch: true)
-        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .switchTo(v("1.0.0")))
         source.propose([PendingVersion(proposal: "7", versions: required(target: "1.1.0", min: "1.0.0"))])
         _ = await monitor.check(child: v("1.2.0"))
         #expect(binaries.fetches == [v("1.0.0")])
@@ -268,7 +268,7 @@ extension MonitorTests {
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         source.propose([PendingVersion(proposal: "42", versions: required(target: "1.1.0", min: "1.0.0"))])
         let monitor = monitor(source, binaries, prefetch: true)
-        #expect(await monitor.check() == .switched(v("1.0.0")))
+        #expect(await monitor.check() == .switchTo(v("1.0.0")))
         #expect(await monitor.check() == .unchanged(.keep(v("1.0.0"))))
         #expect(!store.isInstalled(v("1.1.0")))
         #expect(store.currentVersion() == v("1.0.0"))

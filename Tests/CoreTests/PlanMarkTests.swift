@@ -18,22 +18,21 @@ import Testing
 
     @Test func whenTheMinimumRisesToAMarkedVersionItIsTried() {
         let plan = plan(min: "1.1.0", running: "1.0.0", installed: ["1.0.0", "1.1.0"])
-        #expect(plan.action == .switchTo(v("1.1.0")), "\(plan.decision)")
+        #expect(plan.step == .switchTo(v("1.1.0")), "\(plan.decision)")
         #expect(plan.decision == .upgrade(to: v("1.1.0")))
     }
 
     @Test func withNothingRunningAMarkedVersionThatAloneMeetsTheMinimumIsFetched() {
-        #expect(plan(min: "1.1.0", running: nil, installed: [], offered: ["1.0.0", "1.1.0"]).action == .fetch(v("1.1.0")))
+        #expect(plan(min: "1.1.0", running: nil, installed: [], offered: ["1.0.0", "1.1.0"]).step == .fetch(v("1.1.0")))
     }
 
     @Test func aGoodVersionThatMeetsTheMinimumIsPreferredToAMarkedOne() {
         let plan = plan(min: "1.0.5", running: "1.0.0", installed: ["1.0.0", "1.1.0"], offered: ["1.0.5"])
-        #expect(plan.action == .fetch(v("1.0.5")))
+        #expect(plan.step == .fetch(v("1.0.5")))
     }
 
     @Test func aboveTheMinimumTheMarkHolds() {
         let plan = plan(min: "1.0.0", running: "1.0.0", installed: ["1.0.0", "1.1.0"])
-        #expect(plan.action == .none)
-        #expect(plan.decision == .keep(v("1.0.0")))
+        #expect(plan.step == .unchanged(.keep(v("1.0.0"))))
     }
 }

@@ -27,7 +27,7 @@ extension MonitorTests {
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         let draws = Draws()
         let monitor = spreading(source, binaries, spread: .seconds(3600), wait: .milliseconds(300), draws: draws)
-        #expect(await monitor.check() == .switched(v("1.0.0")), "no child runs yet: nothing to spread")
+        #expect(await monitor.check() == .switchTo(v("1.0.0")), "no child runs yet: nothing to spread")
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
         let started = ContinuousClock.now
         #expect(await monitor.check(child: v("1.0.0")) == .unchanged(.upgrade(to: v("1.1.0"))))
@@ -39,7 +39,7 @@ extension MonitorTests {
             try await Task.sleep(for: .milliseconds(20))
             outcome = await monitor.check(child: v("1.0.0"))
         }
-        #expect(outcome == .switched(v("1.1.0")))
+        #expect(outcome == .switchTo(v("1.1.0")))
         #expect(ContinuousClock.now - started >= .milliseconds(300))
         #expect(draws.list.withLock { $0 } == [.seconds(3600)], "drawn once for 1.1.0, within the flag's bound")
         #expect(binaries.fetches == [v("1.0.0"), v("1.1.0")])
@@ -54,7 +54,7 @@ extension MonitorTests {
         source.set(.success(required(target: "1.1.0", min: "1.0.0")))
         #expect(await monitor.check(child: v("1.0.0")) == .unchanged(.upgrade(to: v("1.1.0"))))
         source.set(.success(required(target: "1.1.0", min: "1.1.0")))
-        #expect(await monitor.check(child: v("1.0.0")) == .switched(v("1.1.0")), "lavap 1.0.0 no longer meets the minimum")
+        #expect(await monitor.check(child: v("1.0.0")) == .switchTo(v("1.1.0")), "lavap 1.0.0 no longer meets the minimum")
     }
 
     @Test func anotherWrappersSwitchWaitsThisWrappersSpreadToo() async throws {

@@ -228,7 +228,7 @@ import Testing
         let monitor = Monitor(
             source: ScriptedVersionSource(required(target: "1.0.12", min: "1.0.1")), binaries: try source(host), store: store,
             autoDownload: true, logger: logs.logger())
-        #expect(await monitor.check() == .switched(v("1.0.10")))
+        #expect(await monitor.check() == .switchTo(v("1.0.10")))
         #expect(host.requests("/download/v1.0.12/lavap-v1.0.12-linux-amd64").isEmpty)
         #expect(host.requests("/download/v1.0.11/lavap-v1.0.11-linux-amd64").count == 1)
         #expect(host.requests("/download/v1.0.0/lavap-v1.0.0-linux-amd64").isEmpty)

@@ -53,7 +53,7 @@ struct ExamplePlugins: ParsableArguments {
             source: EnvironmentVersionSource { ["LAVA_REQUIRED_VERSION": "1.1.0"] },
             binaries: StandInBinarySource([v("1.0.0"), v("1.1.0")]), store: store, autoDownload: true,
             logger: CapturedLogs().logger())
-        #expect(await monitor.check() == .switched(v("1.1.0")))
+        #expect(await monitor.check() == .switchTo(v("1.1.0")))
         #expect(store.currentVersion() == v("1.1.0"))
     }
 }

@@ -14,7 +14,7 @@ public actor WrapperControl {
     private(set) var checksBegun = 0
     private(set) var checksEnded = 0
     /// The outcome of the last check.
-    private(set) var lastOutcome: Monitor.Outcome?
+    private(set) var lastOutcome: CheckStep?
     /// What the pause held in the check under way, which `lastCheck` then says.
     private var held: String?
     /// The last move the pause held, so that the same one is logged once at info.
@@ -88,15 +88,15 @@ public actor WrapperControl {
     }
 
     /// A check ended with `outcome`.
-    func endCheck(_ outcome: Monitor.Outcome) {
+    func endCheck(_ outcome: CheckStep) {
         checksEnded += 1
         lastOutcome = outcome
-        lastCheck = (held ?? Self.describe(outcome), Date())
+        lastCheck = (held ?? "\(outcome)", Date())
     }
 
     /// The outcome of a check that begins after this call, nil when none ended within `timeout`
     /// (asks for one now).
-    func nextOutcome(within timeout: Duration) async -> Monitor.Outcome? {
+    func nextOutcome(within timeout: Duration) async -> CheckStep? {
         let wanted = checksBegun + 1
         checkSoon()
         let deadline = ContinuousClock.now + timeout
@@ -104,17 +104,5 @@ public actor WrapperControl {
             guard ContinuousClock.now < deadline, (try? await Task.sleep(for: .milliseconds(50))) != nil else { return nil }
         }
         return lastOutcome
-    }
-
-    /// A check's outcome for people.
-    static func describe(_ outcome: Monitor.Outcome) -> String {
-        switch outcome {
-        case .unchanged(let decision): "\(decision)"
-        case .switched(let version): "switched current to \(version); restarting lavap"
-        case .behind(let version): "restarting lavap on \(version), which current links to"
-        case .waiting(let version): "waiting for a lavavisor with --auto-download to install \(version)"
-        case .failed(let reason): "the check failed: \(reason)"
-        case .wrongChain(let message): "refused: \(message)"
-        }
     }
 }

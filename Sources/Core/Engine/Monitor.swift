@@ -8,35 +8,6 @@ public import Logging
 /// A failed read, listing, install or switch is logged and leaves `current` as it was, so a
 /// healthy running `lavap` is never touched because of it.
 public actor Monitor {
-    /// What one check did.
-    public enum Outcome: Sendable, Equatable {
-        /// Nothing changed; the decision says why.
-        case unchanged(UpgradeDecision)
-        /// `current` now points at this version; the processes must be restarted.
-        case switched(SemanticVersion)
-        /// `current` already points at this version, newer than the child's: the child must be restarted.
-        case behind(SemanticVersion)
-        /// This version is needed but not installed, and this process may not fetch it.
-        case waiting(SemanticVersion)
-        /// The check failed; the message says why.
-        case failed(String)
-        /// The version source is on another chain than `--chain-id`; the message says both.
-        case wrongChain(String)
-
-        /// The version the processes must be restarted on, after a switch or when behind.
-        public var restartVersion: SemanticVersion? {
-            switch self {
-            case .switched(let version), .behind(let version): version
-            default: nil
-            }
-        }
-
-        /// Whether the version source is on another chain than `--chain-id`.
-        public var isWrongChain: Bool {
-            if case .wrongChain = self { true } else { false }
-        }
-    }
-
     /// Whether the binary source is asked on every plan or only when something may be fetched.
     public enum Listing: Sendable {
         /// Only when what runs is below the target (a release API has rate limits).
@@ -168,7 +139,7 @@ public actor Monitor {
     }
 
     /// Runs one check; `child` is the version this process's child runs (nil: none).
-    public func check(child: SemanticVersion? = nil) async -> Outcome {
+    public func check(child: SemanticVersion? = nil) async -> CheckStep {
         let start = ContinuousClock.now
         health?.checking(true, now: start)
         defer { health?.checking(false) }
@@ -177,7 +148,7 @@ public actor Monitor {
         await control.endCheck(outcome)
         if outcome.readTheChain { health?.checkSucceeded() }
         switch outcome {
-        case .waiting, .failed: break  // a failed read does not end a wait
+        case .wait, .failed: break  // a failed read does not end a wait
         default: waitingFor = nil
         }
         Telemetry.checked(outcome, duration: .now - start)
@@ -186,14 +157,14 @@ public actor Monitor {
         return outcome
     }
 
-    private func checkOnce(child: SemanticVersion?) async -> Outcome {
+    private func checkOnce(child: SemanticVersion?) async -> CheckStep {
         var plan: Plan
         do { plan = try await self.plan(child: child) } catch {
             logger.error("cannot read the required versions; nothing changes until the next check", metadata: ["error": "\(error)"])
             return .failed("\(error)")
         }
         logOfferError(plan)
-        if let pinned = await pinnedOutcome(plan) { return pinned }
+        if let pinned = await pinnedStep(plan) { return pinned }
         var fetched: Set<SemanticVersion> = []
         // Installs that failed in this check: left out of every plan of it, also of the plan read
         // again after a download that outlasted their backoff.
@@ -201,16 +172,18 @@ public actor Monitor {
         while true {
             if plan.chainMismatch == nil { installFailures.follow(target: plan.requirement.target) }
             logMarkOverride(plan)
-            switch plan.action {
-            case .refuse(let message):
+            switch plan.step {
+            case .wrongChain(let message):
                 logger.error("\(message)")
                 return .wrongChain(message)
-            case .none:
+            case .unchanged:
                 log(plan)
-                return .unchanged(plan.decision)
+                return plan.step
+            case .failed:
+                return plan.step  // never a plan's step: a plan is made or its read throws
             case .wait(let version):
                 logWait(for: version)
-                return .waiting(version)
+                return .wait(version)
             case .restart(let version):
                 if await pauseHolds(plan) { return .unchanged(plan.decision) }
                 if spreadHolds(version, plan: plan) { return .unchanged(plan.decision) }
@@ -218,7 +191,7 @@ public actor Monitor {
                 logger.info(
                     "current links to \(version) but lavap runs \(plan.running.map(\.description) ?? "nothing"); restarting it",
                     metadata: ["decision": "\(plan.decision)"])
-                return .behind(version)
+                return .restart(version)
             case .fetch(let version):
                 if await pauseHolds(plan) { return .unchanged(plan.decision) }
                 if failed.contains(version) {
@@ -263,7 +236,7 @@ public actor Monitor {
                     return .failed("\(error)")
                 }
                 logOfferError(fresh)
-                if fresh.action.version != version, fresh.decision.destination != version {
+                if fresh.step.version != version, fresh.decision.destination != version {
                     logger.info(
                         "the chain's versions changed while \(version) was fetched; \(version) stays installed and current is not switched to it",
                         metadata: [
@@ -314,7 +287,7 @@ public actor Monitor {
 
     /// Says so when the plan takes a version marked bad because nothing else meets the chain's minimum.
     private func logMarkOverride(_ plan: Plan) {
-        guard let note = plan.markOverride, plan.action.version != nil else { return }
+        guard let note = plan.markOverride, plan.step.version != nil else { return }
         logger.warning("\(note)")
     }
 
@@ -327,7 +300,7 @@ public actor Monitor {
     /// after failed checks), until cancelled, and hands each outcome to `then`: the monitor only
     /// decides, the supervisor acts. `child` tells the version the child runs at each check.
     public nonisolated func run(
-        every interval: Duration, child: @Sendable () async -> SemanticVersion?, then react: @Sendable (Outcome) async -> Void
+        every interval: Duration, child: @Sendable () async -> SemanticVersion?, then react: @Sendable (CheckStep) async -> Void
     ) async {
         await CheckScheduler(source: source, interval: interval, logger: logger).run(nudges: await control.nudges()) {
             let outcome = await check(child: await child())
@@ -338,7 +311,7 @@ public actor Monitor {
         }
     }
 
-    func switchCurrent(to version: SemanticVersion, plan: Plan) -> Outcome {
+    func switchCurrent(to version: SemanticVersion, plan: Plan) -> CheckStep {
         do { try store.switchCurrent(to: version) } catch {
             logger.error("cannot switch current to \(version)", metadata: ["error": "\(error)"])
             return .failed("\(error)")
@@ -347,7 +320,7 @@ public actor Monitor {
         if let height = plan.reading.height { metadata["height"] = "\(height)" }
         logger.info("switched current to \(version)", metadata: metadata)
         if let from = plan.current, version > from { Telemetry.upgraded() }
-        return .switched(version)
+        return .switchTo(version)
     }
 
     /// The store's state with the marks this process holds in memory; an unreadable file is logged

@@ -9,7 +9,7 @@ extension Monitor {
     /// when it changes), and at warning on every check while lavap runs below the chain's minimum.
     func pauseHolds(_ plan: Plan) async -> Bool {
         guard await control.pausedSince != nil else { return false }
-        let move = "paused: would \(plan.action)"
+        let move = "paused: would \(plan.step)"
         let changed = await control.holding(move)
         if let running = plan.running, running < plan.requirement.minimum {
             logger.warning(
@@ -25,7 +25,7 @@ extension Monitor {
     /// The check's outcome while lavap is pinned (`ctl use`), nil when no pin applies: none is set,
     /// the chain is not the expected one, or the chain's minimum rose above the pin, which then is
     /// released (running below the minimum loses relays) and the check goes on as without it.
-    func pinnedOutcome(_ plan: Plan) async -> Outcome? {
+    func pinnedStep(_ plan: Plan) async -> CheckStep? {
         guard let pin = await control.pin, plan.chainMismatch == nil else { return nil }
         guard pin >= plan.requirement.minimum else {
             await control.releasePin(only: pin)
@@ -34,11 +34,11 @@ extension Monitor {
             )
             return nil
         }
-        let kept = Outcome.unchanged(.keep(pin))
+        let kept = CheckStep.unchanged(.keep(pin))
         // A child that runs the pin stays, whatever `current` links to (another wrapper on the store may move it).
         if plan.childRunning, plan.running == pin {
-            if let version = plan.action.version, version != pin {
-                logger.debug("pinned to \(pin): not moving to \(version) (\(plan.action))", metadata: ["decision": "\(plan.decision)"])
+            if let version = plan.step.version, version != pin {
+                logger.debug("pinned to \(pin): not moving to \(version) (\(plan.step))", metadata: ["decision": "\(plan.decision)"])
             }
             return kept
         }
@@ -65,7 +65,7 @@ extension Monitor {
             logger.info(
                 "restarting lavap on \(pin), which it is pinned to",
                 metadata: ["running": "\(plan.running.map(\.description) ?? "nothing")"])
-            return .behind(pin)
+            return .restart(pin)
         }
         logger.info("lavap is pinned to \(pin) (lavavisor ctl use): moving it there", metadata: ["target": "\(plan.requirement.target)"])
         return switchCurrent(to: pin, plan: plan)

@@ -6,47 +6,6 @@
 /// lavavisor on the same directory may have switched `current` already, and a child older than
 /// `current` is moved onto it.
 public struct Plan: Sendable, Equatable {
-    /// The step the plan takes.
-    public enum Action: Sendable, Hashable, CustomStringConvertible {
-        /// Nothing to do: what runs complies, or nothing that complies can be had (see the decision).
-        case none
-        /// The version source is on another chain than `--chain-id`; the message says both.
-        case refuse(String)
-        /// Fetch and install this version, switch `current` to it, restart.
-        case fetch(SemanticVersion)
-        /// This version is needed, but this process may not fetch it: wait for one that may.
-        case wait(SemanticVersion)
-        /// This version is installed: switch `current` to it, restart.
-        case switchTo(SemanticVersion)
-        /// `current` already links to this version but the child runs an older one: restart it.
-        case restart(SemanticVersion)
-        /// `current` cannot be run (it dangles, links outside the store, or is gone) or links to a
-        /// version marked bad, while the child runs this installed version, which complies: link
-        /// `current` to it again, no restart.
-        case relink(SemanticVersion)
-
-        /// The version the step moves to, if any.
-        public var version: SemanticVersion? {
-            switch self {
-            case .fetch(let version), .wait(let version), .switchTo(let version), .restart(let version), .relink(let version):
-                version
-            case .none, .refuse: nil
-            }
-        }
-
-        public var description: String {
-            switch self {
-            case .none: "nothing to do"
-            case .refuse(let message): "refuse: \(message)"
-            case .fetch(let version): "fetch \(version), switch current to it and restart lavap"
-            case .wait(let version): "wait for a lavavisor with --auto-download to install \(version)"
-            case .switchTo(let version): "switch current to the installed \(version) and restart lavap"
-            case .restart(let version): "restart lavap on \(version), which current already links to"
-            case .relink(let version): "link current again to \(version), which runs (current cannot be run, or is marked bad); no restart"
-            }
-        }
-    }
-
     /// What the version source answered.
     public var reading: VersionReading
     /// The role of the supervised command, which picks the pair of versions to follow.
@@ -80,7 +39,7 @@ public struct Plan: Sendable, Equatable {
     /// The version decision.
     public private(set) var decision: UpgradeDecision
     /// The step to take.
-    public private(set) var action: Action
+    public private(set) var step: CheckStep
 
     /// Computes the plan from what was found.
     public init(
@@ -107,7 +66,7 @@ public struct Plan: Sendable, Equatable {
                 + "point the version source at a \(expectedChainID) node or fix --chain-id"
         }
         decision = .keep(running ?? requirement.target)
-        action = .none
+        step = .unchanged(decision)
         decide()
     }
 
@@ -151,7 +110,7 @@ public struct Plan: Sendable, Equatable {
             }
         }
         if let chainMismatch {
-            action = .refuse(chainMismatch)
+            step = .wrongChain(chainMismatch)
             return
         }
         var goal = decision.destination
@@ -168,18 +127,18 @@ public struct Plan: Sendable, Equatable {
             if childRunning, let running, installed.contains(running), running != current,
                 current.map({ !installed.contains($0) || bad.contains($0) }) ?? true
             {
-                action = .relink(running)
+                step = .relink(running)
             } else {
-                action = .none
+                step = .unchanged(decision)
             }
             return
         }
         if !installed.contains(goal) {
-            action = autoDownload ? .fetch(goal) : .wait(goal)
+            step = autoDownload ? .fetch(goal) : .wait(goal)
         } else if goal == current {
-            action = childRunning ? .restart(goal) : .none
+            step = childRunning ? .restart(goal) : .unchanged(decision)
         } else {
-            action = .switchTo(goal)
+            step = .switchTo(goal)
         }
     }
 }

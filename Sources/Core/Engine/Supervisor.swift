@@ -285,14 +285,14 @@ public actor BackendStatus {
 
     /// Whether a check's `outcome` asks for a restart now: it names a version to restart onto, or
     /// the last start failed (unless the node is on another chain); never while one is unanswered.
-    func restart(after outcome: Monitor.Outcome) -> Bool {
+    func restart(after outcome: CheckStep) -> Bool {
         guard !restarting else { return false }
-        if let version = outcome.restartVersion {
-            upgrading = version
-        } else if failedStart, !outcome.isWrongChain {
+        switch outcome {
+        case .switchTo(let version), .restart(let version): upgrading = version
+        case .wrongChain: return false
+        default:
+            guard failedStart else { return false }
             upgrading = nil
-        } else {
-            return false
         }
         restarting = true
         return true

@@ -147,7 +147,7 @@ struct ControlHandler: Sendable {
             return .done("\(head); restarted lavap: \(now)")
         }
         if case .unchanged = outcome, await status.running == pin { return .done("\(head); lavap runs it already") }
-        return .done("\(head); the check: \(WrapperControl.describe(outcome))")
+        return .done("\(head); the check: \(outcome)")
     }
 
     private func unmark(_ version: SemanticVersion) async throws -> ControlAnswer {

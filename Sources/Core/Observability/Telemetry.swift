@@ -90,8 +90,8 @@ public enum Telemetry {
 
     /// One version check and how it ended: `lavavisor_checks_total{outcome}`, its duration, and the
     /// time of the last successful one.
-    public static func checked(_ outcome: Monitor.Outcome, duration: Duration) {
-        Counter(label: "lavavisor_checks_total", dimensions: [("outcome", outcome.name)]).increment()
+    public static func checked(_ outcome: CheckStep, duration: Duration) {
+        Counter(label: "lavavisor_checks_total", dimensions: [("outcome", outcome.metricOutcome)]).increment()
         Timer(label: "lavavisor_check_duration_seconds").recordNanoseconds(duration.nanoseconds)
         if outcome.readTheChain {
             Gauge(label: "lavavisor_last_successful_check_timestamp_seconds").record(Date().timeIntervalSince1970)
@@ -155,22 +155,14 @@ private final class InfoGauges: Sendable {
     }
 }
 
-extension Monitor.Outcome {
-    /// Whether the check read the chain's versions from the right chain (it did not fail, nor refuse).
-    public var readTheChain: Bool {
+extension CheckStep {
+    /// The step's name in `lavavisor_checks_total{outcome}`.
+    var metricOutcome: String {
         switch self {
-        case .failed, .wrongChain: false
-        case .unchanged, .switched, .behind, .waiting: true
-        }
-    }
-
-    /// The outcome's name in metrics.
-    public var name: String {
-        switch self {
-        case .unchanged: "unchanged"
-        case .switched: "switched"
-        case .behind: "behind"
-        case .waiting: "waiting"
+        case .unchanged, .relink: "unchanged"
+        case .switchTo, .fetch: "switched"
+        case .restart: "behind"
+        case .wait: "waiting"
         case .failed: "failed"
         case .wrongChain: "wrong_chain"
         }
