@@ -33,8 +33,6 @@ enum OwnChildren {
 /// (lavap, `lavap version` probes, git). On every SIGCHLD (and every few seconds as a safety net) it
 /// lists lavavisor's zombie children in `/proc` and reaps, one by one, those it did not spawn.
 public enum OrphanReaper {
-    private static let started = Mutex(false)
-
     /// Becomes a child subreaper, unless lavavisor is PID 1 (which reaps orphans anyway); true when
     /// orphans now come to lavavisor.
     @discardableResult
@@ -54,20 +52,11 @@ public enum OrphanReaper {
     }
 
     /// Starts the reaper thread once; later calls do nothing.
-    public static func start() {
-        let first = started.withLock { started in
-            defer { started = true }
-            return !started
-        }
-        guard first else { return }
-        guard let (readEnd, writeEnd) = Posix.pipe() else { fatalError("\(SystemError("creating the SIGCHLD pipe"))") }
-        _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
-        childSignalPipe = writeEnd
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = recordChildSignal
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = SA_RESTART | SA_NOCLDSTOP
-        sigaction(SIGCHLD, &action, nil)
+    public static func start() { _ = reaper }
+
+    /// The reaper thread, started at the first use (a static's initializer runs once).
+    private static let reaper: Void = {
+        let exits = Signals.childExits()
         let thread = Thread {
             // This thread takes SIGCHLD, so a process-directed one always finds a thread.
             var set = sigset_t()
@@ -75,17 +64,17 @@ public enum OrphanReaper {
             sigaddset(&set, SIGCHLD)
             pthread_sigmask(SIG_UNBLOCK, &set, nil)
             var buffer = [UInt8](repeating: 0, count: 64)
-            var poll = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+            var poll = pollfd(fd: exits, events: Int16(POLLIN), revents: 0)
             while true {
                 reapOrphans()
                 // A SIGCHLD, or five seconds as a safety net (a pid still registered as ours a moment too long).
-                if Glibc.poll(&poll, 1, 5000) > 0 { _ = read(readEnd, &buffer, buffer.count) }
+                if Glibc.poll(&poll, 1, 5000) > 0 { _ = read(exits, &buffer, buffer.count) }
             }
         }
         thread.name = "lavavisor-orphans"
         thread.stackSize = 64 * 1024
         thread.start()
-    }
+    }()
 
     /// Reaps every zombie child of lavavisor that it did not spawn; returns their pids.
     @discardableResult
@@ -134,15 +123,4 @@ public struct ProcStat: Sendable, Equatable {
         self.parent = parent
         self.group = group
     }
-}
-
-/// The write end of the SIGCHLD pipe, set before the handler is installed.
-nonisolated(unsafe) private var childSignalPipe: Int32 = -1
-
-/// The SIGCHLD handler: async-signal-safe (`write` only, `errno` preserved).
-private let recordChildSignal: @convention(c) (Int32) -> Void = { _ in
-    let saved = errno
-    var byte: UInt8 = 0
-    _ = write(childSignalPipe, &byte, 1)
-    errno = saved
 }

@@ -5,6 +5,9 @@ import Synchronization
     import Glibc
 #endif
 
+/// Every signal disposition of lavavisor is set here: the handled signals as an async stream, the
+/// harmful ones ignored, SIGCHLD as a pipe for the orphan reaper.
+///
 /// Turns POSIX signals into an async stream, without ever losing one that arrives during start-up.
 ///
 /// How it works: `install()`, the first statement of the program, gives each handled signal a real
@@ -65,7 +68,34 @@ public enum Signals {
         }
     }
 
+    /// The read end of a pipe that gets a byte at each SIGCHLD (children that stopped excepted),
+    /// for the orphan reaper; the handler is installed at the first call.
+    public static func childExits() -> Int32 { childPipe }
+
+    private static let childPipe: Int32 = {
+        guard let (readEnd, writeEnd) = Posix.pipe() else { fatalError("\(SystemError("creating the SIGCHLD pipe"))") }
+        _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
+        childPipeWriteEnd = writeEnd
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = recordChildSignal
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART | SA_NOCLDSTOP
+        sigaction(SIGCHLD, &action, nil)
+        return readEnd
+    }()
+
     private static let hub = Hub()
+}
+
+/// The write end of the SIGCHLD pipe, set once before its handler is installed.
+nonisolated(unsafe) private var childPipeWriteEnd: Int32 = -1
+
+/// The SIGCHLD handler: async-signal-safe (`write` only, `errno` preserved).
+private let recordChildSignal: @convention(c) (Int32) -> Void = { _ in
+    let saved = errno
+    var byte: UInt8 = 0
+    _ = write(childPipeWriteEnd, &byte, 1)
+    errno = saved
 }
 
 /// The write end of the self-pipe, read by the C handler. Set once, before any handler is installed,
