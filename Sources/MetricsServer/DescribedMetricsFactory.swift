@@ -1,6 +1,7 @@
 import Core
 import CoreMetrics
 import Prometheus
+import Synchronization
 
 /// swift-prometheus' registry behind swift-metrics, as `PrometheusMetricsFactory` is, but every
 /// series gets its `# HELP` line from `Telemetry.descriptions` (swift-metrics has no help text,
@@ -13,6 +14,9 @@ struct DescribedMetricsFactory: CoreMetrics.MetricsFactory {
         .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300),
     ]
 
+    /// The current series of each `_info` gauge.
+    let infoSeries = InfoSeries()
+
     private func help(_ label: String) -> String { Telemetry.descriptions[label] ?? "" }
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
@@ -24,7 +28,11 @@ struct DescribedMetricsFactory: CoreMetrics.MetricsFactory {
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        guard aggregate else { return registry.makeGauge(name: label, labels: dimensions, help: help(label)) }
+        guard aggregate else {
+            let gauge = registry.makeGauge(name: label, labels: dimensions, help: help(label))
+            if label.hasSuffix("_info") { infoSeries.replace(with: gauge, named: label, dimensions: dimensions, in: registry) }
+            return gauge
+        }
         return registry.makeValueHistogram(
             name: label, labels: dimensions, buckets: [1, 10, 100, 1000, 10000, 100_000], help: help(label))
     }
@@ -59,5 +67,21 @@ struct DescribedMetricsFactory: CoreMetrics.MetricsFactory {
 
     func destroyTimer(_ handler: any TimerHandler) {
         if let histogram = handler as? DurationHistogram { registry.unregisterDurationHistogram(histogram) }
+    }
+}
+
+/// An `_info` gauge says its value in its labels: when it gets new ones, the series of the old ones
+/// goes, one series per name (and per `kind` label, as the target and the minimum).
+final class InfoSeries: Sendable {
+    private let current = Mutex<[String: Prometheus.Gauge]>([:])
+
+    func replace(with gauge: Prometheus.Gauge, named name: String, dimensions: [(String, String)], in registry: PrometheusCollectorRegistry)
+    {
+        let key = name + "/" + (dimensions.first { $0.0 == "kind" }?.1 ?? "")
+        let old = current.withLock { current in
+            defer { current[key] = gauge }
+            return current[key]
+        }
+        if let old, old !== gauge { registry.unregisterGauge(old) }
     }
 }

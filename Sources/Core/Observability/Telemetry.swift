@@ -44,7 +44,7 @@ public enum Telemetry {
     /// Makes every series exist with its starting value (`version`: lavavisor's own); called once
     /// the metrics backend is bootstrapped.
     public static func start(version: String) {
-        info.set("lavavisor_build_info", key: "build", ["version": version])
+        info("lavavisor_build_info", ["version": version])
         for outcome in outcomes { Counter(label: "lavavisor_checks_total", dimensions: [("outcome", outcome)]).increment(by: 0) }
         for name in [
             "lavavisor_restarts_total", "lavavisor_upgrades_total", "lavavisor_rollbacks_total", "lavavisor_download_failures_total",
@@ -62,8 +62,8 @@ public enum Telemetry {
 
     /// The chain's versions the supervised role follows (`lavavisor_required_version_info{kind,version}`).
     public static func required(_ requirement: VersionRequirement) {
-        info.set("lavavisor_required_version_info", key: "target", ["kind": "target", "version": requirement.target.description])
-        info.set("lavavisor_required_version_info", key: "minimum", ["kind": "minimum", "version": requirement.minimum.description])
+        info("lavavisor_required_version_info", ["kind": "target", "version": requirement.target.description])
+        info("lavavisor_required_version_info", ["kind": "minimum", "version": requirement.minimum.description])
     }
 
     /// What a check read besides the versions: the node's chain id and height, the bad-version
@@ -71,7 +71,7 @@ public enum Telemetry {
     public static func read(
         chainID: String?, height: Int64?, badVersions: Int, running: SemanticVersion?, requirement: VersionRequirement
     ) {
-        if let chainID { info.set("lavavisor_chain_info", key: "chain", ["chain_id": chainID]) }
+        if let chainID { info("lavavisor_chain_info", ["chain_id": chainID]) }
         if let height { Gauge(label: "lavavisor_chain_height").record(height) }
         Gauge(label: "lavavisor_bad_versions").record(badVersions)
         guard let running else { return }
@@ -100,7 +100,7 @@ public enum Telemetry {
 
     /// A child started on `version`.
     public static func childStarted(_ version: SemanticVersion) {
-        info.set("lavavisor_running_version_info", key: "running", ["version": version.description])
+        info("lavavisor_running_version_info", ["version": version.description])
         Gauge(label: "lavavisor_child_start_time_seconds").record(Date().timeIntervalSince1970)
         Gauge(label: "lavavisor_child_up").record(1)
     }
@@ -131,27 +131,10 @@ public enum Telemetry {
         Timer(label: "lavavisor_download_duration_seconds").recordNanoseconds(duration.nanoseconds)
     }
 
-    private static let info = InfoGauges()
-}
-
-/// `_info` gauges whose labels change: the series of the old value is destroyed when a new one is set.
-private final class InfoGauges: Sendable {
-    private struct Set: @unchecked Sendable {
-        var gauges: [String: (labels: [String: String], gauge: Gauge)] = [:]
-    }
-    private let state = Mutex(Set())
-
-    func set(_ name: String, key: String, _ labels: [String: String]) {
-        state.withLock { state in
-            let id = name + "/" + key
-            if let old = state.gauges[id] {
-                guard old.labels != labels else { return }
-                old.gauge.destroy()
-            }
-            let gauge = Gauge(label: name, dimensions: labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-            gauge.record(1)
-            state.gauges[id] = (labels, gauge)
-        }
+    /// Sets an `_info` series to 1; the metrics backend drops the series of the same name (and
+    /// `kind`) that held the old labels (`lavavisor_running_version_info{version}` after an upgrade).
+    private static func info(_ name: String, _ labels: [String: String]) {
+        Gauge(label: name, dimensions: labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).record(1)
     }
 }
 
