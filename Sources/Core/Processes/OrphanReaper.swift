@@ -40,16 +40,8 @@ public enum OrphanReaper {
         getpid() == 1 || Posix.prctl?(setChildSubreaper, 1, 0, 0, 0) == 0
     }
 
-    /// `PR_SET_CHILD_SUBREAPER` and `PR_GET_CHILD_SUBREAPER` of `<linux/prctl.h>`.
-    private static let (setChildSubreaper, getChildSubreaper): (Int32, Int32) = (36, 37)
-
-    /// Whether lavavisor is a child subreaper now (`PR_GET_CHILD_SUBREAPER`).
-    public static var isSubreaper: Bool {
-        var flag: Int32 = 0
-        return withUnsafeMutablePointer(to: &flag) { pointer in
-            Posix.prctl?(getChildSubreaper, UInt(bitPattern: pointer), 0, 0, 0) == 0
-        } && flag != 0
-    }
+    /// `PR_SET_CHILD_SUBREAPER` of `<linux/prctl.h>`.
+    private static let setChildSubreaper: Int32 = 36
 
     /// Starts the reaper thread once; later calls do nothing.
     public static func start() { _ = reaper }
