@@ -88,6 +88,18 @@ struct SettingsCatalog: Sendable, Equatable {
         names = Set(commands.values.joined().map(\.name))
     }
 
+    /// The generated table's form: each setting written once (`settings`, as most commands declare
+    /// it), each command's settings by name, and the few a command declares otherwise (`differing`).
+    init(settings: [Setting], differing: [String: [Setting]], commands: [String: [String]], sourceNames: Set<String>) {
+        let shared = Dictionary(settings.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.init(
+            commands: Dictionary(
+                uniqueKeysWithValues: commands.map { command, names in
+                    (command, names.compactMap { name in differing[command]?.first { $0.name == name } ?? shared[name] })
+                }),
+            sourceNames: sourceNames)
+    }
+
     /// The catalog of `root`'s subcommands, the source settings being those of the groups `sources`.
     init(root: any ParsableCommand.Type, sources: [any ParsableArguments.Type]) {
         let tool = Self.decode(root._dumpHelp())
