@@ -30,12 +30,11 @@ extension Lavavisor {
             try runtime.requireBackend(backend.selection, default: DefaultPlugin.serviceBackend)
             try runtime.requireServices(process: process, starting: "start")
             // The run wrap makes, with no --cmd: the backend runs the services of config.yml.
-            var plan = SupervisionPlan(
-                versionSources: versionSources, binarySources: binarySources, monitor: monitor, command: nil, process: process,
-                backend: backend.selection, prune: prune, metrics: metrics, defaultSource: DefaultPlugin.binarySource,
-                defaultBackend: DefaultPlugin.serviceBackend)
-            plan.hooks = hooks
-            return try await runtime.supervise(plan)
+            return try await runtime.supervise(
+                SupervisionPlan(
+                    versionSources: versionSources, binarySources: binarySources, monitor: monitor, command: nil, process: process,
+                    backend: backend.selection, prune: prune, metrics: metrics, defaultSource: DefaultPlugin.binarySource,
+                    defaultBackend: DefaultPlugin.serviceBackend, hooks: hooks))
         }
     }
 }

@@ -38,38 +38,18 @@ struct SupervisionPlan {
     var alwaysFetch = false
     /// The hook flags.
     var hooks = HookFlags()
+}
 
+extension SupervisionPlan {
     /// The plan of a command that mounts every supervision flag (`wrap`, `pod`, `init`).
     init(
         versionSources: VersionSourceFlags, binarySources: BinarySourceFlags, supervision: SupervisionFlags<some BackendFlags>,
-        defaultSource: String,
-        defaultBackend: String, alwaysFetch: Bool = false
+        defaultSource: String, defaultBackend: String, alwaysFetch: Bool = false
     ) {
         self.init(
             versionSources: versionSources, binarySources: binarySources, monitor: supervision.monitor, command: supervision.command,
-            process: supervision.process, backend: supervision.backend.selection, prune: supervision.prune,
-            metrics: supervision.metrics,
-            defaultSource: defaultSource, defaultBackend: defaultBackend, alwaysFetch: alwaysFetch)
-        hooks = supervision.hooks
-    }
-
-    /// A plan from its parts (`start`: no `--cmd`, no metrics server).
-    init(
-        versionSources: VersionSourceFlags, binarySources: BinarySourceFlags, monitor: MonitorFlags, command: CommandFlag?,
-        process: ProcessFlags, backend: BackendSelection, prune: AutoPruneFlags, metrics: MetricsFlags?, defaultSource: String,
-        defaultBackend: String, alwaysFetch: Bool = false
-    ) {
-        self.versionSources = versionSources
-        self.binarySources = binarySources
-        self.monitor = monitor
-        self.command = command
-        self.process = process
-        self.backend = backend
-        self.prune = prune
-        self.metrics = metrics
-        self.defaultSource = defaultSource
-        self.defaultBackend = defaultBackend
-        self.alwaysFetch = alwaysFetch
+            process: supervision.process, backend: supervision.backend.selection, prune: supervision.prune, metrics: supervision.metrics,
+            defaultSource: defaultSource, defaultBackend: defaultBackend, alwaysFetch: alwaysFetch, hooks: supervision.hooks)
     }
 }
 
