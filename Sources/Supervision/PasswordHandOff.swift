@@ -15,12 +15,8 @@ public import Logging
 /// is left alone. The secret's lock is held only while bytes are copied into the pipe, never while
 /// waiting, so a wipe at exit is not held up.
 public enum PasswordHandOff {
-    /// Starts the hand-off of `password` (nil: just closes `input`) to the pipe `input`, which it owns from now on.
-    public static func start(_ password: Secret?, to input: Int32, within timeout: Duration, logger: Logger) {
-        guard let password else {
-            close(input)
-            return
-        }
+    /// Starts the hand-off of `password` to the pipe `input`, which it owns from now on.
+    public static func start(_ password: Secret, to input: Int32, within timeout: Duration, logger: Logger) {
         let flags = fcntl(input, F_GETFL)
         _ = fcntl(input, F_SETFL, flags | O_NONBLOCK)
         let thread = Thread {

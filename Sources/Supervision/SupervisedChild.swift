@@ -135,10 +135,8 @@ public actor SupervisedChild {
         let linked = store.currentVersion()
         // The record names the child a killed lavavisor left; the mark in the environment finds one
         // it had no time (or no disk space) to record.
-        var leftovers = [records.read()].compactMap { $0 }.filter(\.isRunning)
-        for marked in records.markedProcesses() where !leftovers.contains(where: { $0.pid == marked.pid }) {
-            leftovers.append(marked)
-        }
+        let recorded = [records.read()].compactMap { $0 }.filter(\.isRunning)
+        let leftovers = recorded + records.markedProcesses().filter { marked in !recorded.contains { $0.pid == marked.pid } }
         for left in leftovers { await left.stopLeftover(within: configuration.stopTimeout, logger: logger) }
         do { try await launch(versionToRestart(orElse: linked, which: ", which current linked to when lavavisor started")) } catch {
             if case .launching = state { state = .idle }
@@ -195,24 +193,20 @@ public actor SupervisedChild {
     /// rolled back, as from an upgrade that failed on probation, to the version that ran just before,
     /// when the supervisor answers `upgradeFailed` with it; otherwise lavavisor exits 127 with the error.
     private func recoverFromFailedStart(_ error: any Error, previous: SemanticVersion?) async throws {
-        if let previous, let failed = store.currentVersion(), failed != previous,
+        guard let previous, let failed = store.currentVersion(), failed != previous,
             let back = await events?(
                 .upgradeFailed(FailedUpgrade(failed: failed, previous: previous, reason: "cannot be started: \(error)")))
-        {
-            logger.error(
-                "cannot start lavap \(failed) after the switch; starting \(back) again", metadata: ["error": "\(error)"])
-            do {
-                try await launch(back)
-                return
-            } catch {
-                logger.error("cannot start lavap \(back) either; lavavisor exits", metadata: ["error": "\(error)"])
-                finish(.exited(127))
-                throw error
-            }
+        else {
+            logger.error("cannot start lavap after the switch; lavavisor exits", metadata: ["error": "\(error)"])
+            finish(.exited(127))
+            throw error
         }
-        logger.error("cannot start lavap after the switch; lavavisor exits", metadata: ["error": "\(error)"])
-        finish(.exited(127))
-        throw error
+        logger.error("cannot start lavap \(failed) after the switch; starting \(back) again", metadata: ["error": "\(error)"])
+        do { try await launch(back) } catch {
+            logger.error("cannot start lavap \(back) either; lavavisor exits", metadata: ["error": "\(error)"])
+            finish(.exited(127))
+            throw error
+        }
     }
 
     /// Stops the child gracefully with SIGTERM, then SIGKILL after the stop timeout.
@@ -310,7 +304,7 @@ public actor SupervisedChild {
         let process = try await ChildProcess.spawnWhenReady(
             executable: binary.path, arguments: configuration.arguments, environment: records.childEnvironment(),
             stdin: password == nil ? .inherit : .pipe, terminal: configuration.terminal)
-        if let input = process.standardInput {
+        if let password, let input = process.standardInput {
             PasswordHandOff.start(password, to: input, within: configuration.passwordTimeout, logger: logger)
         }
         self.version = version
@@ -370,9 +364,7 @@ public actor SupervisedChild {
                 await rollBack(to: back)
                 return
             }
-            logger.error(
-                "lavap is in a crash loop: it ended \(failures) times in a row, each within \(configuration.restart.resetAfter.brief) of its start, the last with \(exit); lavavisor stops restarting it and exits non-zero",
-                metadata: metadata)
+            logger.error("lavap is in a crash loop: it \(reason); lavavisor stops restarting it and exits non-zero", metadata: metadata)
             finish(exit.shellStatus == 0 ? .exited(1) : exit)
         case .crashLoop(let failures):
             let delay = configuration.restart.maxDelay

@@ -38,7 +38,7 @@ public final class AutoPrune: Sendable {
         let (store, keep, wait, running, logger) = (self.store, self.keep, self.wait, self.running, self.logger)
         let task = Task {
             do { try await Task.sleep(for: wait) } catch { return }
-            _ = await Self.prune(store: store, keep: keep, after: version, running: running, logger: logger)
+            await Self.prune(store: store, keep: keep, after: version, running: running, logger: logger)
         }
         pending.withLock { previous in
             previous?.cancel()
@@ -49,15 +49,15 @@ public final class AutoPrune: Sendable {
     /// Waits for the pending prune, if any (for tests and orderly ends).
     public func settle() async { await pending.withLock { $0 }?.value }
 
-    /// Prunes if `running` still reports `version`; returns the report, nil when it did not prune.
+    /// Prunes if `running` still reports `version`.
     static func prune(
         store: Store, keep: Int, after version: SemanticVersion, running: @Sendable () async -> SemanticVersion?, logger: Logger
-    ) async -> PruneReport? {
+    ) async {
         let now = await running()
         guard now == version else {
             logger.info(
                 "not pruning: lavap runs \(now.map(\.description) ?? "nothing") now, not \(version) as after the upgrade")
-            return nil
+            return
         }
         do {
             let report = try await store.prune(keep: keep, logger: logger)
@@ -67,10 +67,8 @@ public final class AutoPrune: Sendable {
             logger.info(
                 "auto-prune after \(version) stayed up: \(report.removed.isEmpty ? "nothing to remove" : "freed \(ByteCount.text(report.freed))")",
                 metadata: ["keep": "\(keep)"])
-            return report
         } catch {
             logger.error("auto-prune failed; nothing more is removed until the next upgrade", metadata: ["error": "\(error)"])
-            return nil
         }
     }
 }

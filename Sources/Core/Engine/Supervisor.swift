@@ -46,7 +46,6 @@ public struct Supervisor: Sendable {
 
     private enum Event: Sendable {
         case installed
-        case refused(SupervisorError)
         case exited(ProcessExit)
         case failed(any Error)
         case signal(Int32)
@@ -75,14 +74,13 @@ public struct Supervisor: Sendable {
     /// returns, no version check runs any more and the backend's `run` has returned.
     public func run(signals: AsyncStream<Int32>) async throws -> Int32 {
         let (events, sink) = AsyncStream.makeStream(of: Event.self)
-        let (monitor, pollInterval, logger) = (self.monitor, self.pollInterval, self.logger)
         let forwarding = Task { for await number in signals { sink.yield(.signal(number)) } }
         let installing = Task {
             do {
-                try await Self.waitUntilInstalled(monitor: monitor, pollInterval: pollInterval, logger: logger)
+                try await waitUntilInstalled()
                 sink.yield(.installed)
             } catch let error as SupervisorError {
-                sink.yield(.refused(error))
+                sink.yield(.failed(error))
             } catch {}
         }
         defer {
@@ -92,16 +90,11 @@ public struct Supervisor: Sendable {
         // Made before anything else: `ctl status` answers while lavavisor waits for an install too.
         let controlServer = await startControl()
         var session: Session?
-        do {
-            let status = try await loop(events, sink: sink, session: &session)
-            await session?.end()
-            await controlServer?.stop()
-            return status
-        } catch {
-            await session?.end()
-            await controlServer?.stop()
-            throw error
-        }
+        let status: Result<Int32, any Error>
+        do { status = .success(try await loop(events, sink: sink, session: &session)) } catch { status = .failure(error) }
+        await session?.end()
+        await controlServer?.stop()
+        return try status.get()
     }
 
     private func loop(_ events: AsyncStream<Event>, sink: AsyncStream<Event>.Continuation, session: inout Session?) async throws -> Int32 {
@@ -111,8 +104,6 @@ public struct Supervisor: Sendable {
             switch event {
             case .installed:
                 session = begin(sink: sink)
-            case .refused(let error):
-                throw error
             case .failed(let error):
                 throw error
             case .signal(let number) where number == SIGTERM || number == SIGINT:
@@ -159,8 +150,6 @@ public struct Supervisor: Sendable {
             )
         }
         let (commands, send) = AsyncStream.makeStream(of: BackendCommand.self)
-        let (monitor, backend, status, pollInterval) = (self.monitor, self.backend, self.status, self.pollInterval)
-        let (afterUpgrade, afterStart) = (self.afterUpgrade, self.afterStart)
         // The checks begin once the first start is answered: a check while the backend still
         // starts (stopping a killed lavavisor's leftover can take the stop timeout) would ask for a
         // restart of what is not running yet.
@@ -223,7 +212,7 @@ public struct Supervisor: Sendable {
     /// Before lavap first runs, nothing is served: a check that failed (a node that was down for a
     /// moment) is tried again after 1 s, then twice as long each time, up to the poll interval and
     /// never more than 30 s apart, rather than a whole `--poll-interval` later (which may be an hour).
-    private static func waitUntilInstalled(monitor: Monitor, pollInterval: Duration, logger: Logger) async throws {
+    private func waitUntilInstalled() async throws {
         var level = Logger.Level.warning
         var wait = min(Duration.seconds(1), pollInterval)
         let longest = min(pollInterval, .seconds(30))
