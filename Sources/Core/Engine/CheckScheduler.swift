@@ -27,12 +27,6 @@ public actor CheckScheduler {
         self.logger = logger
     }
 
-    /// The wait before the next check: the interval, doubled after each failed check in a row, up
-    /// to four times the interval.
-    public static func wait(every interval: Duration, afterFailures failures: Int) -> Duration {
-        interval * (1 << min(failures, 2))
-    }
-
     /// Calls `check` on every wake-up, one at a time, until cancelled: wake-ups that come during a
     /// check make one check after it, never a backlog. `check` answers whether it failed. Each of
     /// `nudges` (`lavavisor ctl`) wakes it up too.
@@ -71,7 +65,9 @@ public actor CheckScheduler {
         }
     }
 
-    private func nextWait() -> Duration { Self.wait(every: interval, afterFailures: failures) }
+    /// The wait before the next check: the interval, doubled after each failed check in a row, up
+    /// to four times the interval.
+    private func nextWait() -> Duration { interval * (1 << min(failures, 2)) }
 
     /// How long until a poll is due: the wait after the last check (twice that while blocks come),
     /// less the time since it ended.
@@ -99,13 +95,10 @@ public actor CheckScheduler {
                         "following new blocks: the versions are checked on each one, and every poll interval as well",
                         metadata: ["source": "\(type(of: source).id)"])
                 }
-                var working = false
                 for try await height in blocks {
-                    if !working {  // the feed works: a later loss is logged again, and backs off from 1 s
-                        working = true
-                        failing = false
-                        backoff = .seconds(1)
-                    }
+                    // The feed works: a later loss is logged again, and backs off from 1 s.
+                    failing = false
+                    backoff = .seconds(1)
                     guard height > lastHeight else { continue }
                     lastHeight = height
                     await newBlock()

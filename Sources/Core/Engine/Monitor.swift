@@ -184,10 +184,11 @@ public actor Monitor {
             case .wait(let version):
                 logWait(for: version)
                 return .wait(version)
-            case .restart(let version):
+            case .restart(let version), .switchTo(let version):
                 if await pauseHolds(plan) { return .unchanged(plan.decision) }
                 if spreadHolds(version, plan: plan) { return .unchanged(plan.decision) }
                 guard await preSwitchAllows(version, plan: plan) else { return .unchanged(plan.decision) }
+                guard case .restart = plan.step else { return switchCurrent(to: version, plan: plan) }
                 logger.info(
                     "current links to \(version) but lavap runs \(plan.running.map(\.description) ?? "nothing"); restarting it",
                     metadata: ["decision": "\(plan.decision)"])
@@ -245,11 +246,6 @@ public actor Monitor {
                         ])
                 }
                 plan = fresh
-            case .switchTo(let version):
-                if await pauseHolds(plan) { return .unchanged(plan.decision) }
-                if spreadHolds(version, plan: plan) { return .unchanged(plan.decision) }
-                guard await preSwitchAllows(version, plan: plan) else { return .unchanged(plan.decision) }
-                return switchCurrent(to: version, plan: plan)
             case .relink(let version):
                 let problem =
                     store.currentProblem()
@@ -326,20 +322,18 @@ public actor Monitor {
     /// The store's state with the marks this process holds in memory; an unreadable file is logged
     /// and taken as empty, so upgrades go on.
     func readState() -> StoreState {
-        let held = heldMarks
-        do { return try store.readState().holding(held) } catch {
+        do { return try store.readState().holding(heldMarks) } catch {
             logger.warning(
-                "\(error); its bad-version marks are ignored until it is fixed\(held.isEmpty ? "" : " (those this lavavisor holds in memory still count)")"
+                "\(error); its bad-version marks are ignored until it is fixed\(heldMarks.isEmpty ? "" : " (those this lavavisor holds in memory still count)")"
             )
-            return StoreState().holding(held)
+            return StoreState().holding(heldMarks)
         }
     }
 
     /// Logs a failed listing once, not on every poll: again only when the error changes.
     private func logOfferError(_ plan: Plan) {
-        let changed = plan.offerError != nil && plan.offerError != lastOfferError
-        lastOfferError = plan.offerError
-        guard changed, let error = plan.offerError else { return }
+        defer { lastOfferError = plan.offerError }
+        guard let error = plan.offerError, error != lastOfferError else { return }
         logger.warning(
             "cannot list the versions the binary source offers; trying \(plan.requirement.target) and \(plan.requirement.minimum) directly",
             metadata: ["error": "\(error)"])

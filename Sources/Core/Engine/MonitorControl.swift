@@ -73,10 +73,8 @@ extension Monitor {
 
     /// The monitor's side of `ctl status`: the chain's last requirement and a pending spread.
     func controlState() -> (requirement: VersionRequirement?, spread: (version: SemanticVersion, until: Date)?) {
-        let spreadUntil = spread.map { pending in
-            (pending.version, Date(timeIntervalSinceNow: (pending.at - ContinuousClock.now).seconds))
-        }
-        return (lastRequirement, spreadUntil.flatMap { $0.1 > Date() ? $0 : nil })
+        guard let spread, spread.at > .now else { return (lastRequirement, nil) }
+        return (lastRequirement, (spread.version, Date(timeIntervalSinceNow: (spread.at - .now).seconds)))
     }
 
     /// Forgets a mark of `version` this process held in memory; returns whether there was one.

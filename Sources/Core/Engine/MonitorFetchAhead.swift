@@ -57,18 +57,17 @@ extension Monitor {
             return
         }
         guard let today = lastRequirement else { return }
-        Telemetry.pendingProposals(pending.filter { role.requirement($0.versions).target > today.target }.count)
+        let raising = pending.map { (change: $0, target: role.requirement($0.versions).target) }.filter { $0.target > today.target }
+        Telemetry.pendingProposals(raising.count)
         let running = child ?? today.target
         let now = ContinuousClock.now
         var seen: Set<SemanticVersion> = []
-        let candidates = pending.filter { change in
-            let target = role.requirement(change.versions).target
-            guard target > today.target, target > running, !store.isInstalled(target), seen.insert(target).inserted else { return false }
+        let candidates = raising.filter { _, target in
+            guard target > running, !store.isInstalled(target), seen.insert(target).inserted else { return false }
             return prefetchFailures[target].map { now - $0 >= .seconds(300) } ?? true
         }
-        .sorted { ($0.votingEnd ?? .distantFuture) < ($1.votingEnd ?? .distantFuture) }
-        for change in candidates {
-            let target = role.requirement(change.versions).target
+        .sorted { ($0.change.votingEnd ?? .distantFuture) < ($1.change.votingEnd ?? .distantFuture) }
+        for (change, target) in candidates {
             prefetchAttempts.removeAll { now - $0 >= Self.prefetchWindow }
             guard prefetchAttempts.count < Self.prefetchLimit else {
                 logger.debug(

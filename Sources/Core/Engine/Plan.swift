@@ -71,10 +71,7 @@ public struct Plan: Sendable, Equatable {
     }
 
     /// Whether the binary source must be asked: what runs is below the role's target.
-    public var needsOffers: Bool {
-        guard let running else { return true }
-        return running < requirement.target
-    }
+    public var needsOffers: Bool { running.map { $0 < requirement.target } ?? true }
 
     /// The same plan without `version` among the offers (its install failed): the next lower one.
     public func excluding(_ version: SemanticVersion) -> Plan {

@@ -154,19 +154,12 @@ extension ProcessBackend {
     }
 }
 
-extension VersionSource {
-    /// The title of this plugin's flags in help texts, e.g. "file version source".
-    public static var optionsTitle: String { "\(id) \(ExtensionPoint.versionSource.title)" }
-}
-
-extension BinarySource {
-    /// The title of this plugin's flags in help texts, e.g. "github binary source".
-    public static var optionsTitle: String { "\(id) \(ExtensionPoint.binarySource.title)" }
-}
-
-extension ProcessBackend {
-    /// The title of this plugin's flags in help texts, e.g. "child process backend".
-    public static var optionsTitle: String { "\(id) \(ExtensionPoint.processBackend.title)" }
+extension Plugin {
+    /// The title of this plugin's flags in help texts, e.g. "github binary source": its id and the
+    /// extension point it serves.
+    public static var optionsTitle: String {
+        "\(id) \(ExtensionPoint.allCases.first { $0.isServed(by: self) }?.title ?? "plugin")"
+    }
 }
 
 extension DurationText {

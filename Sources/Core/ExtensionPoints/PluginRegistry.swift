@@ -42,9 +42,6 @@ public enum ExtensionPoint: String, Sendable, CaseIterable {
 public struct PluginRegistry: Sendable {
     private var tables: [ExtensionPoint: [String: any Plugin.Type]] = [:]
 
-    /// An empty registry.
-    public init() {}
-
     /// Builds a registry from plugin types; throws on a duplicate id within one extension point.
     public init(
         versionSources: [any VersionSource.Type], binarySources: [any BinarySource.Type],

@@ -134,12 +134,7 @@ public struct ServiceUnit: Sendable, Hashable {
 
     /// `text` with each `%` doubled, scalar by scalar (a `%` followed by a combining mark too).
     static func percentDoubled(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            out.append(scalar)
-            if scalar == "%" { out.append(scalar) }
-        }
-        return String(out)
+        String(String.UnicodeScalarView(text.unicodeScalars.flatMap { $0 == "%" ? [$0, $0] : [$0] }))
     }
 }
 
