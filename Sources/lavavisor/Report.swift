@@ -21,21 +21,3 @@ extension Report {
         Swift.print(String(decoding: try encoder.encode(self), as: UTF8.self))
     }
 }
-
-/// A key of a report's JSON object.
-struct ReportKey: CodingKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(_ name: String) { stringValue = name }
-    init?(stringValue: String) { self.init(stringValue) }
-    init?(intValue: Int) { nil }
-}
-
-extension Encoder {
-    /// Writes `fields` as one JSON object, a nil value as null: a script finds every key of a
-    /// report, whether or not its value is known.
-    func encodeFields(_ fields: KeyValuePairs<String, any Encodable>) throws {
-        var container = container(keyedBy: ReportKey.self)
-        for (key, value) in fields { try container.encode(value, forKey: ReportKey(key)) }
-    }
-}

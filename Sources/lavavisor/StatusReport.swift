@@ -50,16 +50,6 @@ struct StatusReport: Report {
             try encoder.encodeFields(["action": action, "version": version, "detail": detail])
         }
     }
-    /// A service of `config.yml` and its states under systemd.
-    struct Service: Encodable {
-        var state: ServiceState
-
-        func encode(to encoder: any Encoder) throws {
-            try encoder.encodeFields([
-                "name": state.name, "load": state.load, "active": state.active, "sub": state.sub, "error": state.error,
-            ])
-        }
-    }
 
     var source: Source
     var role: String
@@ -112,7 +102,7 @@ struct StatusReport: Report {
             "wrappers": wrappers, "bad": bad,
             "pending": pending,
             "pendingError": pendingError, "stateError": stateError, "available": available, "availableError": availableError,
-            "decision": decision, "step": step, "services": services.map(Service.init), "configError": configError,
+            "decision": decision, "step": step, "services": services, "configError": configError,
         ])
     }
 

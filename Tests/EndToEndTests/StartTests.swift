@@ -180,5 +180,8 @@ import Testing
         let services = object?["services"] as? [[String: Any]]
         #expect(services?.map { $0["name"] as? String } == ["a.service", "b.service", "c.service"])
         #expect(services?.first?["active"] as? String == "active")
+        // Every key is there, null when unknown: a script reads "error" of a service that answered too.
+        #expect(services?.allSatisfy { Set($0.keys) == ["name", "load", "active", "sub", "error"] } == true)
+        #expect(services?.first?["error"] is NSNull)
     }
 }

@@ -21,6 +21,11 @@ public struct ServiceState: Sendable, Hashable, Encodable {
         self.error = error
     }
 
+    /// Every key is written, null when unknown (as `status --json` shows it).
+    public func encode(to encoder: any Encoder) throws {
+        try encoder.encodeFields(["name": name, "load": load, "active": active, "sub": sub, "error": error])
+    }
+
     /// One line: `a.service: active (running), loaded`, or the error.
     public var summary: String {
         if let error { return "\(name): unknown (\(error))" }
