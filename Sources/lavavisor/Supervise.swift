@@ -136,21 +136,16 @@ extension Runtime {
                 }
             },
             // `lavavisor ctl` lists each wrapper by this: `wrap: lavap rpcprovider …` (`init --auto-start` goes on as wrap or start).
-            control: SupervisorControl(
-                command: command.map { "\(plan.alwaysFetch ? "pod" : "wrap"): \((["lavap"] + $0.arguments).joined(separator: " "))" }
-                    ?? "start: the services of \(store.configFile.path)"))
+            controlCommand: command.map { "\(plan.alwaysFetch ? "pod" : "wrap"): \((["lavap"] + $0.arguments).joined(separator: " "))" }
+                ?? "start: the services of \(store.configFile.path)")
         let watchdog = Task { await notifier?.keepWatchdogFed() }
         defer {
             watchdog.cancel()
             notifier?.send("STOPPING=1")
         }
-        do {
-            let status = try await supervisor.run(signals: signals)
-            await metrics?.stop()
-            return status
-        } catch {
-            await metrics?.stop()
-            throw error
-        }
+        let ended: Result<Int32, any Error>
+        do { ended = .success(try await supervisor.run(signals: signals)) } catch { ended = .failure(error) }
+        await metrics?.stop()
+        return try ended.get()
     }
 }

@@ -1,20 +1,9 @@
 import Foundation
-public import Logging
+import Logging
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// What a supervisor (`wrap`, `pod`, `start`) answers on its control socket, `lavavisor ctl`:
-/// restart lavap now, pause and resume the moves onto another version, pin a version, clear a
-/// bad-version mark, and say what it runs and holds. Each answer says what was done.
-public struct SupervisorControl: Sendable {
-    /// The lavavisor command and what it supervises, as `ctl` lists it: `wrap: lavap rpcprovider …`.
-    public var command: String
-
-    /// The control of a supervisor running `command`.
-    public init(command: String) { self.command = command }
-}
 
 /// Carries out one control request on a running supervisor.
 struct ControlHandler: Sendable {
@@ -195,11 +184,13 @@ struct ControlHandler: Sendable {
 }
 
 extension Supervisor {
-    /// Serves `control` on `run/control-<pid>.sock`; nil without it, or when the socket cannot be
-    /// made (logged: supervision goes on without it).
+    /// Serves `lavavisor ctl` on `run/control-<pid>.sock` (restart lavap now, pause and resume the
+    /// moves onto another version, pin a version, clear a bad-version mark, say what it runs and
+    /// holds); nil without `controlCommand`, or when the socket cannot be made (logged: supervision
+    /// goes on without it).
     func startControl() async -> ControlServer? {
-        guard let control else { return nil }
-        let handler = ControlHandler(monitor: monitor, status: status, command: control.command, logger: logger)
+        guard let controlCommand else { return nil }
+        let handler = ControlHandler(monitor: monitor, status: status, command: controlCommand, logger: logger)
         do {
             let server = try await ControlServer.start(in: monitor.store, logger: logger) { await handler.handle($0) }
             logger.debug("serving lavavisor ctl", metadata: ["socket": "\(server.path.path)"])

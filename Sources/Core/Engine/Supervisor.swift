@@ -25,16 +25,17 @@ public struct Supervisor: Sendable {
     /// Called each time lavap has started: the command-line tool releases its start-up pages there
     /// (`Footprint`), which a process hosting other work must not do.
     public let afterStart: (@Sendable () -> Void)?
-    /// What `lavavisor ctl` may ask on `run/control-<pid>.sock`; nil: no control socket.
-    public let control: SupervisorControl?
+    /// The lavavisor command and what it supervises, as `lavavisor ctl` lists it (`wrap: lavap
+    /// rpcprovider …`); nil: no control socket.
+    public let controlCommand: String?
 
     /// Builds a supervisor.
     public init(
         monitor: Monitor, backend: any ProcessBackend, status: BackendStatus = BackendStatus(), pollInterval: Duration,
         logger: Logger, afterUpgrade: (@Sendable (SemanticVersion) async -> Void)? = nil, afterStart: (@Sendable () -> Void)? = nil,
-        control: SupervisorControl? = nil
+        controlCommand: String? = nil
     ) {
-        self.control = control
+        self.controlCommand = controlCommand
         self.monitor = monitor
         self.backend = backend
         self.status = status
