@@ -52,9 +52,6 @@ struct NetworkFlags: ParsableArguments {
     var chainID: String?
 
     @OptionGroup var connection: ConnectionFlags
-
-    var timeouts: HTTPTimeouts { connection.timeouts }
-    var retries: RetryPolicy { connection.retries }
 }
 
 /// How requests are made: every command that talks to a node or a release host.

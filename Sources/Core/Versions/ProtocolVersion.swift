@@ -54,14 +54,6 @@ public struct ProtocolVersion: Sendable, Hashable, Codable, CustomStringConverti
             consumerMin: container.decode(String.self, forKey: .consumerMin))
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(providerTarget, forKey: .providerTarget)
-        try container.encode(providerMin, forKey: .providerMin)
-        try container.encode(consumerTarget, forKey: .consumerTarget)
-        try container.encode(consumerMin, forKey: .consumerMin)
-    }
-
     /// The chain's rules: minor and patch at most 10000, and min <= target for each role.
     public func validate() throws(ProtocolVersionError) {
         let fields: [(CodingKeys, SemanticVersion)] = [
