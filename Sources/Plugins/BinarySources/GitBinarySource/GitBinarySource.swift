@@ -133,7 +133,6 @@ public struct GitBinarySource: BinarySource {
         throw GitSourceError("\(name) is not installed (not found on PATH): \(hint)")
     }
 
-    /// The last line of a command's output, for one-sentence errors.
     /// What git said went wrong: its own `fatal:` (or `error:`) line, the first, which names the
     /// cause (its last lines are often advice: "Please make sure you have the correct access
     /// rights"); else its last line.

@@ -150,17 +150,13 @@ public struct GitHubReleaseSource: BinarySource {
     /// minutes, and a failed listing is not asked again for a few minutes (its error is thrown again).
     public func availableVersions() async throws -> [SemanticVersion] {
         if let cached = try listing.fresh() { return cached }
-        guard let releasesAPI else {
-            throw ReleaseListingUnavailable()
-        }
+        guard let releasesAPI else { throw ReleaseListingUnavailable() }
         do {
             let versions = try await list(releasesAPI)
             listing.store(.success(versions))
             return versions
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
-            listing.store(.failure(error))
+            if !(error is CancellationError) { listing.store(.failure(error)) }
             throw error
         }
     }
@@ -208,10 +204,9 @@ public struct GitHubReleaseSource: BinarySource {
         }
         logger.info("downloading \(asset)", metadata: ["url": "\(folder.appendingPathComponent(asset).absoluteString)"])
         let result = try await downloader.download(folder.appendingPathComponent(asset), to: destination)
-        if let expected, result.sha256 != expected {
-            throw ChecksumMismatch(asset: asset, expected: expected, actual: result.sha256)
-        }
-        if expected != nil { logger.info("verified \(asset)", metadata: ["sha256": "\(result.sha256)"]) }
+        guard let expected else { return }
+        guard result.sha256 == expected else { throw ChecksumMismatch(asset: asset, expected: expected, actual: result.sha256) }
+        logger.info("verified \(asset)", metadata: ["sha256": "\(result.sha256)"])
     }
 
     /// The SHA-256 listed for `asset` in the release's `sha256sum.txt`.
@@ -261,11 +256,10 @@ public struct Platform: Sendable, Hashable, CustomStringConvertible {
         return Platform(os: os, arch: arch)
     }
 
-    init(os: String, arch: String) {
-        self.os = os
-        self.arch = arch
-    }
+    public var description: String { "\(os)/\(arch)" }
+}
 
+extension Platform {
     /// Parses `--platform os/arch`.
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/").map(String.init)
@@ -274,8 +268,6 @@ public struct Platform: Sendable, Hashable, CustomStringConvertible {
         }
         self.init(os: parts[0], arch: parts[1])
     }
-
-    public var description: String { "\(os)/\(arch)" }
 }
 
 /// A release in GitHub's listing.

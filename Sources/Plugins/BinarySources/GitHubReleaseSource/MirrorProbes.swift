@@ -71,10 +71,8 @@ final class MirrorProbes: Sendable {
             }
             guard !unreachable() else { return nil }
             let answer: Answer
-            do { answer = try await probe(version) } catch is CancellationError {
-                return nil
-            } catch {
-                markUnreachable(error, logger: logger)
+            do { answer = try await probe(version) } catch {
+                if !(error is CancellationError) { markUnreachable(error, logger: logger) }
                 return nil
             }
             remember(version, answer)

@@ -56,9 +56,9 @@ public struct NewBlockFeed: Sendable {
         // An address is checked against the certificate's IP entries; a name is sent (SNI) and checked.
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let serverName = (try? SocketAddress(ipAddress: bare, port: 0)) == nil ? host : nil
-        let connecting: EventLoopFuture<Upgrade>
+        let upgrade: Upgrade
         do {
-            connecting = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            upgrade = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -82,11 +82,11 @@ public struct NewBlockFeed: Sendable {
                             configuration: .init(upgradeConfiguration: configuration))
                     }
                 }
+                .get()
         } catch {
-            throw Self.tlsFailure(error, at: place, host: "\(host):\(port)") ?? error
+            let failure = TLSTrust.failure(error, host: "\(host):\(port)")
+            throw failure.map { NewBlockFeedError("cannot follow new blocks at \(place): \($0.problem)") } ?? error
         }
-        let upgrade: Upgrade
-        do { upgrade = try await connecting.get() } catch { throw Self.tlsFailure(error, at: place, host: "\(host):\(port)") ?? error }
         let channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>
         switch upgrade {
         case .websocket(let upgraded): channel = upgraded
@@ -107,12 +107,6 @@ public struct NewBlockFeed: Sendable {
             }
             continuation.onTermination = { _ in reader.cancel() }
         }
-    }
-
-    /// A TLS failure of the connection to `host` (HOST:PORT) as the feed's error naming `place`;
-    /// nil for other errors.
-    private static func tlsFailure(_ error: any Error, at place: String, host: String) -> NewBlockFeedError? {
-        TLSTrust.failure(error, host: host).map { NewBlockFeedError("cannot follow new blocks at \(place): \($0.problem)") }
     }
 
     /// The subscription call.

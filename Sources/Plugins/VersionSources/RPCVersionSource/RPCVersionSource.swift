@@ -68,11 +68,11 @@ public struct RPCVersionSource: VersionSource {
     public static func make(options: Options, context: PluginContext) throws -> RPCVersionSource {
         let node = try endpoint(options.node)
         let websocket = try options.websocketURL.map { try endpoint($0, flag: "--websocket-url") } ?? node
-        var feed: NewBlockFeed?
-        if !options.noSubscribe {
-            feed = NewBlockFeed(
+        let feed =
+            options.noSubscribe
+            ? nil
+            : NewBlockFeed(
                 node: websocket, tls: websocket.scheme == "https" ? try tls(context) : nil, connectTimeout: context.timeouts.connect)
-        }
         return RPCVersionSource(node: node, http: context.http, timeouts: context.timeouts, retries: context.retries, feed: feed)
     }
 
@@ -99,13 +99,11 @@ public struct RPCVersionSource: VersionSource {
         where text.lowercased().hasPrefix(scheme) {
             text = meaning + text.dropFirst(scheme.count)
         }
-        guard flag == "--websocket-url" else {
-            do { return try HTTPURL.parse(text, flag: flag) } catch {
+        do { return try HTTPURL.parse(text, flag: flag) } catch {
+            guard flag == "--websocket-url" else {
                 throw OptionError(
                     "\(flag) must be a tcp://, http:// or https:// URL with a host, e.g. tcp://localhost:26657; got '\(given)'")
             }
-        }
-        do { return try HTTPURL.parse(text, flag: flag) } catch {
             throw OptionError(
                 "--websocket-url must be a ws://, wss://, http:// or https:// URL with a host, e.g. wss://rpc.example; got '\(given)'")
         }
