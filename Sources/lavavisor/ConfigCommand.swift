@@ -73,13 +73,9 @@ struct ConfigReport: Report {
         entries = resolution.settings.map { setting in
             let found = resolution.values.first { $0.setting.name == setting.name }
             let value = found?.value ?? setting.defaultValue ?? (setting.isFlag ? "false" : nil)
-            let origin: String? =
-                switch found?.origin {
-                case .environment(let name), .file(let name), .recorded(let name): name
-                default: nil
-                }
             return Entry(
-                name: setting.name, variable: setting.variable, value: value, from: (found?.origin ?? .standard).kind, origin: origin)
+                name: setting.name, variable: setting.variable, value: value, from: (found?.origin ?? .standard).kind,
+                origin: found?.origin.name)
         }
         self.problem = problem
     }

@@ -264,8 +264,8 @@ struct HookFlags: ParsableArguments {
     /// The hooks for `command` on `store`; nil when none is given.
     func hooks(command: String, store: Store) -> Hooks? {
         guard !given.isEmpty else { return nil }
-        var programs: [Hooks.Moment: String] = [:]
-        for (_, moment, program) in given { programs[moment] = URL(fileURLWithPath: program).standardizedFileURL.path }
+        let programs = Dictionary(
+            uniqueKeysWithValues: given.map { ($0.moment, URL(fileURLWithPath: $0.program).standardizedFileURL.path) })
         return Hooks(
             programs: programs, timeout: .seconds(timeout), command: command, directory: store.root.deletingLastPathComponent().path)
     }

@@ -21,14 +21,12 @@ struct Runtime {
         let format = common.logFormat
         let level: Logger.Level = common.verbose ? .debug : .info
         let journal = JournalStream.isStandardError()
-        let logger = Logger(label: "lavavisor") { _ in
+        logger = Logger(label: "lavavisor") { _ in
             LavavisorLogHandler(format: format, level: level, journalPriorities: journal, timestamps: !journal)
         }
-        let store = Store(directory: common.directoryURL)
-        self.logger = logger
-        self.store = store
+        store = Store(directory: common.directoryURL)
         self.registry = registry
-        self.context = PluginContext(
+        context = PluginContext(
             store: store, chainID: chainID, logger: logger, http: AsyncHTTPExecutor(caFile: connection?.caFileURL),
             timeouts: connection?.timeouts ?? HTTPTimeouts(), retries: connection?.retries ?? RetryPolicy())
         context.caFile = connection?.caFileURL
@@ -78,7 +76,7 @@ struct Runtime {
 
     /// Checks that the backend chosen by `--backend` (or the command's default) is in this build.
     func requireBackend(_ selection: BackendSelection, default id: String) throws {
-        _ = try choosing(.processBackend) { try registry.processBackend(selection.id ?? id) }
+        _ = try forBackend(selection, default: id)
     }
 
     /// This runtime, its plugins made for the backend chosen by `--backend` (or the command's
@@ -99,16 +97,6 @@ struct Runtime {
             source: source, binaries: binaries, store: store, autoDownload: autoDownload, logger: logger,
             expectedChainID: context.chainID, role: role, prefetch: prefetch, proposalsInterval: proposalsInterval,
             health: context.health, upgradeSpread: upgradeSpread, hooks: hooks, waitsForOthers: waitsForOthers)
-    }
-
-    /// Runs `body`; an error is logged as one line and becomes exit status 1.
-    func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            logger.error("\(error)")
-            throw ExitCode.failure
-        }
     }
 
     private func choosing<T>(_ point: ExtensionPoint, _ body: () throws -> T) throws -> T {

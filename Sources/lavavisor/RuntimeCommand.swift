@@ -1,8 +1,8 @@
 import ArgumentParser
 
 /// A command that works through a `Runtime` built from its flags: the work answers lavavisor's
-/// exit status, and an error it throws becomes one log line and exit status 1 (`reportingErrors`),
-/// written once here instead of in every command.
+/// exit status, and an error it throws becomes one log line and exit status 1, written once here
+/// instead of in every command.
 protocol RuntimeCommand: AsyncParsableCommand {
     /// The runtime this command's flags ask for.
     var runtime: Runtime { get }
@@ -18,7 +18,13 @@ extension RuntimeCommand {
 
     func run() async throws {
         let runtime = self.runtime
-        let status = try await runtime.reportingErrors { try await run(in: runtime) }
+        let status: Int32
+        do { status = try await run(in: runtime) } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            runtime.logger.error("\(error)")
+            throw ExitCode.failure
+        }
         if status != 0 { throw ExitCode(status) }
     }
 }

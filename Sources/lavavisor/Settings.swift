@@ -32,13 +32,16 @@ enum SettingOrigin: Equatable, Sendable {
         }
     }
 
-    /// The kind with the variable or file it names, for people.
-    var label: String {
+    /// The variable or file it names, if any.
+    var name: String? {
         switch self {
-        case .flag, .standard: kind
-        case .environment(let name), .file(let name), .recorded(let name): "\(kind) \(name)"
+        case .flag, .standard: nil
+        case .environment(let name), .file(let name), .recorded(let name): name
         }
     }
+
+    /// The kind with the variable or file it names, for people.
+    var label: String { name.map { "\(kind) \($0)" } ?? kind }
 }
 
 /// One setting of a command: one of its long options or flags.
@@ -173,15 +176,11 @@ enum SettingsFiles {
 
     /// The file's settings as texts (a flag's as `true`/`false`); none when there is no file.
     static func read(_ url: URL, what: String = "the settings file") throws(SettingsError) -> [String: String] {
+        guard FileManager.default.fileExists(atPath: url.path) else { return [:] }
         // As root, a file another user could change would choose the programs root runs (a hook).
-        if FileManager.default.fileExists(atPath: url.path) {
-            do { try Ownership.current.check(url.path, what: what) } catch { throw SettingsError(error.description) }
-        }
+        do { try Ownership.current.check(url.path, what: what) } catch { throw SettingsError(error.description) }
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            if FileManager.default.fileExists(atPath: url.path) {
-                throw SettingsError("cannot read the settings file \(url.path); make it readable by this user, or remove it")
-            }
-            return [:]
+            throw SettingsError("cannot read the settings file \(url.path); make it readable by this user, or remove it")
         }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: sizeLimit + 1)) ?? Data()
@@ -243,9 +242,6 @@ struct SettingsResolution: Sendable {
     let store: URL?
     /// The source settings its `recorded.yml` held.
     let recorded: [String: String]
-
-    /// The settings that did not come from a flag.
-    var added: [Value] { values.filter { $0.origin != .flag } }
 
     /// The resolution of this process's command line, made once: `main` parses what it gives, and
     /// `init`, `wrap`, `pod` and `start` record from it.
@@ -346,7 +342,7 @@ struct SettingsResolution: Sendable {
 
     /// Where the values the parser refused came from, when not from the command line: one line each.
     var provenance: String? {
-        let lines = added.map { "--\($0.setting.name) came from \($0.origin.label)" }
+        let lines = values.filter { $0.origin != .flag }.map { "--\($0.setting.name) came from \($0.origin.label)" }
         return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }
 }

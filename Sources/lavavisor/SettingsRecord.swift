@@ -34,8 +34,7 @@ extension SettingsResolution {
             "# edit a value or remove this file to forget them. See 'lavavisor config'.",
         ]
         let flags = Set(settings.filter(\.isFlag).map(\.name))
-        for name in recorded.keys.sorted() {
-            let value = recorded[name] ?? ""
+        for (name, value) in recorded.sorted(by: { $0.key < $1.key }) {
             lines.append("\(name): \(flags.contains(name) || value == "true" || value == "false" ? value : Self.quoted(value))")
         }
         do {

@@ -30,8 +30,8 @@ struct SupervisionPlan {
     var process: ProcessFlags
     var backend: BackendSelection
     var prune: AutoPruneFlags
-    /// `--metrics-address`, for the commands that have it.
-    var metrics: MetricsFlags?
+    /// `--metrics-address`.
+    var metrics: MetricsFlags
     var defaultSource: String
     var defaultBackend: String
     /// A pod has nobody else to fetch for it: it fetches whatever `--auto-download` says.
@@ -99,7 +99,7 @@ extension Runtime {
         }
         // A metrics address that cannot be served is an error before anything starts, the store included.
         var metrics: MetricsServer?
-        if let address = plan.metrics?.address {
+        if let address = plan.metrics.address {
             metrics = try await MetricsServer.start(at: address, health: context.health ?? Health(), version: Lavavisor.version)
         }
         if let metrics { logger.info("serving GET /metrics, /livez, /readyz and /healthz", metadata: ["address": "\(metrics.address)"]) }
