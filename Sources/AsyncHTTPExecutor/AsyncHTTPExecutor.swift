@@ -84,7 +84,7 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
     /// Sends `request` and follows its redirects (`Redirect`), all within one deadline; a 303, or
     /// a 301 or 302 after a POST, goes on as a GET without a body, as browsers and curl do.
     private func send(_ request: HTTPRequest, timeouts: HTTPTimeouts) async throws -> HTTPClientResponse {
-        let deadline = Self.deadline(timeouts)
+        let deadline = NIODeadline.now() + .nanoseconds(timeouts.total.nanoseconds)
         var current = request
         var hop = 0
         while true {
@@ -140,9 +140,5 @@ public final class AsyncHTTPExecutor: HTTPExecutor {
             guard let translated = failure.translate(error) else { throw error }
             throw translated
         }
-    }
-
-    private static func deadline(_ timeouts: HTTPTimeouts) -> NIODeadline {
-        NIODeadline.now() + .nanoseconds(timeouts.total.nanoseconds)
     }
 }

@@ -7,13 +7,6 @@ public struct MetricsServerLimits: Sendable, Hashable {
     /// A request of more bytes is answered 431 and closed (the server reads one GET per connection).
     public var requestBytes: Int
 
-    /// Limits of one's own (tests); `standard` is what lavavisor uses.
-    public init(connections: Int, timeout: Duration, requestBytes: Int) {
-        self.connections = connections
-        self.timeout = timeout
-        self.requestBytes = requestBytes
-    }
-
     /// 16 connections (a quarter of `descriptorLimit` when that is below 64), 5 s, 8 KiB: room for
     /// Prometheus and the kubelet's probes, and never more than a quarter of the descriptors the
     /// monitor needs for its checks, downloads and lavap.

@@ -57,10 +57,7 @@ public enum ControlClient {
     /// Runs the blocking `body` on a thread of its own.
     private static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try body() }) }
-            thread.name = "lavavisor-control-client"
-            thread.stackSize = 256 * 1024
-            thread.start()
+            Thread.detach(name: "lavavisor-control-client", stackSize: 256 * 1024) { continuation.resume(with: Result { try body() }) }
         }
     }
 }

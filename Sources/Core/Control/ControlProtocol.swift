@@ -93,19 +93,11 @@ public struct WrapperStatus: Codable, Sendable, Equatable {
 
     /// Every key is written, null when its value is unknown (as `lavavisor status --json` does).
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(pid, forKey: .pid)
-        try container.encode(command, forKey: .command)
-        try container.encode(running, forKey: .running)
-        try container.encode(paused, forKey: .paused)
-        try container.encode(pausedSince, forKey: .pausedSince)
-        try container.encode(pin, forKey: .pin)
-        try container.encode(target, forKey: .target)
-        try container.encode(minimum, forKey: .minimum)
-        try container.encode(spreadVersion, forKey: .spreadVersion)
-        try container.encode(spreadUntil, forKey: .spreadUntil)
-        try container.encode(lastCheck, forKey: .lastCheck)
-        try container.encode(lastCheckAt, forKey: .lastCheckAt)
+        try encoder.encodeFields([
+            "pid": pid, "command": command, "running": running, "paused": paused, "pausedSince": pausedSince, "pin": pin,
+            "target": target, "minimum": minimum, "spreadVersion": spreadVersion, "spreadUntil": spreadUntil,
+            "lastCheck": lastCheck, "lastCheckAt": lastCheckAt,
+        ])
     }
 
     /// The state in a few words: `runs 6.2.5, paused, pinned to 6.2.5`.

@@ -61,10 +61,7 @@ public final class ControlServer: Sendable {
             throw error
         }
         let server = ControlServer(path: path, listener: listener, wakeUp: try WakeUpPipe(), requestTimeout: requestTimeout)
-        let thread = Thread { server.accept(logger: logger, handle: handle) }
-        thread.name = "lavavisor-control"
-        thread.stackSize = 256 * 1024
-        thread.start()
+        Thread.detach(name: "lavavisor-control", stackSize: 256 * 1024) { server.accept(logger: logger, handle: handle) }
         return server
     }
 
@@ -138,13 +135,10 @@ public final class ControlServer: Sendable {
                 close(client)
                 continue
             }
-            let serving = Thread { [self] in
+            Thread.detach(name: "lavavisor-control-client", stackSize: 256 * 1024) { [self] in
                 defer { active.withLock { $0 -= 1 } }
                 serve(client, logger: logger, handle: handle)
             }
-            serving.name = "lavavisor-control-client"
-            serving.stackSize = 256 * 1024
-            serving.start()
         }
     }
 

@@ -38,7 +38,7 @@ enum UnixSocket {
     }
 
     /// A new unix stream socket, closed on exec.
-    static func make() throws -> Int32 {
+    static func make() throws(SystemError) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError("creating a unix socket") }
         return fd
@@ -80,8 +80,7 @@ enum UnixSocket {
 
     /// A socket connected to `path`; the `SystemError`'s code says why not (`ECONNREFUSED`: nobody listens).
     static func connect(to path: String) throws(SystemError) -> Int32 {
-        let fd: Int32
-        do { fd = try make() } catch { throw SystemError("creating a unix socket") }
+        let fd = try make()
         do {
             try withAddress(path) { address, length in
                 while Glibc.connect(fd, address, length) != 0 {

@@ -19,14 +19,10 @@ final class DownloadProgress: Sendable {
     }
     private let state = Mutex(State())
 
-    convenience init(name: String, logger: Logger, style: OutputStyle) {
-        self.init(name: name, logger: logger, interactive: style == .interactive && isatty(STDERR_FILENO) != 0)
-    }
-
-    init(name: String, logger: Logger, interactive: Bool) {
+    init(name: String, logger: Logger, style: OutputStyle) {
         self.name = name
         self.logger = logger
-        self.interactive = interactive
+        interactive = style == .interactive && isatty(STDERR_FILENO) != 0
     }
 
     func update(bytes: Int, total: Int?) {

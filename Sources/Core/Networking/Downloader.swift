@@ -125,15 +125,9 @@ public struct Downloader: Sendable {
             guard written + chunk.count <= maxBytes else {
                 throw DownloadTooLarge(url: url, bytes: written + chunk.count, declared: false, limit: maxBytes)
             }
-            var offset = 0
-            while offset < chunk.count {
-                let count = chunk[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                if count < 0 && (errno == ENOSPC || errno == EDQUOT) {
-                    throw NotEnoughSpace(path: path, needed: (total ?? written + chunk.count) - written, free: nil, reserve: reserve)
-                }
-                guard count > 0 else { throw SystemError("writing \(path)") }
-                offset += count
+            guard chunk.withUnsafeBytes({ Posix.writeAll(fd, $0) }) else {
+                guard errno == ENOSPC || errno == EDQUOT else { throw SystemError("writing \(path)") }
+                throw NotEnoughSpace(path: path, needed: (total ?? written + chunk.count) - written, free: nil, reserve: reserve)
             }
             hasher.update(data: chunk)
             written += chunk.count

@@ -45,7 +45,6 @@ public struct HTTPResponse: Sendable {
         self.headers = headers
         self.body = body
     }
-
 }
 
 /// The time limits every request has: to connect, for the whole exchange, and between two reads.
@@ -77,7 +76,6 @@ public struct HTTPResponseHead: Sendable {
         self.status = status
         self.headers = headers
     }
-
 }
 
 /// Something that carries HTTP header fields.
@@ -192,8 +190,7 @@ public struct NoHTTPExecutor: HTTPExecutor {
         _ request: HTTPRequest, timeouts: HTTPTimeouts, head: (HTTPResponseHead) throws -> Void,
         body: ([UInt8]) async throws -> Void
     ) async throws {
-        throw HTTPTransportError(
-            url: request.url.absoluteString, kind: .other, problem: "this context has no HTTP client (a test forgot to give one)")
+        _ = try await execute(request, timeouts: timeouts, maxBodyBytes: 0)  // throws the same error
     }
 }
 

@@ -55,11 +55,7 @@ public final class Health: Sendable {
     public func liveness(now: ContinuousClock.Instant = .now) -> String? {
         state.withLock { state in
             let window = max(state.pollInterval * 3, Self.shortestLivenessWindow)
-            if let since = state.checkingSince {
-                let running = now - since
-                return running <= Self.longestCheck
-                    ? nil : "a version check has been running for \(running.brief) (more than \(Self.longestCheck.brief))"
-            }
+            if let since = state.checkingSince { return Self.runningCheckProblem(since: since, now: now) }
             let last = state.lastAttempt ?? state.started
             let age = now - last
             return age <= window ? nil : "no version check has ended for \(age.brief) (more than \(window.brief))"
@@ -82,16 +78,18 @@ public final class Health: Sendable {
                 return "lavap \(running) is below the chain's minimum \(minimum)"
             }
             let window = state.pollInterval * 3
-            if let since = state.checkingSince {
-                let running = now - since
-                if running <= Self.longestCheck { return nil }
-                return "a version check has been running for \(running.brief) (more than \(Self.longestCheck.brief))"
-            }
+            if let since = state.checkingSince { return Self.runningCheckProblem(since: since, now: now) }
             guard let last = state.lastCheck else {
                 return now - state.started < window ? nil : "no version check has succeeded yet (for \((now - state.started).brief))"
             }
             let age = now - last
             return age <= window ? nil : "the last successful version check was \(age.brief) ago (more than 3 poll intervals)"
         }
+    }
+
+    /// nil for a check running since `since` for at most `longestCheck`, else the one-line reason.
+    private static func runningCheckProblem(since: ContinuousClock.Instant, now: ContinuousClock.Instant) -> String? {
+        let running = now - since
+        return running <= longestCheck ? nil : "a version check has been running for \(running.brief) (more than \(longestCheck.brief))"
     }
 }

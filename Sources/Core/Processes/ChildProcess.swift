@@ -93,7 +93,6 @@ public final class ChildProcess: Sendable {
 
         var parentEnds: [Int32] = []
         var childEnds: [Int32] = []
-        func closeAll() { for fd in parentEnds + childEnds { close(fd) } }
 
         var stdinWriter: Int32?
         switch stdin {
@@ -114,7 +113,7 @@ public final class ChildProcess: Sendable {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         case .pipe:
             guard let pipe = Posix.pipe() else {
-                closeAll()
+                for fd in parentEnds + childEnds { close(fd) }
                 throw SpawnError(executable: executable, code: errno)
             }
             posix_spawn_file_actions_adddup2(&actions, pipe.write, 1)
@@ -263,7 +262,7 @@ public final class ChildProcess: Sendable {
 
     private func startReaper() {
         let (pid, holdsTerminal) = (self.pid, self.holdsTerminal)
-        let thread = Thread { [self] in
+        Thread.detach(name: "lavavisor-reaper-\(pid)", stackSize: 64 * 1024) { [self] in
             // Mark the child gone under the lock before the reap: no signal can race the reap.
             let exit = Self.waitAndReap(pid, killingGroup: true) { state.withLock { $0.reaping = true } }
             OwnChildren.reaped(pid)
@@ -275,9 +274,6 @@ public final class ChildProcess: Sendable {
             }
             for waiter in waiters { waiter.resume(returning: exit) }
         }
-        thread.name = "lavavisor-reaper-\(pid)"
-        thread.stackSize = 64 * 1024
-        thread.start()
     }
 }
 

@@ -48,8 +48,8 @@ public enum OrphanReaper {
 
     /// The reaper thread, started at the first use (a static's initializer runs once).
     private static let reaper: Void = {
-        let exits = Signals.childExits()
-        let thread = Thread {
+        let exits = Signals.childExits
+        Thread.detach(name: "lavavisor-orphans", stackSize: 64 * 1024) {
             // This thread takes SIGCHLD, so a process-directed one always finds a thread.
             var set = sigset_t()
             sigemptyset(&set)
@@ -63,20 +63,14 @@ public enum OrphanReaper {
                 if Glibc.poll(&poll, 1, 5000) > 0 { _ = read(exits, &buffer, buffer.count) }
             }
         }
-        thread.name = "lavavisor-orphans"
-        thread.stackSize = 64 * 1024
-        thread.start()
     }()
 
-    /// Reaps every zombie child of lavavisor that it did not spawn; returns their pids.
-    @discardableResult
-    public static func reapOrphans() -> [pid_t] {
+    /// Reaps every zombie child of lavavisor that it did not spawn.
+    static func reapOrphans() {
         OwnChildren.withOwnPids { own in
-            zombieChildren().filter { !own.contains($0) }.filter { pid in
+            for pid in zombieChildren() where !own.contains(pid) {
                 var status: Int32 = 0
-                var reaped: pid_t
-                repeat { reaped = waitpid(pid, &status, WNOHANG) } while reaped < 0 && errno == EINTR
-                return reaped == pid
+                while waitpid(pid, &status, WNOHANG) < 0 && errno == EINTR {}
             }
         }
     }
@@ -103,16 +97,20 @@ public struct ProcStat: Sendable, Equatable {
 
     /// Reads `/proc/<pid>/stat`; nil when there is no such process.
     public init?(pid: pid_t) {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = text.lastIndex(of: ")") else {
-            return nil
-        }
         // After "pid (comm)": state, ppid, pgrp.
-        let fields = text[text.index(after: end)...].split(separator: " ")
-        guard fields.count > 3, let state = fields[0].first, let parent = pid_t(fields[1]), let group = pid_t(fields[2]) else {
-            return nil
-        }
+        guard let fields = Self.fields(of: pid), fields.count > 3, let state = fields[0].first, let parent = pid_t(fields[1]),
+            let group = pid_t(fields[2])
+        else { return nil }
         self.state = state
         self.parent = parent
         self.group = group
+    }
+
+    /// The fields of `/proc/<pid>/stat` after "pid (comm)", the state first; nil when there is no such process.
+    static func fields(of pid: pid_t) -> [Substring]? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = text.lastIndex(of: ")") else {
+            return nil
+        }
+        return text[text.index(after: end)...].split(separator: " ")
     }
 }

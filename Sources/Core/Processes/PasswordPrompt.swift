@@ -74,7 +74,7 @@ public enum PasswordPrompt {
         let wakeUp = try WakeUpPipe()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
-                let thread = Thread {
+                Thread.detach(name: "lavavisor-password", stackSize: 64 * 1024) {
                     defer { wakeUp.close() }
                     do {
                         // Room for any typed password up front: no reallocation leaves a copy in freed memory.
@@ -94,9 +94,6 @@ public enum PasswordPrompt {
                         continuation.resume(throwing: error)
                     }
                 }
-                thread.name = "lavavisor-password"
-                thread.stackSize = 64 * 1024
-                thread.start()
             }
         } onCancel: {
             wakeUp.wake()
@@ -108,9 +105,6 @@ public enum PasswordPrompt {
 public struct PromptInterrupted: Error, Sendable, CustomStringConvertible {
     /// The signal that interrupted it (SIGINT or SIGTERM).
     public let signal: Int32
-
-    /// A prompt interrupted by `signal`.
-    public init(signal: Int32) { self.signal = signal }
 
     /// The status lavavisor should exit with: 128 + the signal.
     public var exitStatus: Int32 { 128 + signal }

@@ -41,7 +41,7 @@ public enum ProcessRunner {
         _ fd: Int32, until deadline: ContinuousClock.Instant, limit: Int, onLine: (@Sendable (String) -> Void)?
     ) async -> [UInt8] {
         await withCheckedContinuation { continuation in
-            let thread = Thread {
+            Thread.detach(stackSize: 128 * 1024) {
                 var collected: [UInt8] = []
                 var pending: [UInt8] = []
                 var buffer = [UInt8](repeating: 0, count: 4096)
@@ -67,8 +67,6 @@ public enum ProcessRunner {
                 close(fd)
                 continuation.resume(returning: collected)
             }
-            thread.stackSize = 128 * 1024
-            thread.start()
         }
     }
 }

@@ -36,9 +36,6 @@ public struct SupervisedCommand: Sendable, Hashable {
     /// The words after `lavap`.
     public var arguments: [String]
 
-    /// A command from its arguments after `lavap`.
-    public init(arguments: [String]) { self.arguments = arguments }
-
     /// Parses `--cmd`: quotes and backslashes honoured, nothing expanded; it must start with `lavap`
     /// (any path ending in `/lavap`), which the managed binary replaces.
     public init(parsing line: String) throws {
@@ -53,7 +50,7 @@ public struct SupervisedCommand: Sendable, Hashable {
                 "\(given) must start with lavap (it is replaced by the managed binary); got \(words.first.map { "'\($0)'" } ?? "an empty command")"
             )
         }
-        self.init(arguments: Array(words.dropFirst()))
+        arguments = Array(words.dropFirst())
     }
 
     /// The role the command serves, from its subcommand.

@@ -69,10 +69,8 @@ public enum Signals {
     }
 
     /// The read end of a pipe that gets a byte at each SIGCHLD (children that stopped excepted),
-    /// for the orphan reaper; the handler is installed at the first call.
-    public static func childExits() -> Int32 { childPipe }
-
-    private static let childPipe: Int32 = {
+    /// for the orphan reaper; the handler is installed at the first use.
+    static let childExits: Int32 = {
         guard let (readEnd, writeEnd) = Posix.pipe() else { fatalError("\(SystemError("creating the SIGCHLD pipe"))") }
         _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
         childPipeWriteEnd = writeEnd
@@ -193,7 +191,7 @@ private final class Hub: Sendable {
         guard let (readEnd, writeEnd) = Posix.pipe() else { fatalError("\(SystemError("creating the signal pipe"))") }
         _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
         selfPipeWriteEnd = writeEnd
-        let thread = Thread { [self] in
+        Thread.detach(name: "lavavisor-signals", stackSize: 64 * 1024) { [self] in
             // Threads inherit their creator's mask, and the cooperative pool's threads block signals:
             // this one takes the handled signals, so a process-directed one always finds a thread.
             var handled = sigset_t()
@@ -208,8 +206,5 @@ private final class Hub: Sendable {
                 for byte in buffer[0..<count] { deliver(Int32(byte)) }
             }
         }
-        thread.name = "lavavisor-signals"
-        thread.stackSize = 64 * 1024
-        thread.start()
     }
 }

@@ -45,17 +45,7 @@ public enum AtomicFile {
         do {
             defer { close(fd) }
             guard fchmod(fd, permissions) == 0 else { throw SystemError("setting the mode of \(temporary)") }
-            let complete = data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Bool in
-                var written = 0
-                while written < bytes.count {
-                    let count = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
-                    if count < 0 && errno == EINTR { continue }
-                    guard count > 0 else { return false }
-                    written += count
-                }
-                return true
-            }
-            guard complete else { throw SystemError("writing \(temporary)") }
+            guard data.withUnsafeBytes({ Posix.writeAll(fd, $0) }) else { throw SystemError("writing \(temporary)") }
             guard fsync(fd) == 0 else { throw SystemError("flushing \(temporary) to disk") }
         } catch {
             unlink(temporary)

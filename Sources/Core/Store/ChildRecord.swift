@@ -30,12 +30,8 @@ public struct ChildRecord: Codable, Sendable, Equatable {
 
     /// The start time of a running process, nil when there is none with that pid.
     public static func startTime(of pid: Int32) -> UInt64? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let end = text.lastIndex(of: ")")
-        else { return nil }
         // After "pid (comm)": state is field 3, start time field 22.
-        let fields = text[text.index(after: end)...].split(separator: " ")
-        guard fields.count > 19, fields[0] != "Z" else { return nil }
+        guard let fields = ProcStat.fields(of: pid), fields.count > 19, fields[0] != "Z" else { return nil }
         return UInt64(fields[19])
     }
 

@@ -100,14 +100,6 @@ public struct OwnershipError: Error, Sendable, CustomStringConvertible {
     /// What is wrong with it.
     public let problem: Problem
 
-    /// The error for `path`, found while checking `checked`.
-    public init(what: String, checked: String, path: String, problem: Problem) {
-        self.what = what
-        self.checked = checked
-        self.path = path
-        self.problem = problem
-    }
-
     public var description: String {
         let subject = "lavavisor runs as root and refuses \(what) \(checked): \(path == checked ? "it" : path)"
         switch problem {

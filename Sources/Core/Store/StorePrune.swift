@@ -89,21 +89,16 @@ extension Store {
     /// and what a killed prune leaves in `staging/` is cleared by the next prune or init.
     func remove(_ version: SemanticVersion, keep: Int, logger: Logger) async throws -> RemovalOutcome {
         let lock: FileLock
-        do {
-            lock = try await FileLock.acquire(lockFile(for: version).path, timeout: .zero, logger: logger, purpose: "removing \(version)")
-        } catch is LockTimeoutError {
-            return .kept(.locked)
-        }
-        defer { withExtendedLifetime(lock) {} }
-        // Under the lock of `current` too, until the folder is out of upgrades/: a switch to this
-        // version waits and then finds it gone (and is refused), or happens first and the new plan keeps it.
         let switching: FileLock
         do {
+            lock = try await FileLock.acquire(lockFile(for: version).path, timeout: .zero, logger: logger, purpose: "removing \(version)")
+            // Under the lock of `current` too, until the folder is out of upgrades/: a switch to this
+            // version waits and then finds it gone (and is refused), or happens first and the new plan keeps it.
             switching = try await FileLock.acquire(currentLock.path, timeout: .seconds(10), logger: logger, purpose: "switching current")
         } catch is LockTimeoutError {
             return .kept(.locked)
         }
-        defer { withExtendedLifetime(switching) {} }
+        defer { withExtendedLifetime((lock, switching)) {} }
         let now = currentPrunePlan(keep: keep)
         guard now.remove.contains(version) else {
             return now.kept.first { $0.version == version }.map { .kept($0.reason) } ?? .gone

@@ -38,10 +38,8 @@ extension Store {
             guard lstat(path, &info) == 0 else { return 0 }
             return Int64(info.st_blocks) * 512
         }
-        var total = allocated(url.path)
         let entries = FileManager.default.enumerator(atPath: url.path)?.allObjects as? [String] ?? []
-        for entry in entries { total += allocated(url.appendingPathComponent(entry).path) }
-        return total
+        return entries.reduce(allocated(url.path)) { $0 + allocated(url.appendingPathComponent($1).path) }
     }
 
     /// The status change time of `url` (a rename sets it), nil when it cannot be read.

@@ -3,17 +3,13 @@ extension Duration {
     public var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
-}
 
-extension Duration {
     /// The duration in whole nanoseconds (for timers and metrics that count them).
     public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
-}
 
-extension Duration {
     /// The duration as a `poll` timeout: whole milliseconds rounded up (a wait never ends before
     /// the time), 0 for what is already over, at most `Int32.max`.
     public var pollMilliseconds: Int32 {
@@ -22,14 +18,22 @@ extension Duration {
         let perMillisecond: Int64 = 1_000_000_000_000_000
         return Int32(clamping: seconds * 1000 + (attoseconds + perMillisecond - 1) / perMillisecond)
     }
-}
 
-extension Duration {
     /// A short text for logs: seconds with at most three decimals, e.g. "0.048 s", "30 s".
     public var brief: String {
         let milliseconds = (seconds * 1000).rounded()
         let text = milliseconds.truncatingRemainder(dividingBy: 1000) == 0 ? "\(Int(milliseconds / 1000))" : "\(milliseconds / 1000)"
         return "\(text) s"
+    }
+
+    /// The duration as a flag takes it and help texts show it: "15s", "0.5s", "5m", "1h".
+    public var flagText: String {
+        let total = seconds
+        for (unit, size) in [("h", 3600.0), ("m", 60.0)] where total >= size && total.truncatingRemainder(dividingBy: size) == 0 {
+            return "\(Int(total / size))\(unit)"
+        }
+        let rounded = (total * 1000).rounded() / 1000
+        return rounded == rounded.rounded() ? "\(Int(rounded))s" : "\(rounded)s"
     }
 }
 
@@ -69,17 +73,5 @@ public struct DurationTextError: Error, Sendable, Equatable, CustomStringConvert
 
     public var description: String {
         "'\(text)' is not a duration: give seconds (1.5) or numbers with units: 500ms, 15s, 2m, 1h, 1h30m"
-    }
-}
-
-extension Duration {
-    /// The duration as a flag takes it and help texts show it: "15s", "0.5s", "5m", "1h".
-    public var flagText: String {
-        let total = seconds
-        for (unit, size) in [("h", 3600.0), ("m", 60.0)] where total >= size && total.truncatingRemainder(dividingBy: size) == 0 {
-            return "\(Int(total / size))\(unit)"
-        }
-        let rounded = (total * 1000).rounded() / 1000
-        return rounded == rounded.rounded() ? "\(Int(rounded))s" : "\(rounded)s"
     }
 }

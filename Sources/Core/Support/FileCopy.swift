@@ -16,7 +16,7 @@ public enum FileCopy {
         let wakeUp = try WakeUpPipe()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let thread = Thread {
+                Thread.detach(stackSize: 256 * 1024) {
                     defer { wakeUp.close() }
                     do {
                         try copyBlocking(from: source.path, to: destination.path, wakeUp: wakeUp)
@@ -25,8 +25,6 @@ public enum FileCopy {
                         continuation.resume(throwing: error)
                     }
                 }
-                thread.stackSize = 256 * 1024
-                thread.start()
             }
         } onCancel: {
             wakeUp.wake()
@@ -48,13 +46,7 @@ public enum FileCopy {
             if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             guard count >= 0 else { throw SystemError("reading \(source)") }
             if count == 0 { break }
-            var written = 0
-            while written < count {
-                let result = buffer[written..<count].withUnsafeBytes { write(output, $0.baseAddress, $0.count) }
-                if result < 0 && errno == EINTR { continue }
-                guard result > 0 else { throw SystemError("writing \(destination)") }
-                written += result
-            }
+            guard buffer[0..<count].withUnsafeBytes({ Posix.writeAll(output, $0) }) else { throw SystemError("writing \(destination)") }
         }
         guard fsync(output) == 0 else { throw SystemError("flushing \(destination) to disk") }
     }

@@ -110,8 +110,7 @@ public struct LavavisorLogHandler: LogHandler {
         switch level {
         case .trace: "TRC"
         case .debug: "DBG"
-        case .info: "INF"
-        case .notice: "INF"
+        case .info, .notice: "INF"
         case .warning: "WRN"
         case .error: "ERR"
         case .critical: "FTL"
@@ -124,5 +123,4 @@ public struct LavavisorLogHandler: LogHandler {
             && !value.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || ControlCharacters.isUnsafeToPrint($0) }
         return plain ? value : ControlCharacters.escaped(value)
     }
-
 }

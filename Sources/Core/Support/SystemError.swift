@@ -53,6 +53,18 @@ enum Posix {
         guard Glibc.fsync(fd) == 0 else { throw SystemError("flushing \(path) to disk") }
     }
 
+    /// Writes all of `bytes` to `fd`, again after EINTR; false (`errno` says why) when a write fails.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var written = 0
+        while written < bytes.count {
+            let count = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return false }
+            written += count
+        }
+        return true
+    }
+
     /// Atomically renames `from` to `to` (same filesystem).
     static func rename(_ from: String, _ to: String) throws(SystemError) {
         guard Glibc.rename(from, to) == 0 else { throw SystemError("renaming \(from) to \(to)") }
