@@ -17,8 +17,7 @@ public import Logging
 public enum PasswordHandOff {
     /// Starts the hand-off of `password` to the pipe `input`, which it owns from now on.
     public static func start(_ password: Secret, to input: Int32, within timeout: Duration, logger: Logger) {
-        let flags = fcntl(input, F_GETFL)
-        _ = fcntl(input, F_SETFL, flags | O_NONBLOCK)
+        _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK)
         let thread = Thread {
             defer { close(input) }
             switch write(password, to: input, within: timeout) {

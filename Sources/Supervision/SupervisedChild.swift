@@ -269,7 +269,7 @@ public actor SupervisedChild {
     /// Starts `version`, or the version `current` links to, by its own path, so that the version
     /// started is known even when another lavavisor switches `current` meanwhile; a stop asked for
     /// while it was spawned stops it at once.
-    private func launch(_ version: SemanticVersion? = nil) async throws {
+    private func launch(_ version: SemanticVersion?) async throws {
         let stop: Int32? =
             switch state {
             case .launching(let stop), .switching(_, let stop): stop
@@ -371,12 +371,12 @@ public actor SupervisedChild {
             logger.error(
                 "lavap ended \(failures) times in a row, the last with \(exit), and there is no version to roll back to; restarting it in \(delay.brief)",
                 metadata: metadata)
-            scheduleRestart(after: delay, exit: exit)
+            scheduleRestart(after: delay)
         case .restart(let delay, let number):
             logger.warning(
                 "lavap ended by itself with \(exit); restarting it \(delay == .zero ? "now" : "in \(delay.brief)")",
                 metadata: metadata.merging(["restart": "\(number)"]) { $1 })
-            scheduleRestart(after: delay, exit: exit)
+            scheduleRestart(after: delay)
         }
     }
 
@@ -411,7 +411,7 @@ public actor SupervisedChild {
         }
     }
 
-    private func scheduleRestart(after delay: Duration, exit: ProcessExit) {
+    private func scheduleRestart(after delay: Duration) {
         Telemetry.restarting()
         state = .waiting(
             pending: Task {

@@ -94,11 +94,5 @@ public struct CAFileError: Error, Sendable, CustomStringConvertible {
     /// What is wrong with it, and what to do.
     public let problem: String
 
-    /// Builds the error.
-    public init(path: String, problem: String) {
-        self.path = path
-        self.problem = problem
-    }
-
     public var description: String { "--ca-file \(path) \(problem)" }
 }

@@ -35,8 +35,7 @@ public final class AutoPrune: Sendable {
     /// Called after the processes were restarted on `version`: prunes after the wait, unless
     /// another upgrade comes first.
     public func upgraded(to version: SemanticVersion) {
-        let (store, keep, wait, running, logger) = (self.store, self.keep, self.wait, self.running, self.logger)
-        let task = Task {
+        let task = Task { [store, keep, wait, running, logger] in
             do { try await Task.sleep(for: wait) } catch { return }
             await Self.prune(store: store, keep: keep, after: version, running: running, logger: logger)
         }

@@ -302,8 +302,7 @@ public actor Monitor {
             let outcome = await check(child: await child())
             guard !Task.isCancelled else { return false }
             await react(outcome)
-            if case .failed = outcome { return true }
-            return false
+            return if case .failed = outcome { true } else { false }
         }
     }
 

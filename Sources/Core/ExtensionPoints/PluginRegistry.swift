@@ -55,8 +55,7 @@ public struct PluginRegistry: Sendable {
     /// Plugin.Options`): the composition root lists each plugin once, as the group of its flags.
     public init(mounted groups: [any ParsableArguments.Type]) throws(RegistryError) {
         for group in groups {
-            for child in Mirror(reflecting: group.init()).children {
-                guard let mounted = child.value as? any MountedPluginOptions else { continue }
+            for case let mounted as any MountedPluginOptions in Mirror(reflecting: group.init()).children.map(\.value) {
                 try register(plugin: type(of: mounted).owner)
             }
         }
@@ -185,14 +184,11 @@ public struct PluginOptionValues: Sendable {
     /// No parsed flags: every plugin gets its defaults.
     public init() {}
 
-    /// The given flag values.
-    public init(_ values: [any PluginOptions]) {
-        for value in values { self.values[ObjectIdentifier(type(of: value))] = value }
-    }
-
     /// The flags mounted in a parsed option group (its `@OptionGroup` members holding plugin options).
     public init(collecting parsed: some ParsableArguments) {
-        self.init(Mirror(reflecting: parsed).children.compactMap { ($0.value as? any MountedPluginOptions)?.options })
+        for case let mounted as any MountedPluginOptions in Mirror(reflecting: parsed).children.map(\.value) {
+            values[ObjectIdentifier(type(of: mounted.options))] = mounted.options
+        }
     }
 
     /// The parsed flags of type `Options`, or its defaults when the command did not mount them.

@@ -27,10 +27,9 @@ public enum ProposalReader {
         guard let root = json as? [String: Any], let proposals = root["proposals"] as? [[String: Any]] else { return [] }
         return proposals.compactMap { proposal in
             let id = (proposal["id"] as? String) ?? (proposal["id"] as? Int).map(String.init) ?? "?"
-            let end = date(proposal["voting_end_time"])
             let messages = proposal["messages"] as? [[String: Any]] ?? []
             guard let versions = messages.lazy.compactMap(versions(in:)).first else { return nil }
-            return PendingVersion(proposal: id, versions: versions, votingEnd: end)
+            return PendingVersion(proposal: id, versions: versions, votingEnd: date(proposal["voting_end_time"]))
         }
     }
 
