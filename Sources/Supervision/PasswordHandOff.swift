@@ -18,7 +18,7 @@ public enum PasswordHandOff {
     /// Starts the hand-off of `password` to the pipe `input`, which it owns from now on.
     public static func start(_ password: Secret, to input: Int32, within timeout: Duration, logger: Logger) {
         _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK)
-        let thread = Thread {
+        Thread.detach(name: "lavavisor-password", stackSize: 64 * 1024) {
             defer { close(input) }
             switch write(password, to: input, within: timeout) {
             case .done, .closedByChild: break
@@ -31,9 +31,6 @@ public enum PasswordHandOff {
                     "cannot hand the keyring password to lavap: \(String(cString: strerror(code))); its stdin is closed")
             }
         }
-        thread.name = "lavavisor-password"
-        thread.stackSize = 64 * 1024
-        thread.start()
     }
 
     /// How a hand-off ended.

@@ -144,15 +144,6 @@ enum UnixSocket {
     /// Writes all of `data`, bounded by the socket's send timeout; says whether it all went.
     @discardableResult
     static func writeAll(_ fd: Int32, _ data: Data) -> Bool {
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let sent = send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                if sent < 0, errno == EINTR { continue }
-                guard sent > 0 else { return false }
-                offset += sent
-            }
-            return true
-        }
+        data.withUnsafeBytes { Posix.writeAll(fd, $0, sendFlags: Int32(MSG_NOSIGNAL)) }
     }
 }

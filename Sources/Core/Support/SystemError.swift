@@ -54,10 +54,12 @@ enum Posix {
     }
 
     /// Writes all of `bytes` to `fd`, again after EINTR; false (`errno` says why) when a write fails.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// With `sendFlags`, `fd` is a socket written with `send` (`MSG_NOSIGNAL`: no SIGPIPE).
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, sendFlags: Int32? = nil) -> Bool {
         var written = 0
         while written < bytes.count {
-            let count = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
+            let (start, length) = (bytes.baseAddress! + written, bytes.count - written)
+            let count = sendFlags.map { send(fd, start, length, $0) } ?? Glibc.write(fd, start, length)
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return false }
             written += count
