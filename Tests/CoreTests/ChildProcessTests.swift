@@ -19,7 +19,7 @@ import Testing
         // lavavisor ignores SIGTERM; the child must still die of it.
         let previous = signal(SIGTERM, SIG_IGN)
         defer { signal(SIGTERM, previous) }
-        let child = try ChildProcess.spawn(executable: "/bin/sleep", arguments: ["30"], output: .null)
+        let child = try ChildProcess.spawn(executable: "/bin/sleep", arguments: ["3600"], output: .null)
         #expect(getpgid(child.pid) == child.pid)
         #expect(child.signal(SIGTERM))
         #expect(await child.wait() == .signaled(SIGTERM))
@@ -29,7 +29,7 @@ import Testing
         let temp = try TemporaryDirectory()
         let pidFile = temp.path("grandchild")
         let child = try ChildProcess.spawn(
-            executable: "/bin/sh", arguments: ["-c", "sleep 30 & echo $! > '\(pidFile.path)'; wait"], output: .null)
+            executable: "/bin/sh", arguments: ["-c", "sleep 3600 & echo $! > '\(pidFile.path)'; wait"], output: .null)
         try await waitUntil("the grandchild's pid") { (try? String(contentsOf: pidFile, encoding: .utf8))?.hasSuffix("\n") == true }
         let grandchild = pid_t(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
         child.signal(SIGKILL)
@@ -42,7 +42,7 @@ import Testing
         let temp = try TemporaryDirectory()
         let pidFile = temp.path("leftover")
         let child = try ChildProcess.spawn(
-            executable: "/bin/sh", arguments: ["-c", "sleep 30 & echo $! > '\(pidFile.path)'; exit 0"], output: .null)
+            executable: "/bin/sh", arguments: ["-c", "sleep 3600 & echo $! > '\(pidFile.path)'; exit 0"], output: .null)
         #expect(await child.wait() == .exited(0))
         let leftover = pid_t(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
         // Killed before the reap; gone (reaped by init, whose child it became) soon after.
@@ -56,7 +56,7 @@ import Testing
         let done = try await ProcessRunner.run("/bin/sh", ["-c", "echo out; echo err >&2"], timeout: .seconds(60))
         #expect(done.exit == .exited(0))
         #expect(done.output == "out\nerr\n")
-        let hung = try await ProcessRunner.run("/bin/sh", ["-c", "sleep 30"], timeout: .milliseconds(200))
+        let hung = try await ProcessRunner.run("/bin/sh", ["-c", "sleep 3600"], timeout: .milliseconds(200))
         #expect(hung.exit == nil)
     }
 
