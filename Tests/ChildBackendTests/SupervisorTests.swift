@@ -73,6 +73,37 @@ import Testing
         #expect(try await run.value == 0)
     }
 
+    /// Found by a CI run on a loaded machine: a check that read the child's version (the old one)
+    /// before the restart it followed was answered asked for a restart onto the version that by
+    /// then ran, and lavap was stopped and started a second time.
+    @Test func aCheckThatReadTheVersionBeforeARestartWasAnsweredDoesNotRestartAgain() async throws {
+        let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
+        try fixture.install("1.0.0", .ignoreTerm)  // holds the restart until the test kills it
+        try store.switchCurrent(to: v("1.0.0"))
+        let (supervisor, backend) = supervisor(source, StandInBinarySource([v("1.1.0")], events: events), stopTimeout: .seconds(3600))
+        let (signals, stop) = AsyncStream.makeStream(of: Int32.self)
+        let run = Task { try await supervisor.run(signals: signals) }
+        let old = try await waitForEvent("start", "1.0.0")
+
+        source.set(.success(required(target: "1.1.0", min: "1.0.0")))
+        try await waitForEvent("ignored-sigterm", "1.0.0")  // the restart onto 1.1.0 is under way
+        let held = source.holdReads()
+        // This check read that lavap runs 1.0.0: the old child is still there, ignoring SIGTERM.
+        try await waitUntil("a check to read the versions while 1.0.0 runs") { held.arrivals >= 1 }
+        #expect(kill(-(try #require(pid_t(old[2]))), SIGKILL) == 0)
+        try await waitForEvent("start", "1.1.0")
+        try await waitUntil("the supervisor to hear that 1.1.0 runs") { await supervisor.status.running == v("1.1.0") }
+        held.open()
+
+        try await waitUntil("the stale check to be declined, logs: \(logs.text.suffix(2000))") {
+            logs.text.contains("lavap already runs 1.1.0: the check read what ran before the last restart was answered")
+        }
+        stop.yield(SIGTERM)
+        #expect(try await run.value == 0)
+        #expect(recorded("start", "1.1.0").count == 1, "\(StandIn.events(events))")
+        #expect(await backend.supervised.runningVersion == nil)
+    }
+
     /// Found by the chaos soak (seed 7, 30 minutes): a wrapper started while `current` linked to a
     /// binary outside the store took it for installed, probed its version, and then exited 1 when
     /// the child was to be started on it. A link made by hand is repaired, never run.

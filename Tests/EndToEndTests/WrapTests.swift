@@ -19,7 +19,7 @@ import Testing
         try await setup.waitForEvent("sigterm", "1.0.0", first[2])
         let second = try await setup.waitForEvent("start", "1.1.0")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: setup.store.current.path) == "upgrades/v1.1.0")
-        #expect(setup.recorded.map { $0[0] } == ["start", "sigterm", "start"])
+        #expect(setup.recorded.map { $0[0] } == ["start", "sigterm", "start"], "\(setup.recorded)\n\(lavavisor.logs)")
         try await lavavisor.waitForLog("INF [Lavavisor] switched current to 1.1.0")
 
         // SIGTERM to lavavisor: the child is stopped gracefully and its status becomes lavavisor's.

@@ -63,8 +63,18 @@ public final class ScriptedVersionSource: VersionSource {
     /// Changes the next answers.
     public func set(_ result: Result<ProtocolVersion, TestFailure>) { answer.withLock { $0 = result } }
 
+    private let readGate = Mutex<Gate?>(nil)
+
+    /// Makes every read from now on wait until the returned gate opens; the gate tells when a read waits.
+    public func holdReads() -> Gate {
+        let gate = Gate()
+        readGate.withLock { $0 = gate }
+        return gate
+    }
+
     public func read() async throws -> VersionReading {
         readCount.withLock { $0 += 1 }
+        if let gate = readGate.withLock({ $0 }) { await gate.pass() }
         return VersionReading(versions: try answer.withLock { try $0.get() }, location: "scripted")
     }
 }

@@ -202,7 +202,14 @@ public struct Supervisor: Sendable {
             await monitor.control.attach(send)  // `ctl restart` and `ctl use` once lavap was started
             guard !Task.isCancelled else { return }
             await monitor.run(every: pollInterval, child: { await status.running }) { outcome in
-                if await status.restart(after: outcome) { send.yield(.restart) }
+                switch await status.restart(after: outcome) {
+                case .ask: send.yield(.restart)
+                case .no: break
+                case .alreadyRunning(let version):
+                    logger.info(
+                        "lavap already runs \(version): the check read what ran before the last restart was answered; not restarting it again"
+                    )
+                }
             }
         }
         return Session(commands: send, backend: running, checks: checks)
@@ -273,19 +280,33 @@ public actor BackendStatus {
         failedStarts += 1
     }
 
-    /// Whether a check's `outcome` asks for a restart now: it names a version to restart onto, or
-    /// the last start failed (unless the node is on another chain); never while one is unanswered.
-    func restart(after outcome: CheckStep) -> Bool {
-        guard !restarting else { return false }
+    /// What a check's outcome asks of the processes.
+    enum RestartAnswer: Equatable {
+        /// A restart, now.
+        case ask
+        /// Nothing.
+        case no
+        /// Nothing: the processes already run the version the outcome names. The check read what
+        /// ran before a restart it asked for was answered; a second restart would be a second outage.
+        case alreadyRunning(SemanticVersion)
+    }
+
+    /// Whether a check's `outcome` asks for a restart now: it names a version to restart onto that
+    /// does not run already, or the last start failed (unless the node is on another chain); never
+    /// while one is unanswered.
+    func restart(after outcome: CheckStep) -> RestartAnswer {
+        guard !restarting else { return .no }
         switch outcome {
-        case .switchTo(let version), .restart(let version): upgrading = version
-        case .wrongChain: return false
+        case .switchTo(let version), .restart(let version):
+            if running == version { return .alreadyRunning(version) }
+            upgrading = version
+        case .wrongChain: return .no
         default:
-            guard failedStart else { return false }
+            guard failedStart else { return .no }
             upgrading = nil
         }
         restarting = true
-        return true
+        return .ask
     }
 }
 
