@@ -96,7 +96,7 @@ import Testing
         held.open()
 
         try await waitUntil("the stale check to be declined, logs: \(logs.text.suffix(2000))") {
-            logs.text.contains("lavap already runs 1.1.0: the check read what ran before the last restart was answered")
+            logs.text.contains("lavap already runs 1.1.0; not restarting it onto the same version")
         }
         stop.yield(SIGTERM)
         #expect(try await run.value == 0)

@@ -206,9 +206,7 @@ public struct Supervisor: Sendable {
                 case .ask: send.yield(.restart)
                 case .no: break
                 case .alreadyRunning(let version):
-                    logger.info(
-                        "lavap already runs \(version): the check read what ran before the last restart was answered; not restarting it again"
-                    )
+                    logger.info("lavap already runs \(version); not restarting it onto the same version")
                 }
             }
         }
@@ -286,8 +284,8 @@ public actor BackendStatus {
         case ask
         /// Nothing.
         case no
-        /// Nothing: the processes already run the version the outcome names. The check read what
-        /// ran before a restart it asked for was answered; a second restart would be a second outage.
+        /// Nothing: the processes already run the version the outcome names (a check that read
+        /// what ran before the last restart was answered): another restart would be another outage.
         case alreadyRunning(SemanticVersion)
     }
 
