@@ -73,9 +73,9 @@ import Testing
         #expect(try await run.value == 0)
     }
 
-    /// Found by a CI run on a loaded machine: a check that read the child's version (the old one)
-    /// before the restart it followed was answered asked for a restart onto the version that by
-    /// then ran, and lavap was stopped and started a second time.
+    /// Found by a CI run on a loaded machine: a check read the child's version (the old one) while
+    /// the restart before it was still under way. By the time that check asked for a restart onto
+    /// the new version, the new version ran, and lavap was stopped and started a second time.
     @Test func aCheckThatReadTheVersionBeforeARestartWasAnsweredDoesNotRestartAgain() async throws {
         let source = ScriptedVersionSource(required(target: "1.0.0", min: "1.0.0"))
         try fixture.install("1.0.0", .ignoreTerm)  // holds the restart until the test kills it
