@@ -279,7 +279,7 @@ public actor BackendStatus {
     }
 
     /// What a check's outcome asks of the processes.
-    enum RestartAnswer: Equatable {
+    enum RestartAnswer {
         /// A restart, now.
         case ask
         /// Nothing.
